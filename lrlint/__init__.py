@@ -1,0 +1,3 @@
+"""lrlint: find misuse of PyTorch learning-rate schedulers."""
+
+__version__ = "0.1.0"

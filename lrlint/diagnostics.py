@@ -1,0 +1,95 @@
+"""What a rule reports: a finding with its place, severity and (optionally) what --verify rebuilds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lrlint.scenario import Scenario
+
+Severity = Literal["error", "warning"]
+
+# Codes that are not rules of the catalogue: lrlint's own reports about an input.
+SYNTAX_ERROR = "E999"
+IO_ERROR = "E902"
+
+DOCS_URL = "https://github.com/lrlint/lrlint/blob/main/rules/{code}.toml"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """1-based row and 1-based column, as ruff reports them."""
+
+    row: int
+    column: int
+
+
+@dataclass
+class Verification:
+    """The verdict of running a finding's scenario in real torch."""
+
+    status: Literal["confirmed", "refuted", "inconclusive", "skipped"]
+    evidence: str
+    device: str | None = None
+    torch_version: str | None = None
+    trajectory: list[float] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "device": self.device,
+            "torch_version": self.torch_version,
+            "evidence": self.evidence,
+            "trajectory": self.trajectory,
+        }
+
+
+@dataclass
+class Diagnostic:
+    code: str
+    name: str
+    message: str
+    severity: Severity
+    filename: str
+    location: Position
+    end_location: Position
+    # Notebook cell (1-based) the location is relative to; None for plain files.
+    cell: int | None = None
+    # The literal configuration --verify rebuilds in torch; None when nothing could be read.
+    scenario: Scenario | None = None
+    verification: Verification | None = None
+
+    @property
+    def url(self) -> str | None:
+        if self.code in (SYNTAX_ERROR, IO_ERROR):
+            return None
+        return DOCS_URL.format(code=self.code)
+
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        return (self.filename, self.cell or 0, self.location.row, self.location.column, self.code)
+
+    def to_json(self) -> dict[str, Any]:
+        """ruff's JSON diagnostic shape, plus lrlint's `severity`, `name` and, under --verify, `verification`."""
+        data: dict[str, Any] = {
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "severity": self.severity,
+            "filename": self.filename,
+            "location": {"row": self.location.row, "column": self.location.column},
+            "end_location": {"row": self.end_location.row, "column": self.end_location.column},
+            "fix": None,
+            "url": self.url,
+            "noqa_row": self.location.row,
+            "cell": self.cell,
+        }
+        if self.verification is not None:
+            data["verification"] = self.verification.to_json()
+        return data
+
+
+def file_error(filename: str, code: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
+    """An input lrlint could not analyse (unreadable, undecodable, unparsable)."""
+    name = "syntax-error" if code == SYNTAX_ERROR else "io-error"
+    pos = Position(row, column)
+    return Diagnostic(code, name, message, "error", filename, pos, pos)

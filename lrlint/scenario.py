@@ -1,0 +1,49 @@
+"""The scheduler configuration lrlint read statically: literals only, JSON-able, never user code.
+
+`--verify` rebuilds exactly this in real torch. Anything the linter could not read as a literal is
+listed in `unknown` and is never guessed at by the linter itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+StepOrder = Literal["scheduler-first", "optimizer-first"]
+
+# A literal value as read from source: numbers, strings, booleans, None, and lists of them.
+LiteralValue = Any
+
+
+@dataclass(frozen=True)
+class Scenario:
+    scheduler: str  # class name in torch.optim.lr_scheduler, e.g. "StepLR"
+    args: tuple[LiteralValue, ...] = ()  # positional literals after the optimizer, as written
+    kwargs: dict[str, LiteralValue] = field(default_factory=dict)  # literal keywords, as written
+    # Parameters (by name, or "*args"/"**kwargs") whose value is not a literal: never guessed.
+    unknown: tuple[str, ...] = ()
+    optimizer: str | None = None  # torch.optim class name when the optimizer was built in view
+    lr: float | None = None  # the optimizer's literal lr
+    epochs: int | None = None  # N of the literal `range(N)` loop the scheduler is stepped in
+    order: StepOrder | None = None  # observed order of scheduler.step() and optimizer.step()
+    grad_scaler: bool = False  # the optimizer is stepped through a GradScaler
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["args"] = list(self.args)
+        data["unknown"] = list(self.unknown)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scenario:
+        return cls(
+            scheduler=data["scheduler"],
+            args=tuple(data.get("args", ())),
+            kwargs=dict(data.get("kwargs", {})),
+            unknown=tuple(data.get("unknown", ())),
+            optimizer=data.get("optimizer"),
+            lr=data.get("lr"),
+            epochs=data.get("epochs"),
+            order=data.get("order"),
+            grad_scaler=bool(data.get("grad_scaler", False)),
+        )
