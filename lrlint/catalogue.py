@@ -1,0 +1,132 @@
+"""The rule catalogue and the torch scheduler signatures, read from the data files in `rules/`.
+
+In a source checkout the data lives in the top-level `rules/` folder; the wheel ships the same
+files as `lrlint/_catalogue/`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+FixApplicability = Literal["none", "safe", "unsafe"]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str
+    name: str
+    severity: Literal["error", "warning"]
+    summary: str
+    fix: FixApplicability
+    verify: bool
+    what_it_does: str
+    why_is_this_bad: str
+    example: str
+    use_instead: str
+    references: tuple[str, ...]
+
+    def markdown(self) -> str:
+        """The rule's documentation, in the layout of ruff's rule pages."""
+        parts = [
+            f"# {self.name} ({self.code})",
+            f"Severity: {self.severity}. Fix: {self.fix}. Verified in torch by --verify: "
+            f"{'yes' if self.verify else 'no'}.",
+            "## What it does\n" + self.what_it_does.strip(),
+            "## Why is this bad?\n" + self.why_is_this_bad.strip(),
+            "## Example\n" + self.example.strip(),
+            "## Use instead\n" + self.use_instead.strip(),
+        ]
+        if self.references:
+            parts.append("## References\n" + "\n".join(f"- {url}" for url in self.references))
+        return "\n\n".join(parts) + "\n"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    required: bool
+    deprecated: str | None = None
+    removed: str | None = None
+
+
+@dataclass(frozen=True)
+class SchedulerSignature:
+    name: str
+    params: tuple[Param, ...]
+    optimizer_param: str = "optimizer"
+
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params)
+
+
+def data_dir() -> Path:
+    packaged = Path(__file__).with_name("_catalogue")
+    if packaged.is_dir():
+        return packaged
+    source = Path(__file__).resolve().parent.parent / "rules"
+    if source.is_dir():
+        return source
+    raise FileNotFoundError("lrlint's rule catalogue is missing: reinstall lrlint")
+
+
+def _load(path: Path) -> dict[str, Any]:
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@lru_cache(maxsize=None)
+def rules() -> dict[str, RuleInfo]:
+    """Every rule of the catalogue, by code, in code order."""
+    found: dict[str, RuleInfo] = {}
+    for path in sorted(data_dir().glob("LR*.toml")):
+        raw = _load(path)
+        docs = raw["docs"]
+        info = RuleInfo(
+            code=raw["code"],
+            name=raw["name"],
+            severity=raw["severity"],
+            summary=raw["summary"],
+            fix=raw["fix_applicability"],
+            verify=bool(raw["verify"]),
+            what_it_does=docs["what_it_does"],
+            why_is_this_bad=docs["why_is_this_bad"],
+            example=docs["example"],
+            use_instead=docs["use_instead"],
+            references=tuple(docs.get("references", ())),
+        )
+        if info.code != path.stem:
+            raise ValueError(f"{path.name}: code {info.code!r} does not match the file name")
+        found[info.code] = info
+    return found
+
+
+def rule(code: str) -> RuleInfo | None:
+    return rules().get(code.upper())
+
+
+@lru_cache(maxsize=None)
+def schedulers() -> dict[str, SchedulerSignature]:
+    """torch.optim.lr_scheduler signatures, by class name."""
+    raw = _load(data_dir() / "schedulers.toml")
+    table: dict[str, SchedulerSignature] = {}
+    for name, entry in raw.items():
+        params = tuple(
+            Param(
+                name=p["name"],
+                required=bool(p.get("required", False)),
+                deprecated=p.get("deprecated"),
+                removed=p.get("removed"),
+            )
+            for p in entry["params"]
+        )
+        table[name] = SchedulerSignature(name, params, entry.get("optimizer_param", "optimizer"))
+    return table
