@@ -1,0 +1,86 @@
+"""When does a scheduler step run relative to its optimizer's step?
+
+The answer is read inside one *region*: the innermost loop around the `scheduler.step()` call (or
+its function when there is no loop), narrowed to the innermost condition around the call whose
+test lrlint cannot see through. Only optimizer steps inside that region, in the same function,
+are compared, so the order observed is the order of the first run of that region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lrlint.facts.model import Frame, StepCall
+from lrlint.scenario import StepOrder
+
+# ReduceLROnPlateau.step(metric) reacts to a metric; stepping it first skips nothing.
+ORDER_INSENSITIVE = frozenset({"ReduceLROnPlateau"})
+
+
+@dataclass(frozen=True)
+class Ordering:
+    order: StepOrder
+    optimizer_steps: tuple[StepCall, ...]  # the matching optimizer steps in the region
+    through_scaler: bool  # the optimizer is stepped through a GradScaler (or xla)
+    iterations: int | None  # literal `range(N)` count of the innermost loop around the step
+
+
+def _innermost(frames: tuple[Frame, ...], kinds: tuple[str, ...]) -> int:
+    for index in range(len(frames) - 1, -1, -1):
+        if frames[index].kind in kinds:
+            return index
+    return 0
+
+
+def region_of(step: StepCall) -> tuple[Frame, Frame]:
+    """(the function or module frame, the anchor frame the comparison is confined to)."""
+    frames = step.frames
+    function_index = _innermost(frames, ("function", "module"))
+    anchor_index = function_index
+    for index in range(function_index + 1, len(frames)):
+        if frames[index].kind == "loop":
+            anchor_index = index
+    for index in range(anchor_index + 1, len(frames)):
+        frame = frames[index]
+        if frame.kind == "cond" and step.receiver not in frame.presence_checks:
+            anchor_index = index
+    return frames[function_index], frames[anchor_index]
+
+
+def _loop_iterations(step: StepCall) -> int | None:
+    for frame in reversed(step.frames):
+        if frame.kind in ("function", "module", "class"):
+            return None
+        if frame.kind == "loop":
+            return frame.iterations
+    return None
+
+
+def step_ordering(step: StepCall, all_steps: list[StepCall]) -> Ordering | None:
+    """The order of `step` (a scheduler step) and its optimizer's steps, or None when unknown."""
+    schedulers = step.alternatives or ((step.scheduler,) if step.scheduler else ())
+    keys = {s.optimizer_key for s in schedulers}
+    if not schedulers or len(keys) != 1 or None in keys:
+        return None
+    if any(s.cls in ORDER_INSENSITIVE for s in schedulers):
+        return None
+    key = keys.pop()
+    assert key is not None
+    function, anchor = region_of(step)
+    matching = tuple(
+        other
+        for other in all_steps
+        if other.steps_optimizer(key)
+        and any(f is anchor for f in other.frames)
+        and region_of(other)[0] is function
+    )
+    if not matching:
+        return None
+    first = min(matching, key=lambda s: s.span.start)
+    order: StepOrder = "optimizer-first" if first.span.start < step.span.start else "scheduler-first"
+    return Ordering(
+        order=order,
+        optimizer_steps=matching,
+        through_scaler=any(s.through_other(key) for s in matching),
+        iterations=_loop_iterations(step),
+    )

@@ -1,0 +1,63 @@
+"""Turns a scheduler fact into the literal Scenario that --verify rebuilds in torch."""
+
+from __future__ import annotations
+
+from lrlint.facts.literals import UNKNOWN
+from lrlint.facts.model import ModuleFacts, SchedulerCall, StepCall
+from lrlint.facts.ordering import Ordering, step_ordering
+from lrlint.scenario import Scenario
+
+
+def build_scenario(fact: SchedulerCall, facts: ModuleFacts, step: StepCall | None = None) -> Scenario:
+    """Literals only: every non-literal argument is listed in `unknown`, never guessed.
+
+    `step` picks which `scheduler.step()` call gives the loop and the order; by default the first
+    of the scheduler's steps whose order is known.
+    """
+    unknown: list[str] = []
+    kwargs: dict[str, object] = {}
+    for name in fact.bound:
+        if name == "optimizer":
+            continue
+        if name in fact.values:
+            kwargs[name] = fact.values[name]
+        else:
+            unknown.append(name)
+    for name in fact.unexpected:
+        # The keyword itself is what torch rejects (LR001, LR002): its value does not matter,
+        # so a non-literal value is passed as None and listed as unknown.
+        kwargs[name] = fact.values.get(name)
+        if name not in fact.values:
+            unknown.append(name)
+    if fact.extra_positional:
+        unknown.append("*extra-positional")
+    if fact.star_args:
+        unknown.append("*args")
+    if fact.star_kwargs:
+        unknown.append("**kwargs")
+    ordering = _ordering(fact, facts, step)
+    optimizer = fact.optimizer
+    return Scenario(
+        scheduler=fact.cls,
+        args=(),
+        kwargs=kwargs,
+        unknown=tuple(unknown),
+        optimizer=optimizer.cls if optimizer is not None else None,
+        lr=optimizer.lr if optimizer is not None and _is_number(optimizer.lr) else None,
+        epochs=ordering.iterations if ordering is not None else None,
+        order=ordering.order if ordering is not None else None,
+        grad_scaler=ordering.through_scaler if ordering is not None else False,
+    )
+
+
+def _ordering(fact: SchedulerCall, facts: ModuleFacts, step: StepCall | None) -> Ordering | None:
+    candidates = [step] if step is not None else fact.steps
+    for candidate in candidates:
+        ordering = step_ordering(candidate, facts.steps)
+        if ordering is not None:
+            return ordering
+    return None
+
+
+def _is_number(value: object) -> bool:
+    return value is not UNKNOWN and isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -1,0 +1,52 @@
+"""LR001 steplr-milestones: `milestones` given to StepLR."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from lrlint.facts.model import ModuleFacts
+from lrlint.facts.scenarios import build_scenario
+from lrlint.rules.base import Finding, Rule, format_list
+
+
+class StepLRMilestones(Rule):
+    code = "LR001"
+    VALID = (
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30, gamma=0.1)\n",
+        "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 80])\n",
+        # A class of the user's own that happens to be called StepLR.
+        "class StepLR:\n    def __init__(self, opt, milestones): ...\nStepLR(opt, milestones=[30])\n",
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=args.step)\n",
+    )
+    INVALID = (
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30, 80], gamma=0.1)\n",
+        "import torch.optim.lr_scheduler as sched\nsched.StepLR(opt, milestones=[30])\n",
+        "import torch\ntorch.optim.lr_scheduler.StepLR(opt, [30, 80])\n",
+    )
+
+    def check(self, facts: ModuleFacts) -> Iterator[Finding]:
+        for fact in facts.schedulers:
+            if fact.cls != "StepLR":
+                continue
+            if "milestones" in fact.unexpected:
+                shown = fact.values.get("milestones")
+                written = f"milestones={format_list(shown)}" if shown is not None else "milestones"
+                yield Finding(
+                    fact.arg_span("milestones", facts.spans),
+                    f"`StepLR` has no `{written.split('=')[0]}` parameter: building it raises "
+                    f"TypeError (unexpected keyword argument 'milestones'); use "
+                    f"`MultiStepLR(optimizer, {written})` or `StepLR(optimizer, step_size=N)`",
+                    build_scenario(fact, facts),
+                )
+            elif isinstance(fact.values.get("step_size"), (list, tuple)):
+                shown = format_list(fact.values["step_size"])
+                yield Finding(
+                    fact.arg_span("step_size", facts.spans),
+                    f"`StepLR` got the milestones {shown} as `step_size`: the first "
+                    f"`scheduler.step()` raises TypeError (int % list); use "
+                    f"`MultiStepLR(optimizer, milestones={shown})`",
+                    build_scenario(fact, facts),
+                )
+
+
+RULE = StepLRMilestones()

@@ -1,0 +1,53 @@
+"""LR002 multisteplr-step-size: `step_size` given to MultiStepLR."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from lrlint.facts.model import ModuleFacts
+from lrlint.facts.scenarios import build_scenario
+from lrlint.rules.base import Finding, Rule
+
+
+class MultiStepLRStepSize(Rule):
+    code = "LR002"
+    VALID = (
+        "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 80])\n",
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30)\n",
+        "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, **config)\n",
+    )
+    INVALID = (
+        "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, step_size=30)\n",
+        "from torch.optim import lr_scheduler\nlr_scheduler.MultiStepLR(opt, 30, gamma=0.1)\n",
+    )
+
+    def check(self, facts: ModuleFacts) -> Iterator[Finding]:
+        for fact in facts.schedulers:
+            if fact.cls != "MultiStepLR":
+                continue
+            if "step_size" in fact.unexpected:
+                value = fact.values.get("step_size")
+                hint = f"milestones=[{value}, {value * 2}, ...]" if isinstance(value, int) else "milestones=[...]"
+                yield Finding(
+                    fact.arg_span("step_size", facts.spans),
+                    "`MultiStepLR` has no `step_size` parameter: building it raises TypeError "
+                    f"(unexpected keyword argument 'step_size'); use `StepLR(optimizer, "
+                    f"step_size=...)` or `MultiStepLR(optimizer, {hint})`",
+                    build_scenario(fact, facts),
+                )
+            elif _is_int(fact.values.get("milestones")):
+                value = fact.values["milestones"]
+                yield Finding(
+                    fact.arg_span("milestones", facts.spans),
+                    f"`MultiStepLR` got the step size {value} as `milestones`: building it raises "
+                    f"TypeError ('int' object is not iterable); use `StepLR(optimizer, "
+                    f"step_size={value})` or `MultiStepLR(optimizer, milestones=[{value}])`",
+                    build_scenario(fact, facts),
+                )
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+RULE = MultiStepLRStepSize()

@@ -1,0 +1,54 @@
+"""LR003 milestones-not-increasing: MultiStepLR milestones that repeat or are out of order."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Iterator
+
+from lrlint.facts.model import ModuleFacts
+from lrlint.facts.scenarios import build_scenario
+from lrlint.rules.base import Finding, Rule, format_list
+
+
+class MilestonesNotIncreasing(Rule):
+    code = "LR003"
+    VALID = (
+        "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 60, 90])\n",
+        "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=sorted(ms))\n",
+        "from torch.optim.lr_scheduler import MultiStepLR\nM = [80, 40]\nM.sort()\nMultiStepLR(opt, M)\n",
+    )
+    INVALID = (
+        "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 30, 60])\n",
+        "from torch.optim.lr_scheduler import MultiStepLR\nMILESTONES = [80, 40]\nMultiStepLR(opt, MILESTONES)\n",
+    )
+
+    def check(self, facts: ModuleFacts) -> Iterator[Finding]:
+        for fact in facts.schedulers:
+            if fact.cls != "MultiStepLR":
+                continue
+            milestones = fact.values.get("milestones")
+            if not isinstance(milestones, (list, tuple)) or not all(
+                isinstance(m, (int, float)) and not isinstance(m, bool) for m in milestones
+            ):
+                continue
+            repeated = sorted(m for m, n in Counter(milestones).items() if n > 1)
+            in_order = all(a < b for a, b in zip(milestones, milestones[1:]))
+            if in_order:
+                continue
+            shown = format_list(milestones)
+            if repeated:
+                epochs = ", ".join(str(m) for m in repeated)
+                message = (
+                    f"milestones {shown} repeat {epochs}: MultiStepLR decays once per occurrence, "
+                    f"so the learning rate is multiplied by gamma**2 at epoch {repeated[0]}"
+                )
+            else:
+                order = ", ".join(str(m) for m in sorted(milestones))
+                message = (
+                    f"milestones {shown} are not increasing: MultiStepLR silently decays at epochs "
+                    f"{order} in sorted order; write them sorted (or fix the typo)"
+                )
+            yield Finding(fact.arg_span("milestones", facts.spans), message, build_scenario(fact, facts))
+
+
+RULE = MilestonesNotIncreasing()
