@@ -27,12 +27,13 @@ class MultiStepLRStepSize(Rule):
                 continue
             if "step_size" in fact.unexpected:
                 value = fact.values.get("step_size")
-                hint = f"milestones=[{value}, {value * 2}, ...]" if isinstance(value, int) else "milestones=[...]"
+                period = value if _is_int(value) else "..."
+                hint = f"milestones=[{value}, {value * 2}, ...]" if _is_int(value) else "milestones=[...]"
                 yield Finding(
                     fact.arg_span("step_size", facts.spans),
                     "`MultiStepLR` has no `step_size` parameter: building it raises TypeError "
                     f"(unexpected keyword argument 'step_size'); use `StepLR(optimizer, "
-                    f"step_size=...)` or `MultiStepLR(optimizer, {hint})`",
+                    f"step_size={period})` or `MultiStepLR(optimizer, {hint})`",
                     build_scenario(fact, facts),
                 )
             elif _is_int(fact.values.get("milestones")):

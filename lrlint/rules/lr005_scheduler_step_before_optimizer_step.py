@@ -42,8 +42,11 @@ class SchedulerStepBeforeOptimizerStep(Rule):
             if ordering is None or ordering.order != "scheduler-first":
                 continue
             optimizer_step = min(ordering.optimizer_steps, key=lambda s: s.span.start)
-            stepped = f"{optimizer_step.receiver}.{optimizer_step.method}("
-            stepped += f"{optimizer_step.first_arg})" if optimizer_step.through_other(step.scheduler.optimizer_key or "") else ")"
+            key = step.scheduler.optimizer_key or ""
+            if optimizer_step.through_other(key):
+                stepped = f"{optimizer_step.receiver}.{optimizer_step.method}({key})"
+            else:
+                stepped = f"{key}.step({'...' if optimizer_step.has_args else ''})"
             yield Finding(
                 step.span,
                 f"`{step.receiver}.step()` runs before `{stepped}` (line "

@@ -1,0 +1,36 @@
+"""Every fixture reports exactly the findings its `# expect: CODE` comments announce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lrlint.linter import lint_bytes
+from tests.helpers import FIXTURES, expected_findings
+
+ALL = sorted(FIXTURES.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(FIXTURES)))
+def test_fixture_findings_match_annotations(path: Path) -> None:
+    result = lint_bytes(str(path), path.read_bytes())
+    found = {(d.location.row, d.code) for d in result.diagnostics}
+    assert found == expected_findings(path)
+
+
+def test_bad_fixtures_cover_every_rule() -> None:
+    codes = {code for path in (FIXTURES / "bad").glob("*.py") for _, code in expected_findings(path)}
+    assert codes == {"LR001", "LR002", "LR003", "LR004", "LR005"}
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "bad").glob("*.py")), ids=lambda p: p.name)
+def test_every_bad_fixture_has_a_finding(path: Path) -> None:
+    assert expected_findings(path), f"{path.name} announces no finding"
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "good").glob("*.py")), ids=lambda p: p.name)
+def test_good_fixtures_are_clean_and_parsed(path: Path) -> None:
+    result = lint_bytes(str(path), path.read_bytes())
+    assert result.parsed, "a good fixture must exercise the analysis, not be skipped by the prefilter"
+    assert result.diagnostics == []
