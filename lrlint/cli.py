@@ -107,7 +107,10 @@ def _check_command(argv: list[str], out: TextIO) -> int:
             return
         files_checked += 1
         try:
-            diagnostics.extend(lint_bytes(display, data).diagnostics)
+            result = lint_bytes(display, data)
+            diagnostics.extend(result.diagnostics)
+            for note in result.notes:
+                print(f"lrlint: warning: {note}", file=sys.stderr)
         except Exception as exc:  # noqa: BLE001 - a bug in lrlint must not stop the other files
             if os.environ.get("LRLINT_DEBUG"):
                 raise

@@ -7,7 +7,7 @@ from typing import Callable
 
 from lrlint.diagnostics import Diagnostic, file_error
 from lrlint.prefilter import may_have_findings
-from lrlint.source import SourceError, decode, syntax_error
+from lrlint.source import SourceError, check_syntax, decode
 
 CodeFilter = Callable[[str], bool]
 
@@ -17,6 +17,8 @@ class FileResult:
     filename: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     parsed: bool = False  # False when the prefilter proved the file cannot hold a finding
+    # One-line notes for the user about analysis that could not be done (not findings).
+    notes: list[str] = field(default_factory=list)
 
 
 def lint_bytes(filename: str, data: bytes, enabled: CodeFilter | None = None) -> FileResult:
@@ -30,12 +32,19 @@ def lint_bytes(filename: str, data: bytes, enabled: CodeFilter | None = None) ->
     if not may_have_findings(data):
         return result
     result.parsed = True
-    result.diagnostics.extend(lint_text(filename, source.text, enabled))
+    error = check_syntax(source.text)
+    if error is not None:
+        result.diagnostics.append(file_error(filename, error.code, error.message, error.row, error.column))
+        return result
+    try:
+        result.diagnostics.extend(lint_text(filename, source.text, enabled))
+    except RecursionError:
+        result.notes.append(f"{filename}: nesting too deep to analyse, skipped")
     return result
 
 
 def lint_text(filename: str, text: str, enabled: CodeFilter | None = None) -> list[Diagnostic]:
-    """Parse with libcst and run every enabled rule; a syntax error becomes one E999."""
+    """Parse with libcst and run every enabled rule; `text` must already be valid Python."""
     # Imported here: a run whose files all fail the prefilter never pays for libcst.
     import libcst as cst
 
@@ -46,10 +55,9 @@ def lint_text(filename: str, text: str, enabled: CodeFilter | None = None) -> li
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        error = syntax_error(text, exc.message)
-        return [file_error(filename, error.code, error.message, error.row, error.column)]
-    except RecursionError:
-        return [file_error(filename, "E999", "SyntaxError: too deeply nested for the parser")]
+        # CPython accepted it: syntax newer than this libcst knows.
+        message = f"libcst cannot parse this file: {exc.message}"
+        return [file_error(filename, "E999", message, exc.raw_line, exc.raw_column + 1)]
     facts = collect_facts(cst.MetadataWrapper(module, unsafe_skip_copy=True))
     info = catalogue()
     found: list[Diagnostic] = []

@@ -32,8 +32,10 @@ def decode(data: bytes) -> Source:
         raise SourceError("E902", "binary file (contains NUL bytes), not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # an unknown or inconsistent coding cookie
-        raise SourceError("E902", f"cannot decode: {exc.msg}") from None
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in exc.msg:
+            raise SourceError("E902", f"cannot decode: {exc.msg}") from None  # a bad coding cookie
+        encoding = "utf-8"  # undecodable first lines: report the exact byte below
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -46,15 +48,18 @@ def decode(data: bytes) -> Source:
     return Source(text, "utf-8" if encoding == "utf-8-sig" else codecs.lookup(encoding).name)
 
 
-def syntax_error(text: str, fallback: str) -> SourceError:
-    """The syntax error CPython reports for `text` (clearer than libcst's), as E999."""
+def check_syntax(text: str) -> SourceError | None:
+    """CPython's verdict on `text`, as E999, or None when it parses.
+
+    Run before libcst: CPython's messages are clearer, and its parser fails cleanly on inputs
+    (pathological nesting) where libcst's native parser can overflow the C stack.
+    """
     try:
         ast.parse(text)
     except SyntaxError as exc:
-        row = exc.lineno or 1
-        column = exc.offset or 1
-        return SourceError("E999", f"SyntaxError: {exc.msg}", row, max(column, 1))
-    except (ValueError, RecursionError, MemoryError) as exc:
+        return SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
+    except (RecursionError, MemoryError):
+        return SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
+    except ValueError as exc:
         return SourceError("E999", f"SyntaxError: {exc}")
-    # CPython accepts it but libcst does not (syntax newer than libcst knows).
-    return SourceError("E999", f"libcst cannot parse this file: {fallback}")
+    return None

@@ -1,0 +1,170 @@
+"""Bad input: a one-line diagnostic naming the file, and lrlint goes on with the other files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from lrlint.cli import main
+from lrlint.linter import lint_bytes
+
+GOOD_BAD = "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[3])\n"
+
+
+def one(data: bytes):
+    result = lint_bytes("f.py", data)
+    assert len(result.diagnostics) == 1, result.diagnostics
+    return result.diagnostics[0]
+
+
+def test_syntax_error_is_e999_with_cpython_message() -> None:
+    d = one(b"import torch.optim.lr_scheduler\ndef f(:\n    pass\n")
+    assert (d.code, d.location.row) == ("E999", 2)
+    assert d.message.startswith("SyntaxError: ") and "\n" not in d.message
+
+
+def test_python2_print_is_e999() -> None:
+    d = one(b"from torch.optim import lr_scheduler\nprint 'hello'\n")
+    assert d.code == "E999" and d.location.row == 2
+
+
+def test_binary_file() -> None:
+    d = one(b"\x00\x01\x02lr_scheduler\xff")
+    assert d.code == "E902" and "binary" in d.message
+
+
+def test_non_utf8_without_cookie() -> None:
+    d = one(b"# lr_scheduler\nname = '\xe9t\xe9'\n")
+    assert d.code == "E902" and "utf-8" in d.message and d.location.row == 2
+
+
+def test_latin1_with_cookie_is_fine() -> None:
+    data = b"# -*- coding: latin-1 -*-\n# \xe9\n" + GOOD_BAD.encode()
+    assert [d.code for d in lint_bytes("f.py", data).diagnostics] == ["LR001"]
+
+
+def test_bom_and_crlf() -> None:
+    data = b"\xef\xbb\xbf" + GOOD_BAD.replace("\n", "\r\n").encode()
+    [d] = lint_bytes("f.py", data).diagnostics
+    assert (d.code, d.location.row) == ("LR001", 2)
+
+
+def test_empty_file_is_clean() -> None:
+    assert lint_bytes("f.py", b"").diagnostics == []
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [b"(" * 5000 + b"1" + b")" * 5000, b"1+" * 50000 + b"1", b"a." * 20000 + b"b", b"-" * 5000 + b"1",
+     b"not " * 5000 + b"y", b"lambda: " * 3000 + b"1"],
+    ids=["parens", "binop-chain", "attribute-chain", "unary-chain", "not-chain", "lambdas"],
+)
+def test_pathological_nesting_never_crashes(expression: bytes) -> None:
+    # Each case once crashed (segfault in libcst's parser, or RecursionError in the analysis).
+    result = lint_bytes("f.py", b"import torch.optim.lr_scheduler\nx = " + expression + b"\n")
+    assert all(d.code == "E999" for d in result.diagnostics)
+    assert result.diagnostics or result.notes == ["f.py: nesting too deep to analyse, skipped"]
+
+
+def _run(args: list[str], capsys) -> tuple[int, list[dict], str]:
+    code = main(["--output-format", "json", *args])
+    captured = capsys.readouterr()
+    return code, json.loads(captured.out), captured.err
+
+
+def test_cli_goes_on_after_bad_files(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_syntax.py").write_text("import torch.optim.lr_scheduler\ndef (:\n")
+    (tmp_path / "b_binary.py").write_bytes(b"\x00\x00")
+    (tmp_path / "c_latin.py").write_bytes(b"x = '\xe9'\n")
+    (tmp_path / "d_empty.py").write_text("")
+    (tmp_path / "e_bad.py").write_text(GOOD_BAD)
+    (tmp_path / "f_broken.py").symlink_to(tmp_path / "nowhere.py")
+    loop = tmp_path / "loop"
+    loop.mkdir()
+    (loop / "back").symlink_to(tmp_path, target_is_directory=True)
+    code, diags, err = _run([".", "missing.py"], capsys)
+    assert code == 1 and err == ""
+    seen = {(d["filename"], d["code"]) for d in diags}
+    assert seen == {
+        ("a_syntax.py", "E999"),
+        ("b_binary.py", "E902"),
+        ("c_latin.py", "E902"),
+        ("e_bad.py", "LR001"),
+        ("f_broken.py", "E902"),
+        ("loop/back", "E902"),
+        ("missing.py", "E902"),
+    }
+    messages = {d["filename"]: d["message"] for d in diags}
+    assert "symbolic link loop" in messages["loop/back"]
+    assert messages["missing.py"] == "No such file or directory"
+    assert all("\n" not in m for m in messages.values())
+
+
+def test_unreadable_file(tmp_path: Path, capsys, monkeypatch) -> None:
+    target = tmp_path / "secret.py"
+    target.write_text(GOOD_BAD)
+    (tmp_path / "ok.py").write_text(GOOD_BAD)
+    real = Path.read_bytes
+
+    def deny(self: Path) -> bytes:
+        if self.name == "secret.py":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.chdir(tmp_path)
+    code, diags, _ = _run(["."], capsys)
+    assert code == 1
+    assert {(d["filename"], d["code"], d["message"]) for d in diags} == {
+        ("ok.py", "LR001", diags[0]["message"] if diags[0]["filename"] == "ok.py" else diags[1]["message"]),
+        ("secret.py", "E902", "Permission denied"),
+    }
+
+
+def test_default_excludes(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for folder in (".git", ".venv", "venv", "__pycache__", "build", "dist", "node_modules", "pkg.egg-info"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.py").write_text(GOOD_BAD)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "x.py").write_text(GOOD_BAD)
+    code, diags, _ = _run([], capsys)
+    assert [d["filename"] for d in diags] == [os.path.join("src", "x.py")]
+
+
+def test_explicit_file_in_excluded_folder_is_linted(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "x.py").write_text(GOOD_BAD)
+    code, diags, _ = _run(["build/x.py"], capsys)
+    assert [d["code"] for d in diags] == ["LR001"]
+
+
+def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
+    import lrlint.linter
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    (tmp_path / "a.py").write_text(GOOD_BAD)
+    (tmp_path / "b.py").write_text(GOOD_BAD)
+    calls = []
+    real = lrlint.linter.lint_bytes
+
+    def flaky(name, data, *a, **k):
+        calls.append(name)
+        if name.endswith("a.py"):
+            boom()
+        return real(name, data, *a, **k)
+
+    monkeypatch.setattr(lrlint.linter, "lint_bytes", flaky)
+    monkeypatch.chdir(tmp_path)
+    code = main(["--output-format", "json", "."])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.strip() == "lrlint: internal error while checking a.py: RuntimeError: simulated bug"
+    assert [d["filename"] for d in json.loads(captured.out)] == ["b.py"]
