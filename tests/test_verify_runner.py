@@ -176,6 +176,17 @@ def test_worker_rejects_a_bad_request_in_protocol() -> None:
     assert reply["results"] == [] and reply["error"].startswith("worker: bad request: JSONDecodeError")
 
 
+def test_worker_without_a_usable_torch_answers_in_protocol(tmp_path: Path) -> None:
+    (tmp_path / "torch.py").write_text("raise ImportError('this torch is broken')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
+    request = json.dumps({"protocol": 1, "device": "cpu", "jobs": []})
+    out = subprocess.run(
+        [sys.executable, "-m", "lrlint.verify.worker"], input=request, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+    reply = json.loads(out.stdout)
+    assert reply["error"] == "torch could not be imported: ImportError: this torch is broken"
+
+
 def test_user_code_is_never_executed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     marker = tmp_path / "executed"
     monkeypatch.setenv("LRLINT_VERIFY_MARKER", str(marker))

@@ -58,7 +58,7 @@ def sparkline(trajectory: list[float], width: int = WIDTH) -> tuple[str, bool]:
             cells.append(BLOCKS[len(BLOCKS) // 2])
         else:
             level = (scale(value) - low) / span
-            cells.append(BLOCKS[min(len(BLOCKS) - 1, int(level * len(BLOCKS)))])
+            cells.append(BLOCKS[round(level * (len(BLOCKS) - 1))])
     return "".join(cells), log
 
 

@@ -280,7 +280,10 @@ def _job_failure(job: dict[str, Any], message: str) -> dict[str, Any]:
 
 
 def handle(request: dict[str, Any]) -> dict[str, Any]:
-    torch = import_torch()
+    try:
+        torch = import_torch()
+    except Exception as exc:  # not installed, or broken: every job is affected alike
+        return {"protocol": PROTOCOL, "error": f"torch could not be imported: {_one_line(exc)}", "results": []}
     reply: dict[str, Any] = {"protocol": PROTOCOL, "torch_version": str(torch.__version__), "error": None}
     device, error = resolve_device(torch, str(request.get("device", "cpu")))
     reply["device"] = device
