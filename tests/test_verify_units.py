@@ -24,7 +24,7 @@ def run(scheduler: str, trajectory: list[float], **fields: Any) -> Run:
 
 def test_skip_reason_names_every_unknown_parameter() -> None:
     scenario = Scenario("MultiStepLR", kwargs={"milestones": [3, 3]}, unknown=("gamma", "**kwargs"))
-    assert skip_reason("LR003", scenario) == "not verified: `gamma`, `**kwargs` are not a literal, and --verify never guesses a value"
+    assert skip_reason("LR003", scenario) == "not verified: `gamma`, `**kwargs` are not literals, and --verify never guesses a value"
 
 
 def test_skip_reason_lets_construction_rules_through_with_unknowns() -> None:

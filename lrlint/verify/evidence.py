@@ -86,8 +86,8 @@ def skip_reason(code: str, scenario: Scenario | None) -> str | None:
     unknown = unknown_params(scenario)
     if unknown:
         names = ", ".join(f"`{name}`" for name in unknown)
-        verb = "is" if len(unknown) == 1 else "are"
-        return f"not verified: {names} {verb} not a literal, and --verify never guesses a value"
+        verb = "is not a literal" if len(unknown) == 1 else "are not literals"
+        return f"not verified: {names} {verb}, and --verify never guesses a value"
     if code == "LR005" and scenario.order is None:
         return "not verified: the order of scheduler.step() and optimizer.step() is not known"
     return None
