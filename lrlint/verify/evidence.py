@@ -1,0 +1,295 @@
+"""Per-rule verdicts of --verify: what a run in real torch says about a finding.
+
+Runs inside the worker, but imports nothing from torch: the worker hands it plain records (`Run`),
+so the verdict logic stays readable and the parent may use `skip_reason` before spawning anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from lrlint.scenario import Scenario
+
+Status = Literal["confirmed", "refuted", "inconclusive", "skipped"]
+
+VERIFIABLE = ("LR001", "LR002", "LR003", "LR004", "LR005")
+
+# The keyword each construction rule is about: rejected by torch whatever its value.
+REJECTED_KEYWORD = {"LR001": ("StepLR", "milestones"), "LR002": ("MultiStepLR", "step_size")}
+
+# Start of torch's own warning (torch/optim/lr_scheduler.py, LRScheduler.step).
+ORDER_WARNING = "Detected call of `lr_scheduler.step()` before `optimizer.step()`"
+
+# The optimizer is never a literal; the worker always supplies its own, so it is not "unknown".
+SUPPLIED_BY_WORKER = frozenset({"optimizer"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    evidence: str
+
+
+@dataclass
+class Run:
+    """What happened when the worker built a scenario in torch and stepped it."""
+
+    scheduler: str
+    order: str  # the order actually simulated: "scheduler-first" or "optimizer-first"
+    base_lr: float  # the lr the optimizer was built with, before the scheduler touched it
+    horizon: int = 0  # loop iterations simulated
+    horizon_note: str = ""  # where the horizon came from, and whether it was capped
+    capped: bool = False  # stopped short of the loop's length: MAX_STEPS, or the lr overflowed
+    # param_groups[0]["lr"] after construction, then after each iteration: horizon + 1 values.
+    trajectory: list[float] = field(default_factory=list)
+    # The lr in effect at each optimizer.step(): what each epoch actually trains with.
+    applied: list[float] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    construct_error: str | None = None
+    step_error: str | None = None
+    step_error_at: int | None = None  # 1-based iteration whose step raised
+    params: dict[str, Any] = field(default_factory=dict)  # bound arguments, torch defaults applied
+    notes: list[str] = field(default_factory=list)  # stand-ins the worker used (lr, optimizer, metric)
+    placeholders: list[str] = field(default_factory=list)  # unknown keywords given a placeholder
+
+    @property
+    def failed(self) -> str | None:
+        if self.construct_error:
+            return f"construction raised {self.construct_error}"
+        if self.step_error:
+            return f"step {self.step_error_at} raised {self.step_error}"
+        return None
+
+
+def fmt(value: float) -> str:
+    """A learning rate, short: 4 significant digits drop float noise like 0.0010000000000000002."""
+    return f"{value:.4g}"
+
+
+def same(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
+
+
+def unknown_params(scenario: Scenario) -> list[str]:
+    return [name for name in scenario.unknown if name not in SUPPLIED_BY_WORKER]
+
+
+def skip_reason(code: str, scenario: Scenario | None) -> str | None:
+    """Why a finding cannot be verified without guessing, or None when it can be built as read."""
+    if scenario is None:
+        return "not verified: lrlint could not read the scheduler's configuration as literals"
+    if code in REJECTED_KEYWORD:
+        return None  # an unexpected keyword raises whatever the other values are
+    unknown = unknown_params(scenario)
+    if unknown:
+        names = ", ".join(f"`{name}`" for name in unknown)
+        verb = "is not a literal" if len(unknown) == 1 else "are not literals"
+        return f"not verified: {names} {verb}, and --verify never guesses a value"
+    if code == "LR005" and scenario.order is None:
+        return "not verified: the order of scheduler.step() and optimizer.step() is not known"
+    return None
+
+
+def judge(code: str, scenario: Scenario, run: Run, reference: Run | None = None) -> Verdict:
+    """The verdict for one finding; `reference` is the optimizer-first run LR005 compares with."""
+    if code in REJECTED_KEYWORD:
+        return _rejected_keyword(code, scenario, run)
+    if run.failed:
+        return Verdict("inconclusive", f"{run.failed}, before the rule's effect could be observed")
+    if code == "LR003":
+        return _milestones(run)
+    if code == "LR004":
+        return _gamma(run)
+    if code == "LR005":
+        if reference is None or reference.failed:
+            why = reference.failed if reference else "no reference run"
+            return Verdict("inconclusive", f"the optimizer-first reference run failed: {why}")
+        return _order(scenario, run, reference)
+    return Verdict("skipped", f"not verified: {code} has no runtime check")
+
+
+def _suffix(run: Run, *first: str) -> str:
+    """Short notes a value-quoting evidence line must carry to stay honest."""
+    notes = [*first, *(note for note in run.notes if note.startswith("lr "))]
+    if run.capped:
+        notes.append(run.horizon_note)
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _rejected_keyword(code: str, scenario: Scenario, run: Run) -> Verdict:
+    scheduler, keyword = REJECTED_KEYWORD[code]
+    others = [name for name in unknown_params(scenario) if name not in run.placeholders]
+    caveat = ""
+    if run.placeholders:
+        caveat += f"; `{keyword}` is not a literal: None stood in (rejected whatever its value)"
+    if others:
+        names = ", ".join(f"`{name}`" for name in others)
+        caveat += f"; {names} not literal, left out (cannot change the outcome)"
+    if run.construct_error:
+        # Only the TypeError about this keyword is the rule's; a missing argument is another story.
+        if run.construct_error.startswith("TypeError:") and f"'{keyword}'" in run.construct_error:
+            return Verdict("confirmed", f"{scheduler}(...) raises {run.construct_error}{caveat}")
+        return Verdict(
+            "inconclusive",
+            f"{scheduler}(...) raises {run.construct_error}, not the TypeError about `{keyword}` "
+            f"the rule predicts{caveat}",
+        )
+    if run.step_error and run.step_error.startswith("TypeError:"):
+        return Verdict(
+            "confirmed",
+            f"{scheduler}(...) is built, but step {run.step_error_at} raises {run.step_error}{caveat}",
+        )
+    if run.step_error:
+        return Verdict("inconclusive", f"{scheduler}(...) is built; step {run.step_error_at} raises {run.step_error}")
+    if others:
+        names = ", ".join(f"`{name}`" for name in others)
+        return Verdict(
+            "inconclusive",
+            f"{scheduler}(...) builds and steps without error from the literals alone; {names} not "
+            "literal, so the real call may differ",
+        )
+    return Verdict("refuted", f"{scheduler}(...) builds and steps {run.horizon} times without error")
+
+
+def _changes(run: Run) -> list[int]:
+    """Iterations after which the learning rate differs from the one before."""
+    traj = run.trajectory
+    return [i for i in range(1, len(traj)) if not same(traj[i], traj[i - 1])]
+
+
+def _epochs(values: list[int]) -> str:
+    shown = ", ".join(str(v) for v in values[:8])
+    return shown + (f" (+{len(values) - 8} more)" if len(values) > 8 else "")
+
+
+def _milestones(run: Run) -> Verdict:
+    milestones = run.params.get("milestones")
+    if not isinstance(milestones, list) or not milestones:
+        return Verdict("inconclusive", "MultiStepLR was built, but its milestones are not a list of epochs")
+    gamma = float(run.params.get("gamma", 0.1))
+    counts = Counter(milestones)
+    repeated = sorted(m for m, c in counts.items() if c > 1)
+    if repeated:
+        return _repeated_milestone(run, repeated, counts, gamma)
+    drops = _changes(run)
+    if milestones == sorted(milestones):
+        return Verdict("refuted", f"milestones {milestones} are strictly increasing")
+    if not drops:
+        return Verdict(
+            "refuted",
+            f"no runtime error: torch treats {milestones} as sorted; the {run.horizon}-epoch loop "
+            f"reaches no milestone{_suffix(run)}",
+        )
+    return Verdict(
+        "refuted",
+        f"no runtime error: torch decays at epochs {_epochs(drops)} as if sorted{_suffix(run)}",
+    )
+
+
+def _times(count: int) -> str:
+    return {2: "twice", 3: "three times"}.get(count, f"{count} times")
+
+
+def _repeated_milestone(run: Run, repeated: list[int], counts: Counter[Any], gamma: float) -> Verdict:
+    reached = [m for m in repeated if isinstance(m, int) and 0 <= m <= run.horizon]
+    if not reached:
+        listed = ", ".join(f"milestone {m} is listed {_times(counts[m])}" for m in repeated)
+        return Verdict(
+            "inconclusive",
+            f"{listed}, but the {run.horizon}-epoch loop never reaches it{_suffix(run)}",
+        )
+    epoch = reached[0]
+    count = counts[epoch]
+    before = run.trajectory[epoch - 1] if epoch > 0 else run.base_lr
+    after = run.trajectory[epoch]
+    if same(gamma**count, gamma):
+        return Verdict(
+            "inconclusive",
+            f"milestone {epoch} is listed {_times(count)}, but with gamma={gamma} decaying "
+            f"{count} times equals decaying once",
+        )
+    if before and same(after / before, gamma**count):
+        return Verdict(
+            "confirmed",
+            f"lr {fmt(before)} -> {fmt(after)} at epoch {epoch}: decayed by gamma**{count} "
+            f"(milestone {epoch} listed {_times(count)}){_suffix(run)}",
+        )
+    return Verdict(
+        "inconclusive",
+        f"milestone {epoch} is listed {_times(count)}, but lr went {fmt(before)} -> {fmt(after)} "
+        f"at epoch {epoch}, not a gamma**{count} decay",
+    )
+
+
+def _first_decay_due(run: Run) -> int | None:
+    """The first epoch at which the scheduler would apply gamma, from its literal arguments."""
+    params = run.params
+    if run.scheduler == "StepLR" and isinstance(params.get("step_size"), int):
+        return int(params["step_size"])
+    if run.scheduler == "MultiStepLR" and isinstance(params.get("milestones"), list):
+        epochs = [m for m in params["milestones"] if isinstance(m, int) and m >= 0]
+        return min(epochs) if epochs else None
+    if run.scheduler == "ExponentialLR":
+        return 1
+    return None
+
+
+def _gamma(run: Run) -> Verdict:
+    start, end = run.base_lr, run.trajectory[-1]
+    gamma = run.params.get("gamma")
+    span = f"over {run.horizon} epochs{_suffix(run, f'gamma={gamma}')}"
+    if end > start and not same(end, start):
+        return Verdict("confirmed", f"lr grows {fmt(start)} -> {fmt(end)} {span}")
+    if not same(end, start):
+        return Verdict("refuted", f"lr decays {fmt(start)} -> {fmt(end)} {span}")
+    due = _first_decay_due(run)
+    if due is not None and due > run.horizon:
+        return Verdict(
+            "inconclusive",
+            f"lr stays {fmt(start)} over {run.horizon} epochs, but the first decay is only due at "
+            f"epoch {due}: gamma is never applied{_suffix(run)}",
+        )
+    return Verdict("confirmed", f"lr stays {fmt(start)} {span}")
+
+
+def _shift(run: Run, reference: Run) -> tuple[int, float, float] | None:
+    """First epoch whose trained-with lr differs from the optimizer-first order: (epoch, got, expected)."""
+    for epoch, (got, expected) in enumerate(zip(run.applied, reference.applied)):
+        if not same(got, expected):
+            return epoch, got, expected
+    return None
+
+
+def _order(scenario: Scenario, run: Run, reference: Run) -> Verdict:
+    warned = any(ORDER_WARNING in message for message in run.warnings)
+    shift = _shift(run, reference)
+    skipped = reference.applied[0] if reference.applied else run.base_lr
+    shifted = ""
+    if shift:
+        epoch, got, expected = shift
+        shifted = (
+            f"epoch {epoch} trains with lr {fmt(got)} instead of {fmt(expected)}: the schedule runs "
+            f"one step ahead and its first value {fmt(skipped)} is skipped"
+        )
+    unobservable = f"the skip is not observable: lr stays {fmt(skipped)} over {run.horizon} epochs"
+    if run.order == "optimizer-first" and not shift and not warned:
+        return Verdict(
+            "refuted",
+            f"stepping optimizer-first (the observed order), torch does not warn and the schedule "
+            f"is not shifted over {run.horizon} epochs",
+        )
+    if scenario.grad_scaler:
+        caveat = "GradScaler in use: torch's warning also fires when the scaler skips a step, so"
+        if shift:
+            return Verdict("confirmed", f"stepping {run.order}, {shifted}{_suffix(run)} ({caveat} only the step order is relied on)")
+        return Verdict("inconclusive", f"{caveat} it proves nothing alone, and {unobservable}{_suffix(run)}")
+    if warned and shift:
+        return Verdict("confirmed", f"torch warned: {ORDER_WARNING}; {shifted}{_suffix(run)}")
+    if warned:
+        return Verdict("confirmed", f"torch warned: {ORDER_WARNING} ({unobservable}){_suffix(run)}")
+    if shift:
+        return Verdict("confirmed", f"no warning, but {shifted}{_suffix(run)}")
+    return Verdict("inconclusive", f"no warning from torch, and {unobservable}{_suffix(run)}")

@@ -1,0 +1,323 @@
+"""Child side of --verify: rebuild literal scheduler configurations in real torch.
+
+Run as `python -m lrlint.verify.worker`. Reads ONE JSON request on stdin, writes ONE JSON reply on
+stdout (see lrlint/verify/runner.py for the protocol). It only ever sees the JSON scenarios: it
+never imports, executes or evaluates the user's code. torch is imported once, here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import math
+import sys
+import warnings
+from typing import Any, Callable
+
+from lrlint.scenario import Scenario
+from lrlint.verify.evidence import REJECTED_KEYWORD, Run, Verdict, fmt, judge
+
+PROTOCOL = 1
+MAX_STEPS = 10_000  # bound on loop iterations simulated per scenario
+DEFAULT_HORIZON = 100  # when the loop length is unknown and no argument says how far to look
+DEFAULT_LR = 0.1
+PLATEAU_METRIC = 1.0  # ReduceLROnPlateau needs a metric: a constant one, i.e. never improving
+
+Torch = Any  # the torch module; typed loosely so this file needs no torch stubs
+
+
+def import_torch() -> Torch:
+    # torch warns on import when numpy is missing; that says nothing about any scenario.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import torch
+
+    return torch
+
+
+def resolve_device(torch: Torch, requested: str) -> tuple[str, str | None]:
+    """(device, error): "auto" means cuda when available; cuda that is not there is an error."""
+    if requested == "auto":
+        return ("cuda" if torch.cuda.is_available() else "cpu"), None
+    if requested == "cpu":
+        return "cpu", None
+    if requested == "cuda" or requested.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            return requested, f"device {requested} requested, but torch {torch.__version__} sees no CUDA device"
+        try:
+            torch.zeros(1, device=requested)
+        except Exception as exc:  # e.g. cuda:3 on a one-GPU machine
+            return requested, f"device {requested} is not usable: {_one_line(exc)}"
+        return requested, None
+    return requested, f"unknown device {requested!r}: expected cpu, cuda or auto"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+# --- building --------------------------------------------------------------------------------
+
+
+def scheduler_class(torch: Torch, name: str) -> type | None:
+    """Only public scheduler classes of torch.optim.lr_scheduler: the name comes from JSON."""
+    if not name.isidentifier() or name.startswith("_"):
+        return None
+    cls = getattr(torch.optim.lr_scheduler, name, None)
+    bases = tuple(
+        base
+        for base in (
+            getattr(torch.optim.lr_scheduler, "LRScheduler", None),
+            getattr(torch.optim.lr_scheduler, "ReduceLROnPlateau", None),
+        )
+        if base is not None
+    )
+    if isinstance(cls, type) and issubclass(cls, bases):
+        return cls
+    return None
+
+
+def build_optimizer(torch: Torch, name: str | None, lr: float, param: Any) -> tuple[Any, str | None]:
+    """The scenario's optimizer when torch has it and it builds from `lr` alone; else SGD, said so."""
+    cls = getattr(torch.optim, name, None) if name and not name.startswith("_") else None
+    if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer:
+        try:
+            return cls([param], lr=lr), None
+        except Exception as exc:
+            return torch.optim.SGD([param], lr=lr), f"{name}(lr=...) did not build ({_one_line(exc)}); SGD stood in"
+    note = f"optimizer {name} is not a torch.optim class; SGD stood in" if name else None
+    return torch.optim.SGD([param], lr=lr), note
+
+
+def call_arguments(code: str | None, scenario: Scenario) -> tuple[list[Any], dict[str, Any], list[str]]:
+    """Exactly the literals, plus a placeholder for the one value LR001/LR002 may do without."""
+    kwargs = {k: v for k, v in scenario.kwargs.items() if k != "optimizer"}
+    placeholders: list[str] = []
+    if code in REJECTED_KEYWORD:
+        keyword = REJECTED_KEYWORD[code][1]
+        if keyword in scenario.unknown and keyword not in kwargs:
+            kwargs[keyword] = None  # rejected as an unexpected keyword before its value is looked at
+            placeholders.append(keyword)
+    return list(scenario.args), kwargs, placeholders
+
+
+def bound_params(cls: type, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's arguments by name with torch's defaults; {} when the call does not bind."""
+    try:
+        bound = inspect.signature(cls).bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return dict(kwargs)
+    bound.apply_defaults()
+    params = dict(bound.arguments)
+    params.pop("optimizer", None)
+    return params
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return int(value)
+
+
+def default_horizon(name: str, params: dict[str, Any]) -> tuple[int, str]:
+    """How far to step when the loop length is unknown: past every period the literals name."""
+    if name == "OneCycleLR":
+        total = _positive_int(params.get("total_steps"))
+        if total is None:
+            epochs, per_epoch = _positive_int(params.get("epochs")), _positive_int(params.get("steps_per_epoch"))
+            total = epochs * per_epoch if epochs and per_epoch else None
+        if total is not None:  # stepping past total_steps raises: stop exactly there
+            return total, f"default horizon {total} steps (OneCycleLR's total steps)"
+    reach: list[tuple[int, str]] = []
+    if (step := _positive_int(params.get("step_size"))) is not None:
+        reach.append((3 * step, f"3 x step_size {step}"))
+    milestones = params.get("milestones")
+    if isinstance(milestones, list):
+        ints = [m for m in (_positive_int(v) for v in milestones) if m is not None]
+        if ints:
+            reach.append((max(ints), f"milestone {max(ints)}"))
+    for key in ("T_max", "total_iters"):
+        if (value := _positive_int(params.get(key))) is not None:
+            reach.append((value, f"{key} {value}"))
+    if (t0 := _positive_int(params.get("T_0"))) is not None:
+        reach.append((3 * t0, f"3 x T_0 {t0}"))
+    if (up := _positive_int(params.get("step_size_up"))) is not None:
+        down = _positive_int(params.get("step_size_down")) or up
+        reach.append((2 * (up + down), "2 cycles"))
+    if name == "ReduceLROnPlateau":
+        patience = _positive_int(params.get("patience")) or 0
+        cooldown = _positive_int(params.get("cooldown")) or 0
+        reach.append((3 * (patience + 1 + cooldown), "3 reductions"))
+    if not reach:
+        return DEFAULT_HORIZON, f"default horizon {DEFAULT_HORIZON} epochs"
+    far, why = max(reach)
+    horizon = far + max(10, far // 10)
+    return horizon, f"default horizon {horizon} epochs (covers {why})"
+
+
+def horizon_for(scenario: Scenario, params: dict[str, Any]) -> tuple[int, str, bool]:
+    """(iterations, note, capped): the loop's literal range(N), else a default; never past MAX_STEPS."""
+    epochs = scenario.epochs
+    if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 0:
+        horizon, note = epochs, f"loop range({epochs})"
+    else:
+        horizon, note = default_horizon(scenario.scheduler, params)
+    if horizon > MAX_STEPS:
+        return MAX_STEPS, f"{note} capped at {MAX_STEPS} steps", True
+    return horizon, note, False
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+def simulate(torch: Torch, scenario: Scenario, device: str, order: str, code: str | None = None) -> Run:
+    """Build the scenario's optimizer and scheduler on `device` and step them `order` first."""
+    lr = float(scenario.lr) if isinstance(scenario.lr, (int, float)) and not isinstance(scenario.lr, bool) else DEFAULT_LR
+    run = Run(scheduler=scenario.scheduler, order=order, base_lr=lr)
+    if scenario.lr is None:
+        run.notes.append(f"lr is not a literal: {fmt(lr)} stood in")
+    cls = scheduler_class(torch, scenario.scheduler)
+    if cls is None:
+        run.construct_error = f"LookupError: torch.optim.lr_scheduler has no scheduler class {scenario.scheduler!r}"
+        return run
+    args, kwargs, run.placeholders = call_arguments(code, scenario)
+    run.params = bound_params(cls, args, kwargs)
+    run.horizon, run.horizon_note, run.capped = horizon_for(scenario, run.params)
+
+    param = torch.nn.Parameter(torch.zeros(1, device=device))
+    optimizer, note = build_optimizer(torch, scenario.optimizer, lr, param)
+    if note:
+        run.notes.append(note)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _step_through(torch, cls, optimizer, args, kwargs, run)
+    run.warnings = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
+    return run
+
+
+def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwargs: dict[str, Any], run: Run) -> None:
+    def current_lr() -> float:
+        return float(optimizer.param_groups[0]["lr"])
+
+    try:
+        scheduler = cls(optimizer, *args, **kwargs)
+    except Exception as exc:
+        run.construct_error = _one_line(exc)
+        return
+    step_scheduler = _scheduler_stepper(scheduler, run)
+
+    def closure() -> Any:  # LBFGS needs one; every torch optimizer accepts it
+        return torch.zeros(())
+
+    run.trajectory.append(current_lr())
+    for iteration in range(1, run.horizon + 1):
+        try:
+            if run.order == "scheduler-first":
+                step_scheduler()
+                run.applied.append(current_lr())
+                optimizer.step(closure)
+            else:
+                run.applied.append(current_lr())
+                optimizer.step(closure)
+                step_scheduler()
+        except Exception as exc:
+            run.step_error, run.step_error_at = _one_line(exc), iteration
+            return
+        lr = current_lr()
+        if not math.isfinite(lr):  # a growing lr overflows; keep the trajectory finite (valid JSON)
+            run.horizon, run.capped = iteration - 1, True
+            run.horizon_note += f"; lr overflows to {lr} at step {iteration}: stopped there"
+            run.applied.pop()
+            return
+        run.trajectory.append(lr)
+
+
+def _scheduler_stepper(scheduler: Any, run: Run) -> Callable[[], None]:
+    if type(scheduler).__name__ == "ReduceLROnPlateau":
+        run.notes.append(f"stepped with a constant metric {PLATEAU_METRIC} (never improving)")
+        return lambda: scheduler.step(PLATEAU_METRIC)
+    return scheduler.step
+
+
+# --- jobs ------------------------------------------------------------------------------------
+
+
+def verify_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:
+    code = str(job["code"])
+    scenario = Scenario.from_json(job["scenario"])
+    order = scenario.order or "optimizer-first"
+    run = simulate(torch, scenario, device, order, code)
+    reference = None
+    if code == "LR005":
+        reference = simulate(torch, scenario, device, "optimizer-first", code)
+    verdict: Verdict = judge(code, scenario, run, reference)
+    return {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": run.trajectory}
+
+
+def trajectory_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:
+    scenario = Scenario.from_json(job["scenario"])
+    run = simulate(torch, scenario, device, scenario.order or "optimizer-first")
+    error = None
+    if run.construct_error:
+        error = run.construct_error
+    elif run.step_error:
+        error = f"{run.step_error} (at step {run.step_error_at})"
+    note = "; ".join([run.horizon_note, *run.notes]) if run.horizon_note else "; ".join(run.notes)
+    return {"id": job["id"], "trajectory": run.trajectory, "error": error, "note": note or None}
+
+
+JOBS: dict[str, Callable[[Torch, dict[str, Any], str], dict[str, Any]]] = {
+    "verify": verify_job,
+    "trajectory": trajectory_job,
+}
+
+
+def _job_failure(job: dict[str, Any], message: str) -> dict[str, Any]:
+    if job.get("kind") == "trajectory":
+        return {"id": job.get("id"), "trajectory": [], "error": message, "note": None}
+    return {"id": job.get("id"), "status": "inconclusive", "evidence": message, "trajectory": []}
+
+
+def handle(request: dict[str, Any]) -> dict[str, Any]:
+    try:
+        torch = import_torch()
+    except Exception as exc:  # not installed, or broken: every job is affected alike
+        return {"protocol": PROTOCOL, "error": f"torch could not be imported: {_one_line(exc)}", "results": []}
+    reply: dict[str, Any] = {"protocol": PROTOCOL, "torch_version": str(torch.__version__), "error": None}
+    device, error = resolve_device(torch, str(request.get("device", "cpu")))
+    reply["device"] = device
+    if error:
+        reply["error"], reply["results"] = error, []
+        return reply
+    results = []
+    for job in request.get("jobs", []):
+        run_job = JOBS.get(job.get("kind"))
+        if run_job is None:
+            results.append(_job_failure(job, f"worker: unknown job kind {job.get('kind')!r}"))
+            continue
+        try:
+            results.append(run_job(torch, job, device))
+        except Exception as exc:  # one bad job must not cost the others their verdicts
+            results.append(_job_failure(job, f"worker error: {_one_line(exc)}"))
+    reply["results"] = results
+    return reply
+
+
+def main() -> int:
+    reply_to = sys.stdout
+    sys.stdout = sys.stderr  # whatever torch or a scheduler prints must not corrupt the JSON reply
+    try:
+        request = json.load(sys.stdin)
+        if not isinstance(request, dict) or request.get("protocol") != PROTOCOL:
+            raise ValueError(f"expected a protocol {PROTOCOL} request object")
+        reply = handle(request)
+    except Exception as exc:
+        reply = {"protocol": PROTOCOL, "error": f"worker: bad request: {_one_line(exc)}", "results": []}
+    reply_to.write(json.dumps(reply))
+    reply_to.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
