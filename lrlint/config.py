@@ -1,4 +1,4 @@
-"""lrlint's settings: `[tool.lrlint]` in pyproject.toml or lrlint.toml/.lrlint.toml, plus CLI overrides.
+"""lrlint's settings: `[tool.lrlint]` in pyproject.toml or lrlint.toml/.lrlint.toml, plus the CLI.
 
 Rule selection follows ruff: `select` (default `LR`) sets the base, `extend-select` adds, `ignore`
 removes; within one source the more specific selector wins (`LR003` beats `LR`), and at equal
@@ -14,7 +14,8 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from lrlint import __version__
 from lrlint.catalogue import rules
@@ -44,7 +45,7 @@ FILE_KEYS = (
 )  # fmt: skip
 
 # Keys `load_settings` accepts in its `overrides` dict (argparse's `extend_select` spelling too).
-OVERRIDE_KEYS = FILE_KEYS + ("config", "isolated")
+OVERRIDE_KEYS = (*FILE_KEYS, "config", "isolated")
 
 _ALL = "ALL"
 _LATEST = "latest"
@@ -395,7 +396,8 @@ def _torch_version(written: str, where: str) -> str | None:
     match = _RELEASE.fullmatch(written.strip())
     if not match:
         key = "torch-version" if where else "--torch-version"
-        raise ConfigError(_message(where, key, f'expected a release such as "2.6", got {written!r}'))
+        problem = f'expected a release such as "2.6", got {written!r}'
+        raise ConfigError(_message(where, key, problem))
     return match.group(1)
 
 
@@ -444,7 +446,7 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
     enabled = _apply_layer(enabled, cli, cli=True)
 
     per_file: list[PerFileIgnore] = []
-    pfi_layer = next((lay for lay in (cli, *reversed(layers)) if lay.per_file_ignores is not None), None)
+    pfi_layer = _deciding(layers, cli, "per_file_ignores")
     if pfi_layer is not None and pfi_layer.per_file_ignores:
         key = "--per-file-ignores" if pfi_layer is cli else "per-file-ignores"
         for glob, selectors in pfi_layer.per_file_ignores.items():
@@ -452,7 +454,7 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
             per_file.append(PerFileIgnore(PathPattern.anchored(glob, pfi_layer.root), codes))
 
     exclude: list[PathPattern] = []
-    base = next((lay for lay in (cli, *reversed(layers)) if lay.exclude is not None), None)
+    base = _deciding(layers, cli, "exclude")
     if base is None:
         exclude += [PathPattern.anchored(p, root) for p in DEFAULT_EXCLUDE]
     else:
@@ -460,7 +462,7 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
     for layer in (*layers, cli):
         exclude += [PathPattern.anchored(p, layer.root) for p in layer.extend_exclude]
 
-    written = next((lay for lay in (cli, *reversed(layers)) if lay.torch_version is not None), None)
+    written = _deciding(layers, cli, "torch_version")
     if written is not None:
         torch_version = _torch_version(written.torch_version or "", written.where)
     else:
@@ -474,6 +476,11 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
         config_path=config_path,
         project_root=root,
     )
+
+
+def _deciding(layers: list[_Layer], cli: _Layer, attr: str) -> _Layer | None:
+    """The highest-priority source that sets `attr` (the CLI, then the file); None if none does."""
+    return next((lay for lay in (cli, *reversed(layers)) if getattr(lay, attr) is not None), None)
 
 
 def _project_root(start: Path) -> Path:

@@ -90,7 +90,9 @@ def _parse(data: bytes, filename: str) -> dict[str, Any]:
         raise NotebookError(f"{filename}: invalid notebook: the top level is not a JSON object")
     version = doc.get("nbformat", 4)
     if version != 4:
-        raise NotebookError(f"{filename}: unsupported nbformat {version!r} (lrlint reads nbformat 4)")
+        raise NotebookError(
+            f"{filename}: unsupported nbformat {version!r} (lrlint reads nbformat 4)"
+        )
     return doc
 
 
@@ -111,10 +113,10 @@ def _notebook_language(doc: dict[str, Any]) -> str | None:
         return None
     info = metadata.get("language_info")
     if isinstance(info, dict) and isinstance(info.get("name"), str):
-        return info["name"]
+        return str(info["name"])
     kernel = metadata.get("kernelspec")
     if isinstance(kernel, dict) and isinstance(kernel.get("language"), str):
-        return kernel["language"]
+        return str(kernel["language"])
     return None
 
 
@@ -124,7 +126,7 @@ def _cell_language(cell: dict[str, Any]) -> str | None:
     if isinstance(metadata, dict):
         vscode = metadata.get("vscode")
         if isinstance(vscode, dict) and isinstance(vscode.get("languageId"), str):
-            return vscode["languageId"]
+            return str(vscode["languageId"])
     return None
 
 

@@ -15,7 +15,8 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import Iterator, Literal
+from collections.abc import Iterator
+from typing import Literal
 
 from lrlint.diagnostics import IO_ERROR, SYNTAX_ERROR
 
@@ -39,7 +40,7 @@ class UnusedSuppression:
     row: int
     column: int  # 1-based column of the directive's `#`
     kind: Kind
-    codes: tuple[str, ...]  # the codes that suppressed nothing; () for a bare `# noqa`
+    codes: tuple[str, ...]  # the codes that suppressed nothing; () for a bare noqa
 
 
 @dataclass
@@ -47,7 +48,7 @@ class _Directive:
     row: int
     column: int
     kind: Kind
-    codes: tuple[str, ...] | None  # None: a bare `# noqa`, which suppresses every code
+    codes: tuple[str, ...] | None  # None: a bare noqa, which suppresses every code
     rows: tuple[int, ...]  # the rows it applies to
     used: set[str] = field(default_factory=set)
 
@@ -118,7 +119,7 @@ def _directives(comment: _Comment, code_rows: list[int]) -> Iterator[_Directive]
             yield _Directive(comment.row, column, "noqa", _codes(listed["codes"]), (comment.row,))
         elif not tail.lstrip().startswith(":"):
             yield _Directive(comment.row, column, "noqa", None, (comment.row,))
-        # `# noqa:` followed by no code is malformed: like ruff, it suppresses nothing.
+        # A noqa colon followed by no code is malformed: like ruff, it suppresses nothing.
     for disable in _DISABLE.finditer(comment.text):
         rows = [comment.row]
         if comment.standalone:
@@ -156,10 +157,10 @@ def _scan(text: str) -> tuple[list[_Comment], list[int]]:
         # Source tokenize rejects (it will be reported as E999): read the rest line by line.
         for row in range(done + 1, len(lines) + 1):
             line = lines[row - 1]
-            col = _naive_comment_start(line)
-            if col is not None:
-                comments.append(_Comment(row, col, line[col:], not line[:col].strip()))
-            if line[:col].strip():
+            start = _naive_comment_start(line)
+            if start is not None:
+                comments.append(_Comment(row, start, line[start:], not line[:start].strip()))
+            if line[:start].strip():
                 code_rows.add(row)
         comments.sort(key=lambda c: (c.row, c.column))
         comments = list({(c.row, c.column): c for c in comments}.values())

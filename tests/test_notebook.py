@@ -18,11 +18,11 @@ def markdown(source: str) -> dict[str, Any]:
     return {"cell_type": "markdown", "metadata": {}, "source": source}
 
 
-def notebook(*cells: dict[str, Any], language: str | None = "python", **top: Any) -> bytes:
+def notebook(*cells: dict[str, Any], language: str | None = "python") -> bytes:
     metadata: dict[str, Any] = {}
     if language is not None:
         metadata["language_info"] = {"name": language}
-    doc = {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata, "cells": list(cells), **top}
+    doc = {"nbformat": 4, "nbformat_minor": 5, "metadata": metadata, "cells": list(cells)}
     return json.dumps(doc, indent=1).encode("utf-8")
 
 

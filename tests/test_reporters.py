@@ -330,9 +330,9 @@ def test_sarif_results() -> None:
 def test_sarif_notebook_cell_goes_in_the_message() -> None:
     result = sarif_log(MIXED)["runs"][0]["results"][1]
     assert result["message"]["text"] == "cell 4: " + rules()["LR003"].summary
-    region = result["locations"][0]["physicalLocation"]["region"]
-    assert region == {"startLine": 2, "startColumn": 1, "endLine": 4, "endColumn": 2}
-    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "nb/explore.ipynb"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["region"] == {"startLine": 2, "startColumn": 1, "endLine": 4, "endColumn": 2}
+    assert location["artifactLocation"]["uri"] == "nb/explore.ipynb"
 
 
 def test_sarif_uris_are_encoded_and_outside_files_absolute() -> None:
@@ -353,7 +353,8 @@ def test_sarif_uris_are_encoded_and_outside_files_absolute() -> None:
 
 def test_sarif_region_is_never_inverted() -> None:
     odd = diag(row=5, col=10, end=(5, 3))
-    region = sarif_log(report(odd))["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    [result] = sarif_log(report(odd))["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
     assert region == {"startLine": 5, "startColumn": 10, "endLine": 5, "endColumn": 10}
 
 

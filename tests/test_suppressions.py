@@ -162,7 +162,10 @@ def test_untokenizable_source_falls_back_to_line_scan() -> None:
 
 
 def test_unterminated_triple_quoted_string_falls_back_after_the_tokens_read() -> None:
-    source = 'x = 1  # noqa: LR001\nd = {"#": 1}  # noqa: LR002\ns = """never closed\n# lrlint: disable=LR005\nw = 3\n'
+    source = (
+        'x = 1  # noqa: LR001\nd = {"#": 1}  # noqa: LR002\n'
+        's = """never closed\n# lrlint: disable=LR005\nw = 3\n'
+    )
     s = Suppressions.from_source(source)
     assert s.is_suppressed("LR001", 1)
     assert s.is_suppressed("LR002", 2)

@@ -24,7 +24,7 @@ SRCROOT = "%SRCROOT%"
 
 # lrlint's reports about an input, which are no rules of the catalogue.
 _BUILTIN = {
-    SYNTAX_ERROR: ("syntax-error", "The file could not be parsed as Python, so it was not checked."),
+    SYNTAX_ERROR: ("syntax-error", "The file could not be parsed as Python, so it went unchecked."),
     IO_ERROR: ("io-error", "The file could not be read or decoded, so it was not checked."),
 }
 
