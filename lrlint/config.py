@@ -1,0 +1,488 @@
+"""lrlint's settings: `[tool.lrlint]` in pyproject.toml or lrlint.toml/.lrlint.toml, plus the CLI.
+
+Rule selection follows ruff: `select` (default `LR`) sets the base, `extend-select` adds, `ignore`
+removes; within one source the more specific selector wins (`LR003` beats `LR`), and at equal
+specificity `ignore` beats `select`. Command-line values form a second source on top of the file:
+a CLI `--select` replaces the file's selection, a CLI `--ignore`/`--extend-select` adjusts it.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from lrlint import __version__
+from lrlint.catalogue import rules
+from lrlint.diagnostics import IO_ERROR, SYNTAX_ERROR
+from lrlint.globmatch import Glob
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+# Nearest folder wins; within one folder, the first of these that holds lrlint settings wins.
+CONFIG_FILENAMES = (".lrlint.toml", "lrlint.toml", "pyproject.toml")
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
+    "node_modules", ".mypy_cache", ".ruff_cache", ".lrlint_cache", "site-packages", ".eggs",
+    "*.egg-info",
+)  # fmt: skip
+
+# lrlint's own reports about an input: never switched off, never ignored per file.
+ALWAYS_ENABLED = frozenset({SYNTAX_ERROR, IO_ERROR})
+
+FILE_KEYS = (
+    "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
+    "torch-version",
+)  # fmt: skip
+
+# Keys `load_settings` accepts in its `overrides` dict (argparse's `extend_select` spelling too).
+OVERRIDE_KEYS = (*FILE_KEYS, "config", "isolated")
+
+_ALL = "ALL"
+_LATEST = "latest"
+_RELEASE = re.compile(r"(\d+(?:\.\d+)*)(?:[.+\-]?[A-Za-z].*)?")
+
+
+class ConfigError(Exception):
+    """A configuration problem, with a one-line message that names the file (or option) and key."""
+
+
+# --------------------------------------------------------------------------------------------
+# Path patterns
+
+
+@dataclass(frozen=True)
+class PathPattern:
+    """A glob anchored to a folder: matches a path's absolute form or, like ruff, its basename."""
+
+    pattern: str  # as written
+    absolute: Glob
+    basename: Glob
+
+    @classmethod
+    def anchored(cls, pattern: str, root: Path) -> PathPattern:
+        written = pattern.replace(os.sep, "/") if os.sep != "/" else pattern
+        if _is_absolute(written):
+            full = written
+        else:
+            full = posixpath.normpath(_escape_glob(_posix(root)) + "/" + written)
+        return cls(pattern, Glob(full), Glob(written))
+
+    def matches(self, abs_posix: str) -> bool:
+        return self.absolute.matches(abs_posix) or self.basename.matches(
+            posixpath.basename(abs_posix)
+        )
+
+
+@dataclass(frozen=True)
+class PerFileIgnore:
+    pattern: PathPattern
+    codes: frozenset[str]
+
+
+def _posix(path: Path) -> str:
+    return path.as_posix()
+
+
+def _is_absolute(pattern: str) -> bool:
+    return pattern.startswith("/") or bool(re.match(r"[A-Za-z]:/", pattern))
+
+
+def _escape_glob(text: str) -> str:
+    """A literal path used as the head of a glob: its `*?[` must not act as wildcards."""
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _absolute(path: Path | str) -> Path:
+    # abspath (not resolve): symlinks stay as the user named them, `..` is collapsed.
+    return Path(os.path.abspath(os.fspath(path)))
+
+
+# --------------------------------------------------------------------------------------------
+# Settings
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: frozenset[str]  # rule codes switched on (before per-file-ignores)
+    per_file_ignores: tuple[PerFileIgnore, ...] = ()
+    exclude: tuple[PathPattern, ...] = ()  # exclude (or the defaults) followed by extend-exclude
+    torch_version: str | None = None  # release like "2.6"; None means the latest torch
+    config_path: Path | None = None  # the file the settings came from; None if none was used
+    project_root: Path = field(default_factory=Path.cwd)  # anchor of relative patterns
+
+    def is_enabled(self, code: str, path: Path) -> bool:
+        code = code.upper()
+        if code in ALWAYS_ENABLED:
+            return True
+        if code not in self.enabled:
+            return False
+        if not self.per_file_ignores:
+            return True
+        target = _posix(_absolute(path))
+        return not any(
+            code in pfi.codes and pfi.pattern.matches(target) for pfi in self.per_file_ignores
+        )
+
+    def is_excluded(self, path: Path) -> bool:
+        """Whether `path`, or a folder it lies in below the project root, matches an exclude."""
+        full = _absolute(path)
+        for candidate in _candidates(full, self.project_root):
+            text = _posix(candidate)
+            if any(p.matches(text) for p in self.exclude):
+                return True
+        return False
+
+    @property
+    def enabled_rules(self) -> list[str]:
+        return sorted(self.enabled)
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything that can change a result (not of where it came from)."""
+        import hashlib
+        import json
+
+        payload = {
+            "lrlint": __version__,
+            "enabled": sorted(self.enabled),
+            "per_file_ignores": [
+                [p.pattern.absolute.pattern, p.pattern.basename.pattern, sorted(p.codes)]
+                for p in self.per_file_ignores
+            ],
+            "exclude": [[p.absolute.pattern, p.basename.pattern] for p in self.exclude],
+            "torch_version": self.torch_version,
+        }
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _candidates(path: Path, root: Path) -> list[Path]:
+    """The path and its ancestors up to, not including, the root (or the cwd, for paths outside)."""
+    for anchor in (_absolute(root), _absolute(Path.cwd())):
+        try:
+            parts = path.relative_to(anchor).parts
+        except ValueError:
+            continue
+        return [anchor.joinpath(*parts[: i + 1]) for i in range(len(parts))]
+    return [path]
+
+
+# --------------------------------------------------------------------------------------------
+# Raw layers: what one source (a file, or the command line) said
+
+
+@dataclass
+class _Layer:
+    where: str  # prefix of error messages, e.g. "pyproject.toml: [tool.lrlint]" or ""
+    root: Path  # folder that relative patterns are anchored to
+    select: list[str] | None = None
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] | None = None
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = field(default_factory=list)
+    torch_version: str | None = None  # as written; "latest" when explicitly the newest
+
+
+def _message(where: str, key: str, problem: str) -> str:
+    """`pyproject.toml: [tool.lrlint] 'select': ...` for files, `--select: ...` for the CLI."""
+    return f"{where} {key!r}: {problem}" if where else f"{key}: {problem}"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(_absolute(path).relative_to(_absolute(Path.cwd())))
+    except ValueError:
+        return str(path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{_display(path)}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{_display(path)}: cannot read: {exc.strerror or exc}") from None
+
+
+def _lrlint_table(path: Path, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The lrlint settings of a parsed file; None for a pyproject.toml without `[tool.lrlint]`."""
+    if path.name != "pyproject.toml":
+        return doc
+    tool = doc.get("tool")
+    if not isinstance(tool, dict) or "lrlint" not in tool:
+        return None
+    table = tool["lrlint"]
+    if not isinstance(table, dict):
+        raise ConfigError(f"{_display(path)}: [tool.lrlint] must be a table")
+    return table
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest config file holding lrlint settings, walking up from `start`."""
+    found = _discover(start)
+    return found[0] if found else None
+
+
+def _discover(start: Path) -> tuple[Path, dict[str, Any]] | None:
+    here = _absolute(start)
+    if here.is_file():
+        here = here.parent
+    for folder in (here, *here.parents):
+        for name in CONFIG_FILENAMES:
+            candidate = folder / name
+            if not candidate.is_file():
+                continue
+            table = _lrlint_table(candidate, _read_toml(candidate))
+            if table is not None:
+                return candidate, table
+    return None
+
+
+def _file_layer(path: Path, table: dict[str, Any]) -> _Layer:
+    name = _display(path)
+    where = f"{name}: [tool.lrlint]" if path.name == "pyproject.toml" else f"{name}:"
+    layer = _Layer(where=where, root=_absolute(path).parent)
+    for key, value in table.items():
+        if key not in FILE_KEYS:
+            raise ConfigError(f"{where} unknown key {key!r}{_hint(key, path)}")
+        if key == "per-file-ignores":
+            layer.per_file_ignores = _per_file_table(where, value)
+        elif key == "torch-version":
+            if not isinstance(value, str):
+                raise ConfigError(_message(where, key, 'must be a string such as "2.6"'))
+            layer.torch_version = value
+        else:
+            setattr(layer, key.replace("-", "_"), _str_list(where, key, value))
+    return layer
+
+
+def _hint(key: str, path: Path) -> str:
+    if key.replace("_", "-") in FILE_KEYS:
+        return f" (did you mean {key.replace('_', '-')!r}?)"
+    if key == "tool" and path.name != "pyproject.toml":
+        return f" ({path.name} takes top-level keys, not a [tool.lrlint] table)"
+    import difflib  # only on the error path: keeps start-up light
+
+    close = difflib.get_close_matches(key, FILE_KEYS, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _str_list(where: str, key: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(_message(where, key, "must be a list of strings"))
+    return list(value)
+
+
+def _per_file_table(where: str, value: Any) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ConfigError(_message(where, "per-file-ignores", "must be a table of glob = [codes]"))
+    return {
+        glob: _str_list(where, f"per-file-ignores.{glob}", codes) for glob, codes in value.items()
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Command-line overrides
+
+
+def _cli_layer(overrides: Mapping[str, Any]) -> _Layer:
+    layer = _Layer(where="", root=_absolute(Path.cwd()))  # CLI patterns are relative to the cwd
+    for raw_key, value in overrides.items():
+        key = raw_key.replace("_", "-")
+        if key not in OVERRIDE_KEYS:
+            raise ValueError(f"unknown settings override {raw_key!r}")
+        if value is None or key in ("config", "isolated"):
+            continue
+        if key == "per-file-ignores":
+            layer.per_file_ignores = _cli_per_file(_cli_items(value, key))
+        elif key == "torch-version":
+            layer.torch_version = str(value)
+        else:
+            items = _cli_items(value, key)
+            codes_or_globs = [part for item in items for part in _split(item)]
+            setattr(layer, key.replace("-", "_"), codes_or_globs)
+    return layer
+
+
+def _cli_items(value: Any, key: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError(f"settings override {key!r} must be a string or a list of strings")
+
+
+def _split(item: str) -> list[str]:
+    return [part for part in re.split(r"[,\s]+", item) if part]
+
+
+def _cli_per_file(items: Sequence[str]) -> dict[str, list[str]]:
+    table: dict[str, list[str]] = {}
+    for item in items:
+        glob, sep, codes = item.rpartition(":")
+        if not sep or not glob.strip():
+            raise ConfigError(f"--per-file-ignores: expected GLOB:CODES, got {item!r}")
+        table.setdefault(glob.strip(), []).extend(_split(codes))
+    return table
+
+
+# --------------------------------------------------------------------------------------------
+# Resolution
+
+
+def _known_codes() -> list[str]:
+    return list(rules())
+
+
+def _expand(selector: str, where: str, key: str) -> tuple[int, frozenset[str]]:
+    """The rules a selector names and its specificity (higher is more specific)."""
+    sel = selector.strip().upper()
+    if sel == _ALL:
+        return 0, frozenset(_known_codes())
+    if sel in ALWAYS_ENABLED:
+        return len(sel), frozenset()  # accepted, but these cannot be switched
+    if sel.startswith("LR"):
+        matched = frozenset(code for code in _known_codes() if code.startswith(sel))
+        if matched:
+            return len(sel), matched
+    raise ConfigError(_message(where, key, f"unknown rule code or prefix {selector!r}"))
+
+
+def _apply_layer(current: frozenset[str], layer: _Layer, cli: bool) -> frozenset[str]:
+    def key(name: str) -> str:
+        return f"--{name}" if cli else name
+
+    updates: list[tuple[int, bool, frozenset[str]]] = []
+    for name, selectors, on in (
+        ("select", layer.select or [], True),
+        ("extend-select", layer.extend_select, True),
+        ("ignore", layer.ignore, False),
+    ):
+        for selector in selectors:
+            spec, codes = _expand(selector, layer.where, key(name))
+            updates.append((spec, on, codes))
+    # Least specific first, and ignores after selects at equal specificity: the last word wins.
+    updates.sort(key=lambda u: (u[0], u[1] is False))
+    result = set() if layer.select is not None else set(current)
+    for _, on, codes in updates:
+        if on:
+            result |= codes
+        else:
+            result -= codes
+    return frozenset(result)
+
+
+def _resolve_codes(where: str, key: str, selectors: list[str]) -> frozenset[str]:
+    codes: set[str] = set()
+    for selector in selectors:
+        codes |= _expand(selector, where, key)[1]
+    return frozenset(codes)
+
+
+def _torch_version(written: str, where: str) -> str | None:
+    if written.strip().lower() == _LATEST:
+        return None
+    match = _RELEASE.fullmatch(written.strip())
+    if not match:
+        key = "torch-version" if where else "--torch-version"
+        problem = f'expected a release such as "2.6", got {written!r}'
+        raise ConfigError(_message(where, key, problem))
+    return match.group(1)
+
+
+def installed_torch_version() -> str | None:
+    """The installed torch's release, from package metadata: torch itself is never imported."""
+    from importlib import metadata
+
+    try:
+        raw = metadata.version("torch")
+    except metadata.PackageNotFoundError:
+        return None
+    match = _RELEASE.match(raw)
+    return match.group(1) if match else None
+
+
+def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings for a run over paths below `start` (their common parent, or the cwd).
+
+    `overrides` holds the CLI's values under the keys in OVERRIDE_KEYS (None = not given).
+    """
+    overrides = dict(overrides or {})
+    config = overrides.get("config")
+    isolated = bool(overrides.get("isolated"))
+    if config is not None and isolated:
+        raise ConfigError("--config and --isolated cannot be used together")
+
+    config_path: Path | None = None
+    layers: list[_Layer] = []
+    if config is not None:
+        config_path = _absolute(Path(config))
+        if not config_path.is_file():
+            raise ConfigError(f"--config: no such file: {config}")
+        table = _lrlint_table(config_path, _read_toml(config_path)) or {}
+        layers.append(_file_layer(config_path, table))
+    elif not isolated:
+        found = _discover(start)
+        if found is not None:
+            config_path = _absolute(found[0])
+            layers.append(_file_layer(config_path, found[1]))
+    cli = _cli_layer(overrides)
+    root = layers[0].root if layers else _project_root(start)
+
+    enabled = frozenset(_known_codes())  # the default `select = ["LR"]`
+    for layer in layers:
+        enabled = _apply_layer(enabled, layer, cli=False)
+    enabled = _apply_layer(enabled, cli, cli=True)
+
+    per_file: list[PerFileIgnore] = []
+    pfi_layer = _deciding(layers, cli, "per_file_ignores")
+    if pfi_layer is not None and pfi_layer.per_file_ignores:
+        key = "--per-file-ignores" if pfi_layer is cli else "per-file-ignores"
+        for glob, selectors in pfi_layer.per_file_ignores.items():
+            codes = _resolve_codes(pfi_layer.where, key, selectors)
+            per_file.append(PerFileIgnore(PathPattern.anchored(glob, pfi_layer.root), codes))
+
+    exclude: list[PathPattern] = []
+    base = _deciding(layers, cli, "exclude")
+    if base is None:
+        exclude += [PathPattern.anchored(p, root) for p in DEFAULT_EXCLUDE]
+    else:
+        exclude += [PathPattern.anchored(p, base.root) for p in base.exclude or []]
+    for layer in (*layers, cli):
+        exclude += [PathPattern.anchored(p, layer.root) for p in layer.extend_exclude]
+
+    written = _deciding(layers, cli, "torch_version")
+    if written is not None:
+        torch_version = _torch_version(written.torch_version or "", written.where)
+    else:
+        torch_version = installed_torch_version()
+
+    return Settings(
+        enabled=enabled,
+        per_file_ignores=tuple(per_file),
+        exclude=tuple(exclude),
+        torch_version=torch_version,
+        config_path=config_path,
+        project_root=root,
+    )
+
+
+def _deciding(layers: list[_Layer], cli: _Layer, attr: str) -> _Layer | None:
+    """The highest-priority source that sets `attr` (the CLI, then the file); None if none does."""
+    return next((lay for lay in (cli, *reversed(layers)) if getattr(lay, attr) is not None), None)
+
+
+def _project_root(start: Path) -> Path:
+    here = _absolute(start)
+    return here.parent if here.is_file() else here

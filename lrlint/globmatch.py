@@ -1,0 +1,78 @@
+"""Path globs as ruff users write them: `*`, `?`, `[...]`, and `**` for any number of folders.
+
+`fnmatch` lets `*` cross `/` and has no `**`, and `PurePath.full_match` needs Python 3.13, so
+patterns are translated to regular expressions here. Matching works on POSIX-style strings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+def translate(pattern: str) -> str:
+    """The regular expression (anchored) that matches exactly the paths `pattern` matches."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "*":
+            if pattern.startswith("**", i):
+                at_start = i == 0 or pattern[i - 1] == "/"
+                j = i + 2
+                if at_start and j < n and pattern[j] == "/":
+                    out.append("(?:.*/)?")  # `**/`: zero or more whole folders
+                    i = j + 1
+                    continue
+                if at_start and j == n:
+                    out.append(".*")  # trailing `**`: everything below
+                    i = j
+                    continue
+                out.append("[^/]*")  # `**` glued to other text acts like `*`
+                i = j
+                continue
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = _class_end(pattern, i)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end]
+                negate = body[:1] in ("!", "^")
+                if negate:
+                    body = body[1:]
+                # Escape what `re` would read as syntax or warn about (nested sets, `&&`).
+                body = "".join("\\" + c if c in "\\[]^&~|" else c for c in body)
+                out.append(f"[{'^/' if negate else ''}{body}]")
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "(?s:" + "".join(out) + r")\Z"
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Index of the `]` closing the class opened at `start`, or -1 when it is unclosed."""
+    j = start + 1
+    if j < len(pattern) and pattern[j] in "!^":
+        j += 1
+    if j < len(pattern) and pattern[j] == "]":
+        j += 1  # a leading `]` is a literal member
+    end = pattern.find("]", j)
+    return end
+
+
+@dataclass(frozen=True)
+class Glob:
+    """A pattern as written, compiled once."""
+
+    pattern: str
+    regex: re.Pattern[str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "regex", re.compile(translate(self.pattern)))
+
+    def matches(self, path: str) -> bool:
+        return self.regex.match(path) is not None
