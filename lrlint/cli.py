@@ -2,7 +2,7 @@
 
 Exit codes, as ruff: 0 no findings, 1 findings, 2 usage error or a crash of lrlint itself.
 Start-up imports nothing heavy: libcst only once a file passes the prefilter, rich only for colour,
-torch never (only the --verify worker does).
+torch never (only the --verify worker process does).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Sequence, TextIO
 
@@ -19,7 +20,9 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
-OUTPUT_FORMATS = ("text", "concise", "json")
+OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github", "junit")
+DEVICES = ("cpu", "cuda", "auto")
+VERIFY_HINT = "--verify needs torch: pip install 'lrlint[verify]'"
 
 
 class UsageError(Exception):
@@ -30,14 +33,33 @@ def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lrlint",
         description="Find misuse of PyTorch learning-rate schedulers.",
-        epilog="`lrlint rule CODE` shows a rule's documentation; `lrlint rule --all` lists them.",
+        epilog="`lrlint rule CODE` shows a rule's documentation; `lrlint rule --all` lists the rules.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .); - reads stdin")
-    parser.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    parser.add_argument("--color", choices=("auto", "always", "never"), default="auto")
-    parser.add_argument("--stdin-filename", metavar="PATH", help="the name to report for source read from stdin")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
+    out.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    out.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    sel = parser.add_argument_group("rule selection and files (override the config file)")
+    sel.add_argument("--select", metavar="CODES", help="codes or prefixes to enable, e.g. LR001,LR003 or LR")
+    sel.add_argument("--ignore", metavar="CODES", help="codes or prefixes to disable")
+    sel.add_argument("--extend-select", metavar="CODES", help="codes or prefixes to enable on top of select")
+    sel.add_argument("--per-file-ignores", metavar="GLOB:CODES", action="append", help="e.g. 'tests/*:LR005'")
+    sel.add_argument("--exclude", metavar="GLOBS", help="replace the default excluded paths")
+    sel.add_argument("--extend-exclude", metavar="GLOBS", help="exclude these paths too")
+    sel.add_argument("--force-exclude", action="store_true", help="apply excludes to paths named on the command line too")
+    sel.add_argument("--torch-version", metavar="X.Y", help="the torch release the code targets")
+    sel.add_argument("--config", metavar="PATH", help="use this config file; skip discovery")
+    sel.add_argument("--isolated", action="store_true", help="ignore all config files")
+    sel.add_argument("--stdin-filename", metavar="PATH", help="the name to report for source read from stdin")
+    ver = parser.add_argument_group("runtime verification (needs torch)")
+    ver.add_argument("--verify", action="store_true", help="prove each finding by building its literal configuration in torch")
+    ver.add_argument("--verify-all", action="store_true", help="also run every scheduler without a finding and report its schedule")
+    ver.add_argument("--device", choices=DEVICES, default="cpu", help="where torch runs the verification (default: cpu)")
+    ver.add_argument("--show-trajectory", action="store_true", help="draw the learning-rate curve of each verified scheduler")
+    ver.add_argument("--verify-timeout", type=float, default=120.0, metavar="SECONDS", help="limit for the torch worker (default: 120)")
     parser.add_argument("--version", action="version", version=f"lrlint {__version__}")
     return parser
 
@@ -47,6 +69,7 @@ def _rule_parser() -> argparse.ArgumentParser:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("code", nargs="?", help="a rule code, e.g. LR003, or a rule name")
     group.add_argument("--all", action="store_true", help="list every rule")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -84,71 +107,147 @@ def _use_color(choice: str, stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Settings
+    from lrlint.config import ConfigError, load_settings
+
+    paths = [Path(p) for p in options.paths if p != "-"]
+    if options.stdin_filename:
+        paths.append(Path(options.stdin_filename))
+    start = Path(os.path.commonpath([str(p.absolute()) for p in paths])) if paths else Path.cwd()
+    if not start.is_dir():
+        start = start.parent
+    overrides = {
+        "select": options.select,
+        "ignore": options.ignore,
+        "extend-select": options.extend_select,
+        "per-file-ignores": options.per_file_ignores,
+        "exclude": options.exclude,
+        "extend-exclude": options.extend_exclude,
+        "torch-version": options.torch_version,
+        "config": options.config,
+        "isolated": options.isolated or None,
+    }
+    try:
+        return load_settings(start, overrides)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _check_command(argv: list[str], out: TextIO) -> int:
-    from lrlint.discovery import Target, discover
-    from lrlint.diagnostics import Diagnostic
-    from lrlint.linter import lint_bytes
     from lrlint.report import Report
+    from lrlint.run import lint_paths
 
     options = _check_parser().parse_args(argv)
-    paths = options.paths or ["."]
-    diagnostics: list[Diagnostic] = []
-    files_checked = 0
-    crashed = False
+    if options.verify_all:
+        options.verify = True
+    if options.show_trajectory and not options.verify:
+        raise UsageError("--show-trajectory needs --verify or --verify-all")
+    if options.verify:
+        from lrlint.verify import torch_available
 
-    def run(display: str, read: "object") -> None:
-        nonlocal files_checked, crashed
-        try:
-            data = read()  # type: ignore[operator]
-        except OSError as exc:
-            from lrlint.diagnostics import IO_ERROR, file_error
+        if not torch_available():
+            raise UsageError(VERIFY_HINT)
+    settings = _settings(options)
+    result = lint_paths(
+        options.paths or ["."],
+        settings,
+        stdin_filename=options.stdin_filename,
+        force_exclude=options.force_exclude,
+        with_schedules=options.verify_all,
+    )
+    report = Report(result.diagnostics, result.files_checked, Path.cwd())
+    color = _use_color(options.color, out)
+    schedules_text = ""
+    if options.verify:
+        from lrlint.verify import verify_diagnostics
 
-            diagnostics.append(file_error(display, IO_ERROR, exc.strerror or str(exc)))
-            return
-        files_checked += 1
-        try:
-            result = lint_bytes(display, data)
-            diagnostics.extend(result.diagnostics)
-            for note in result.notes:
-                print(f"lrlint: warning: {note}", file=sys.stderr)
-        except Exception as exc:  # noqa: BLE001 - a bug in lrlint must not stop the other files
-            if os.environ.get("LRLINT_DEBUG"):
-                raise
-            crashed = True
-            print(f"lrlint: internal error while checking {display}: {type(exc).__name__}: {exc}", file=sys.stderr)
-
-    file_paths = [p for p in paths if p != "-"]
-    if "-" in paths:
-        run(options.stdin_filename or "-", sys.stdin.buffer.read)
-    for found in discover(file_paths):
-        if isinstance(found, Target):
-            run(found.display, found.path.read_bytes)
-        else:
-            diagnostics.append(found)
-
-    diagnostics.sort(key=Diagnostic.sort_key)
-    report = Report(diagnostics, files_checked, Path.cwd())
-    out.write(_render(report, options, out))
+        checked = [d for d in report.diagnostics if d.code.startswith("LR")]
+        verify_diagnostics(checked, device=options.device, timeout=options.verify_timeout)
+        if options.output_format == "text":
+            schedules_text = _verification_extras(report, result.schedules, options, color)
+    out.write(_render(report, options, color))
+    if schedules_text:
+        out.write(schedules_text)
+    if options.statistics:
+        out.write(_statistics(report))
     out.flush()
-    if crashed:
+    if result.crashed:
         return EXIT_ERROR
-    if diagnostics and not options.exit_zero:
+    if report.diagnostics and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
 
-def _render(report: "object", options: argparse.Namespace, out: TextIO) -> str:
+def _render(report, options: argparse.Namespace, color: bool) -> str:  # noqa: ANN001
     fmt = options.output_format
-    if fmt == "json":
-        from lrlint.reporters import json as json_reporter
+    if fmt == "text":
+        from lrlint.reporters import text
 
-        return json_reporter.render(report)  # type: ignore[arg-type]
-    from lrlint.reporters import text
+        if color:
+            return text.render_color(report, quiet=options.quiet)
+        return text.render(report, quiet=options.quiet)
+    from importlib import import_module
 
-    quiet = options.quiet or fmt == "concise"
-    if _use_color(options.color, out):
-        return text.render_color(report, quiet=quiet)  # type: ignore[arg-type]
-    return text.render(report, quiet=quiet)  # type: ignore[arg-type]
+    reporter = import_module(f"lrlint.reporters.{fmt}")
+    return reporter.render(report)
+
+
+def _verification_extras(report, schedules, options: argparse.Namespace, color: bool) -> str:  # noqa: ANN001
+    """Trajectories of verified findings (--show-trajectory) and of every scheduler (--verify-all)."""
+    from lrlint.verify import render_trajectory, schedule_trajectories
+
+    lines: list[object] = []
+    if options.show_trajectory:
+        for d in report.diagnostics:
+            if d.verification is not None and d.verification.trajectory:
+                label = f"{d.filename}:{d.location.row} {d.code}"
+                lines.append(render_trajectory(label, d.verification.trajectory))
+    if options.verify_all and schedules:
+        results = schedule_trajectories(schedules, device=options.device, timeout=options.verify_timeout)
+        lines.append(f"Schedules ({len(results)} scheduler{'s' if len(results) != 1 else ''} run in torch):")
+        for item in results:
+            head = f"{item.label} {item.scheduler}"
+            if item.error:
+                lines.append(f"  {head}: not run: {item.error}")
+            elif options.show_trajectory:
+                lines.append(render_trajectory(head, item.trajectory))
+            else:
+                lines.append(f"  {head}: {_trajectory_summary(item.trajectory)}" + (f" ({item.note})" if item.note else ""))
+    if not lines:
+        return ""
+    return "\n" + _print_lines(lines, color)
+
+
+def _trajectory_summary(trajectory: list[float]) -> str:
+    from lrlint.verify.render import describe_changes
+
+    if not trajectory:
+        return "no steps"
+    changes = describe_changes(trajectory)
+    return f"lr {trajectory[0]:.4g} -> {trajectory[-1]:.4g} over {len(trajectory) - 1} steps" + (
+        f"; {changes}" if changes else ""
+    )
+
+
+def _print_lines(lines: list[object], color: bool) -> str:
+    if not color:
+        return "".join((getattr(line, "plain", line) + "\n") for line in lines)  # type: ignore[operator]
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, highlight=False, soft_wrap=True)
+    for line in lines:
+        console.print(line)
+    return buffer.getvalue()
+
+
+def _statistics(report) -> str:  # noqa: ANN001
+    counts = Counter(d.code for d in report.diagnostics)
+    names = {d.code: d.name for d in report.diagnostics}
+    lines = [f"{counts[code]:5}\t{code}\t{names[code]}" for code in sorted(counts, key=lambda c: (-counts[c], c))]
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def _rule_command(argv: list[str], out: TextIO) -> int:
@@ -157,15 +256,38 @@ def _rule_command(argv: list[str], out: TextIO) -> int:
     options = _rule_parser().parse_args(argv)
     catalogue = rules()
     if options.all:
+        if options.output_format == "json":
+            import json
+
+            out.write(json.dumps([_rule_json(i) for i in catalogue.values()], indent=2) + "\n")
+            return EXIT_CLEAN
         width = max(len(info.name) for info in catalogue.values())
         out.write(f"{'code':6} {'name':{width}} {'severity':8} {'fix':6} {'verify':6} summary\n")
         for info in catalogue.values():
             verify = "yes" if info.verify else "no"
             out.write(f"{info.code:6} {info.name:{width}} {info.severity:8} {info.fix:6} {verify:6} {info.summary}\n")
         return EXIT_CLEAN
-    wanted = options.code.upper()
-    match = catalogue.get(wanted) or next((i for i in catalogue.values() if i.name == options.code), None)
+    match = catalogue.get(options.code.upper()) or next(
+        (i for i in catalogue.values() if i.name == options.code), None
+    )
     if match is None:
         raise UsageError(f"unknown rule {options.code!r}; `lrlint rule --all` lists the rules")
-    out.write(match.markdown())
+    if options.output_format == "json":
+        import json
+
+        out.write(json.dumps(_rule_json(match), indent=2) + "\n")
+    else:
+        out.write(match.markdown())
     return EXIT_CLEAN
+
+
+def _rule_json(info) -> dict[str, object]:  # noqa: ANN001
+    return {
+        "code": info.code,
+        "name": info.name,
+        "severity": info.severity,
+        "summary": info.summary,
+        "fix": info.fix,
+        "verify": info.verify,
+        "explanation": info.markdown(),
+    }

@@ -13,18 +13,7 @@ from typing import Callable, Iterator, Union
 
 from lrlint.diagnostics import IO_ERROR, Diagnostic, file_error
 
-SOURCE_SUFFIXES = (".py", ".pyi")
-DEFAULT_EXCLUDES = frozenset(
-    {
-        ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
-        "node_modules", ".mypy_cache", ".ruff_cache", ".lrlint_cache", ".pytest_cache",
-        "site-packages", ".eggs",
-    }
-)
-
-
-def default_is_excluded(path: Path) -> bool:
-    return path.name in DEFAULT_EXCLUDES or path.name.endswith(".egg-info")
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
 
 @dataclass(frozen=True)
@@ -46,10 +35,15 @@ def display_name(path: Path) -> str:
 
 def discover(
     paths: list[str],
-    is_excluded: Callable[[Path], bool] = default_is_excluded,
+    is_excluded: Callable[[Path], bool],
     suffixes: tuple[str, ...] = SOURCE_SUFFIXES,
+    force_exclude: bool = False,
 ) -> Iterator[Found]:
-    """Targets and E902 diagnostics for paths that cannot be walked, in a stable order."""
+    """Targets and E902 diagnostics for paths that cannot be walked, in a stable order.
+
+    A path named on the command line is linted even inside an excluded folder (as ruff does),
+    unless `force_exclude` (what a pre-commit hook wants: it names files one by one).
+    """
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
@@ -63,6 +57,8 @@ def discover(
         if not exists:
             reason = "broken symbolic link" if path.is_symlink() else "No such file or directory"
             yield file_error(shown, IO_ERROR, reason)
+            continue
+        if force_exclude and is_excluded(path):
             continue
         if is_dir:
             yield from _walk(path, is_excluded, suffixes, seen, ancestors=())

@@ -1,12 +1,14 @@
-"""One file in, diagnostics out: decode → prefilter → libcst parse → facts → rules."""
+"""One file in, diagnostics out: decode → prefilter → syntax check → libcst → facts → rules →
+suppressions. Pure: it reads no file and writes nothing, so results can be cached per content."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable
 
-from lrlint.diagnostics import Diagnostic, file_error
+from lrlint.diagnostics import Diagnostic, Position, file_error
 from lrlint.prefilter import may_have_findings
+from lrlint.scenario import Scenario
 from lrlint.source import SourceError, check_syntax, decode
 
 CodeFilter = Callable[[str], bool]
@@ -19,37 +21,97 @@ class FileResult:
     parsed: bool = False  # False when the prefilter proved the file cannot hold a finding
     # One-line notes for the user about analysis that could not be done (not findings).
     notes: list[str] = field(default_factory=list)
+    # Every torch scheduler built in the file, for --verify-all: (label, literal scenario).
+    schedules: list[tuple[str, Scenario]] = field(default_factory=list)
 
 
-def lint_bytes(filename: str, data: bytes, enabled: CodeFilter | None = None) -> FileResult:
+def lint_bytes(
+    filename: str,
+    data: bytes,
+    enabled: CodeFilter | None = None,
+    notebook: bool = False,
+    with_schedules: bool = False,
+) -> FileResult:
     """Lint one file's content. Never raises for bad input: it becomes an E902/E999 diagnostic."""
     result = FileResult(filename)
+    locate: Callable[[int], tuple[int, int]] | None = None
     try:
-        source = decode(data)
+        if notebook:
+            from lrlint.notebook import NotebookError, load_notebook
+
+            try:
+                nb = load_notebook(data, filename)
+            except NotebookError as exc:
+                raise SourceError("E902", str(exc)) from None
+            text = nb.text if nb.code_cells else ""
+            locate = nb.locate if nb.code_cells else None
+        else:
+            text = decode(data).text
     except SourceError as exc:
         result.diagnostics.append(file_error(filename, exc.code, exc.message, exc.row, exc.column))
         return result
-    if not may_have_findings(data):
+    # The prefilter (see prefilter.py); on a notebook, its code cells only.
+    if not may_have_findings(text.encode("utf-8", "surrogatepass") if notebook else data):
         return result
     result.parsed = True
-    error = check_syntax(source.text)
+    error = check_syntax(text)
     if error is not None:
-        result.diagnostics.append(file_error(filename, error.code, error.message, error.row, error.column))
-        return result
-    try:
-        result.diagnostics.extend(lint_text(filename, source.text, enabled))
-    except RecursionError:
-        result.notes.append(f"{filename}: nesting too deep to analyse, skipped")
+        found = [file_error(filename, error.code, error.message, error.row, error.column)]
+    else:
+        try:
+            found = lint_text(filename, text, enabled, result.schedules if with_schedules else None)
+        except RecursionError:
+            result.notes.append(f"{filename}: nesting too deep to analyse, skipped")
+            return result
+        found = _unsuppressed(found, text)
+    if locate is not None:
+        found = [_in_cell(d, locate) for d in found]
+        result.schedules[:] = [(_cell_label(label, locate), s) for label, s in result.schedules]
+    result.diagnostics.extend(found)
     return result
 
 
-def lint_text(filename: str, text: str, enabled: CodeFilter | None = None) -> list[Diagnostic]:
+def _unsuppressed(found: list[Diagnostic], text: str) -> list[Diagnostic]:
+    if not found:
+        return found
+    from lrlint.suppressions import Suppressions
+
+    suppressions = Suppressions.from_source(text)
+    return [d for d in found if not suppressions.is_suppressed(d.code, d.location.row)]
+
+
+def _in_cell(d: Diagnostic, locate: Callable[[int], tuple[int, int]]) -> Diagnostic:
+    cell, row = locate(d.location.row)
+    end_cell, end_row = locate(d.end_location.row)
+    if end_cell != cell:  # a span cannot cross cells; clamp it to its start
+        end_row, end_column = row, d.location.column
+    else:
+        end_column = d.end_location.column
+    d.cell = cell
+    d.location = Position(row, d.location.column)
+    d.end_location = Position(end_row, end_column)
+    return d
+
+
+def _cell_label(label: str, locate: Callable[[int], tuple[int, int]]) -> str:
+    name, _, row = label.rpartition(":")
+    cell, in_cell = locate(int(row))
+    return f"{name}:cell {cell}:{in_cell}"
+
+
+def lint_text(
+    filename: str,
+    text: str,
+    enabled: CodeFilter | None = None,
+    schedules: list[tuple[str, Scenario]] | None = None,
+) -> list[Diagnostic]:
     """Parse with libcst and run every enabled rule; `text` must already be valid Python."""
     # Imported here: a run whose files all fail the prefilter never pays for libcst.
     import libcst as cst
 
     from lrlint.catalogue import rules as catalogue
     from lrlint.facts.collector import collect_facts
+    from lrlint.facts.scenarios import build_scenario
     from lrlint.rules import all_rules
 
     try:
@@ -59,6 +121,9 @@ def lint_text(filename: str, text: str, enabled: CodeFilter | None = None) -> li
         message = f"libcst cannot parse this file: {exc.message}"
         return [file_error(filename, "E999", message, exc.raw_line, exc.raw_column + 1)]
     facts = collect_facts(cst.MetadataWrapper(module, unsafe_skip_copy=True))
+    if schedules is not None:
+        for fact in facts.schedulers:
+            schedules.append((f"{filename}:{fact.span.start.row}", build_scenario(fact, facts)))
     info = catalogue()
     found: list[Diagnostic] = []
     for rule in all_rules():

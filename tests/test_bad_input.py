@@ -145,7 +145,7 @@ def test_explicit_file_in_excluded_folder_is_linted(tmp_path: Path, capsys, monk
 
 
 def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
-    import lrlint.linter
+    import lrlint.run
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
@@ -153,7 +153,7 @@ def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypat
     (tmp_path / "a.py").write_text(GOOD_BAD)
     (tmp_path / "b.py").write_text(GOOD_BAD)
     calls = []
-    real = lrlint.linter.lint_bytes
+    real = lrlint.run.lint_bytes
 
     def flaky(name, data, *a, **k):
         calls.append(name)
@@ -161,7 +161,7 @@ def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypat
             boom()
         return real(name, data, *a, **k)
 
-    monkeypatch.setattr(lrlint.linter, "lint_bytes", flaky)
+    monkeypatch.setattr(lrlint.run, "lint_bytes", flaky)
     monkeypatch.chdir(tmp_path)
     code = main(["--output-format", "json", "."])
     captured = capsys.readouterr()

@@ -129,8 +129,13 @@ def _rejected_keyword(code: str, scenario: Scenario, run: Run) -> Verdict:
         names = ", ".join(f"`{name}`" for name in others)
         caveat += f"; {names} not literal, left out (cannot change the outcome)"
     if run.construct_error:
-        # Only the TypeError about this keyword is the rule's; a missing argument is another story.
-        if run.construct_error.startswith("TypeError:") and f"'{keyword}'" in run.construct_error:
+        # Only the TypeError the rule predicts counts: about the keyword, or, when the keyword is
+        # absent, about the value given in its place (`MultiStepLR(opt, 30)`); a missing
+        # argument is another story.
+        swapped = keyword not in scenario.kwargs
+        if run.construct_error.startswith("TypeError:") and (
+            f"'{keyword}'" in run.construct_error or (swapped and "missing" not in run.construct_error)
+        ):
             return Verdict("confirmed", f"{scheduler}(...) raises {run.construct_error}{caveat}")
         return Verdict(
             "inconclusive",
