@@ -61,7 +61,7 @@ def test_hook_blocks_a_commit_with_lr001_and_lets_the_fix_through(hooked_repo) -
     blocked = _git(repo, "commit", "-m", "add training script", env=env)
     output = blocked.stdout + blocked.stderr
     assert blocked.returncode != 0, output
-    assert "train.py:2:32: LR001" in output, output
+    assert "train.py:2:31: LR001" in output, output
 
     (repo / "train.py").write_text(GOOD)
     _git(repo, "add", ".", env=env)
