@@ -1,0 +1,67 @@
+"""The data in rules/ agrees with itself and with the installed torch."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+
+from lrlint.catalogue import rules, schedulers
+from tests.helpers import ROOT
+
+
+def _torch_release() -> tuple[int, int]:
+    import torch
+
+    major, minor = re.match(r"(\d+)\.(\d+)", torch.__version__).groups()  # type: ignore[union-attr]
+    return int(major), int(minor)
+
+
+def _release(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")[:2]
+    return int(major), int(minor)
+
+
+@pytest.mark.parametrize("name", sorted(schedulers()))
+def test_signature_table_matches_installed_torch(name: str) -> None:
+    import torch.optim.lr_scheduler as lr_scheduler
+
+    installed = [p for p in inspect.signature(getattr(lr_scheduler, name)).parameters if p != "self"]
+    release = _torch_release()
+    table = [
+        p.name
+        for p in schedulers()[name].params
+        if not (p.removed and release >= _release(p.removed))
+    ]
+    assert table == installed
+    required = {
+        p for p, spec in inspect.signature(getattr(lr_scheduler, name)).parameters.items()
+        if spec.default is inspect.Parameter.empty and p != "self"
+    }
+    assert {p.name for p in schedulers()[name].params if p.required} == required
+
+
+def test_every_torch_scheduler_is_in_the_table() -> None:
+    import torch.optim.lr_scheduler as lr_scheduler
+
+    public = {
+        name for name, obj in vars(lr_scheduler).items()
+        if inspect.isclass(obj) and issubclass(obj, lr_scheduler.LRScheduler)
+        and obj is not lr_scheduler.LRScheduler and not name.startswith("_")
+        and obj.__module__ == lr_scheduler.__name__
+    }
+    assert public <= set(schedulers())
+
+
+def test_catalogue_files_are_complete() -> None:
+    for code, info in rules().items():
+        assert re.fullmatch(r"LR\d{3}", code)
+        assert info.severity in ("error", "warning") and info.fix in ("none", "safe", "unsafe")
+        assert re.fullmatch(r"[a-z0-9-]+", info.name)
+
+
+def test_readme_rule_table_lists_the_catalogue() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for info in rules().values():
+        assert f"| {info.code} | {info.name} | {info.severity} |" in readme
