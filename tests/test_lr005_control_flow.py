@@ -56,6 +56,14 @@ def lr005_rows(body: str) -> list[int]:
         ("for b in dl:\n    scheduler.step()\n    cb = lambda: optimizer.step()\n", []),
         # A different optimizer.
         ("for b in dl:\n    scheduler.step()\n    other_optimizer.step()\n", []),
+        # The closed form for an explicit epoch skips nothing (found in real code).
+        ("for e in range(9):\n    scheduler.step(e)\n    for b in dl:\n        optimizer.step()\n", []),
+        ("for e in range(9):\n    scheduler.step(epoch=e)\n    optimizer.step()\n", []),
+        # A presence check joined to a real guard is a real guard (found in real code).
+        ("for e in range(9):\n    if scheduler is not None and e > 0:\n        scheduler.step()\n    optimizer.step()\n", []),
+        ("for e in range(9):\n    if e > 0 and scheduler:\n        scheduler.step()\n    optimizer.step()\n", []),
+        # ...but presence checks joined together are still only presence checks.
+        ("for b in dl:\n    if scheduler and optimizer:\n        scheduler.step()\n    optimizer.step()\n", [3]),
         # Fast-forward loop of a resumed run.
         ("for _ in range(5):\n    scheduler.step()\nfor b in dl:\n    optimizer.step()\n    scheduler.step()\n", []),
     ],
@@ -76,6 +84,11 @@ def test_name_rebound_to_something_else_is_not_a_scheduler() -> None:
 
 def test_name_shadowed_in_another_function() -> None:
     body = "def f(scheduler):\n    for b in dl:\n        scheduler.step()\n        optimizer.step()\n"
+    assert lr005_rows(body) == []
+
+
+def test_parameter_shadowing_the_optimizer_is_another_optimizer() -> None:
+    body = "def warmup(optimizer):\n    for b in dl:\n        scheduler.step()\n        optimizer.step()\n"
     assert lr005_rows(body) == []
 
 

@@ -223,7 +223,7 @@ class FactCollector:
 
     def _if(self, node: cst.If, ctx: _Context) -> None:
         self._expression(node.test, ctx)
-        checks = frozenset(self._presence_checks(node.test, ctx))
+        checks = self._presence_checks(node.test, ctx)
         self._suite(node.body, ctx.push(Frame("cond", node.body, presence_checks=checks)))
         if isinstance(node.orelse, cst.If):
             self._if_in_else(node.orelse, ctx)
@@ -367,11 +367,16 @@ class FactCollector:
         except (ValueError, OverflowError):
             return None
 
-    def _presence_checks(self, test: cst.BaseExpression, ctx: _Context) -> Iterable[str]:
+    def _presence_checks(self, test: cst.BaseExpression, ctx: _Context) -> frozenset[str]:
+        """The names a test only checks for presence (`x`, `x is not None`, joined by `and`).
+
+        Empty unless the whole test is such checks: `sched is not None and epoch > 0` guards the
+        first iteration, so it is a real condition.
+        """
         if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-            yield from self._presence_checks(test.left, ctx)
-            yield from self._presence_checks(test.right, ctx)
-            return
+            left = self._presence_checks(test.left, ctx)
+            right = self._presence_checks(test.right, ctx)
+            return left | right if left and right else frozenset()
         subject: cst.BaseExpression | None = None
         if isinstance(test, (cst.Name, cst.Attribute)):
             subject = test
@@ -384,8 +389,7 @@ class FactCollector:
         ):
             subject = test.left
         name = dotted_name(subject) if subject is not None else None
-        if name is not None:
-            yield self._normalise(name, ctx)
+        return frozenset({self._normalise(name, ctx)}) if name is not None else frozenset()
 
     # ----------------------------------------------------------------- bindings
     def _normalise(self, dotted: str, ctx: _Context) -> str:
@@ -470,6 +474,14 @@ class FactCollector:
             first = False
         return None
 
+    def _binding_key_of(self, expr: cst.BaseExpression, ctx: _Context) -> BindingKey | None:
+        """The variable a plain name or `self.attr` refers to; None for anything else."""
+        if isinstance(expr, cst.Name):
+            return self._resolved_key(expr)
+        if isinstance(expr, cst.Attribute):
+            return self._key_for_target(expr, ctx)
+        return None
+
     def _bindings_of(self, expr: cst.BaseExpression, ctx: _Context) -> list[Binding] | None:
         if isinstance(expr, cst.Name):
             key = self._resolved_key(expr)
@@ -499,6 +511,9 @@ class FactCollector:
                     fact.values[name] = value
             fact.target_key = self._target_of.get(fact.node)
             fact.optimizer = self._optimizer_of(fact, ctx)
+            optimizer_arg = fact.bound.get(self.signatures[fact.cls].optimizer_param)
+            if optimizer_arg is not None:
+                fact.optimizer_binding = self._binding_key_of(optimizer_arg.value, ctx)
         for optimizer in self.optimizers.values():
             positional = [a for a in optimizer.node.args if a.keyword is None and not a.star]
             lr_args = [a for a in optimizer.node.args if a.keyword is not None and a.keyword.value == "lr"]
@@ -507,6 +522,10 @@ class FactCollector:
             elif len(positional) >= 2 and not any(a.star for a in optimizer.node.args):
                 optimizer.lr = literal_value(positional[1].value, self._name_resolver)
         for step, receiver, ctx in self._step_ctx:
+            step.receiver_binding = self._binding_key_of(receiver, ctx)
+            positional = [a for a in step.node.args if a.keyword is None and not a.star]
+            if positional:
+                step.first_arg_binding = self._binding_key_of(positional[0].value, ctx)
             candidates = self._schedulers_bound(receiver, ctx)
             if candidates:
                 step.scheduler = candidates[0]

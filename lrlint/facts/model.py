@@ -56,6 +56,8 @@ class SchedulerCall:
     star_kwargs: bool = False
     # Dotted name of the optimizer argument (`optimizer`, `self.opt`); None when not a plain name.
     optimizer_key: str | None = None
+    # The variable that name refers to (scope and name), when it could be resolved.
+    optimizer_binding: object | None = None
     optimizer: OptimizerCall | None = None
     # Where the scheduler is stored, and the frames around its construction.
     target_key: str | None = None
@@ -81,18 +83,26 @@ class StepCall:
     scheduler: SchedulerCall | None = None  # set when the receiver holds a torch scheduler
     # Every scheduler the receiver may hold (bound in several branches of an `if`).
     alternatives: tuple[SchedulerCall, ...] = ()
+    # The variables the receiver and the first argument refer to, when resolved.
+    receiver_binding: object | None = None
+    first_arg_binding: object | None = None
 
-    def steps_optimizer(self, key: str) -> bool:
-        """Whether this call steps the optimizer stored under `key`.
+    def steps_optimizer(self, key: str, binding: object | None = None) -> bool:
+        """Whether this call steps the optimizer stored under `key` (the variable `binding`).
 
         `optimizer.step()` and `optimizer.step(closure)` do; so do `scaler.step(optimizer)`
         (GradScaler) and `xm.optimizer_step(optimizer)`, which step it on the caller's behalf.
+        The same name bound to another variable (a parameter shadowing it) is another optimizer.
         """
         if self.scheduler is not None:
             return False
         if self.method == "step" and self.receiver == key:
-            return True
-        return self.first_arg == key
+            found = self.receiver_binding
+        elif self.first_arg == key:
+            found = self.first_arg_binding
+        else:
+            return False
+        return binding is None or found is None or found == binding
 
     def through_other(self, key: str) -> bool:
         """Stepped on the optimizer's behalf (GradScaler, xla) rather than `optimizer.step()`."""

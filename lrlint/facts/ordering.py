@@ -60,17 +60,22 @@ def step_ordering(step: StepCall, all_steps: list[StepCall]) -> Ordering | None:
     """The order of `step` (a scheduler step) and its optimizer's steps, or None when unknown."""
     schedulers = step.alternatives or ((step.scheduler,) if step.scheduler else ())
     keys = {s.optimizer_key for s in schedulers}
-    if not schedulers or len(keys) != 1 or None in keys:
+    bindings = {s.optimizer_binding for s in schedulers}
+    if not schedulers or len(keys) != 1 or None in keys or len(bindings) != 1:
         return None
     if any(s.cls in ORDER_INSENSITIVE for s in schedulers):
         return None
+    if step.has_args:
+        # `scheduler.step(epoch)`: the closed form for that epoch; stepping first skips nothing.
+        return None
     key = keys.pop()
+    binding = bindings.pop()
     assert key is not None
     function, anchor = region_of(step)
     matching = tuple(
         other
         for other in all_steps
-        if other.steps_optimizer(key)
+        if other.steps_optimizer(key, binding)
         and any(f is anchor for f in other.frames)
         and region_of(other)[0] is function
     )
