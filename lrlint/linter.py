@@ -9,7 +9,7 @@ from typing import Callable
 from lrlint.diagnostics import Diagnostic, Position, file_error
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
-from lrlint.source import SourceError, check_syntax, decode
+from lrlint.source import SourceError, check_syntax, decode, may_be_newer_syntax
 
 CodeFilter = Callable[[str], bool]
 
@@ -55,11 +55,13 @@ def lint_bytes(
         return result
     result.parsed = True
     error = check_syntax(text)
-    if error is not None:
+    if error is not None and not may_be_newer_syntax(text, error):
         found = [file_error(filename, error.code, error.message, error.row, error.column)]
     else:
         try:
-            found = lint_text(filename, text, enabled, result.schedules if with_schedules else None)
+            found = lint_text(
+                filename, text, enabled, result.schedules if with_schedules else None, error, locate
+            )
         except RecursionError:
             result.notes.append(f"{filename}: nesting too deep to analyse, skipped")
             return result
@@ -93,6 +95,13 @@ def _in_cell(d: Diagnostic, locate: Callable[[int], tuple[int, int]]) -> Diagnos
     return d
 
 
+def _place(row: int, locate: Callable[[int], tuple[int, int]] | None) -> str:
+    if locate is None:
+        return f"line {row}"
+    cell, in_cell = locate(row)
+    return f"cell {cell}, line {in_cell}"
+
+
 def _cell_label(label: str, locate: Callable[[int], tuple[int, int]]) -> str:
     name, _, row = label.rpartition(":")
     cell, in_cell = locate(int(row))
@@ -104,8 +113,14 @@ def lint_text(
     text: str,
     enabled: CodeFilter | None = None,
     schedules: list[tuple[str, Scenario]] | None = None,
+    cpython_error: SourceError | None = None,
+    locate: Callable[[int], tuple[int, int]] | None = None,
 ) -> list[Diagnostic]:
-    """Parse with libcst and run every enabled rule; `text` must already be valid Python."""
+    """Parse with libcst and run every enabled rule.
+
+    `cpython_error` is what the running CPython said of `text`, when it rejected syntax that a newer
+    Python may accept (PEP 695, PEP 701, ...): reported only if libcst rejects it too.
+    """
     # Imported here: a run whose files all fail the prefilter never pays for libcst.
     import libcst as cst
 
@@ -113,10 +128,14 @@ def lint_text(
     from lrlint.facts.collector import collect_facts
     from lrlint.facts.scenarios import build_scenario
     from lrlint.rules import all_rules
+    from lrlint.rules.base import RELATED
 
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        if cpython_error is not None:
+            e = cpython_error
+            return [file_error(filename, e.code, e.message, e.row, e.column)]
         # CPython accepted it: syntax newer than this libcst knows.
         message = f"libcst cannot parse this file: {exc.message}"
         return [file_error(filename, "E999", message, exc.raw_line, exc.raw_column + 1)]
@@ -131,11 +150,14 @@ def lint_text(
             continue
         meta = info[rule.code]
         for finding in rule.check(facts):
+            message = finding.message
+            if finding.related is not None:
+                message = message.replace(RELATED, _place(finding.related.row, locate))
             found.append(
                 Diagnostic(
                     code=rule.code,
                     name=meta.name,
-                    message=finding.message,
+                    message=message,
                     severity=meta.severity,
                     filename=filename,
                     location=finding.span.start,

@@ -138,14 +138,18 @@ def _is_python(language: str | None) -> bool:
 # IPython syntax -> Python, row for row
 
 
+# Cell magics whose body is Python (as ruff treats them): the magic line is blanked, the body kept.
+PYTHON_CELL_MAGICS = frozenset({"capture", "debug", "prun", "pypy", "python", "python3", "time", "timeit"})
+
+
 def python_lines(source: str) -> list[str] | None:
-    """The cell's lines with IPython syntax neutralised; None for a `%%cell-magic` cell."""
+    """The cell's lines with IPython syntax neutralised; None for a cell in another language."""
     lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the text's final newline ends the last line; it starts none
     first = next((line for line in lines if line.strip()), "")
-    if first.startswith("%%"):
-        return None
+    if first.startswith("%%") and first[2:].split(maxsplit=1)[:1] not in ([m] for m in PYTHON_CELL_MAGICS):
+        return None  # the body is another language (%%bash, %%writefile, ...)
 
     out: list[str] = []
     scanner = _Scanner()

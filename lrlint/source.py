@@ -63,3 +63,27 @@ def check_syntax(text: str) -> SourceError | None:
     except ValueError as exc:
         return SourceError("E999", f"SyntaxError: {exc}")
     return None
+
+
+# libcst's native parser overflows the C stack on pathological nesting that CPython's parser
+# rejects cleanly; only inputs well inside these bounds are given to it after CPython said no.
+_MAX_LINE = 20_000
+_MAX_BRACKET_DEPTH = 150
+
+
+def may_be_newer_syntax(text: str, error: SourceError) -> bool:
+    """Whether a file the running CPython rejected is worth a second opinion from libcst, which
+    knows the grammar of newer Pythons (a 3.12 f-string on 3.11)."""
+    if "too deeply nested" in error.message or "too many nested" in error.message:
+        return False
+    depth = deepest = 0
+    for line in text.splitlines():
+        if len(line) > _MAX_LINE:
+            return False
+        for char in line:
+            if char in "([{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif char in ")]}":
+                depth -= 1
+    return deepest <= _MAX_BRACKET_DEPTH

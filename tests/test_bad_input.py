@@ -168,3 +168,22 @@ def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypat
     assert code == 2
     assert captured.err.strip() == "lrlint: internal error while checking a.py: RuntimeError: simulated bug"
     assert [d["filename"] for d in json.loads(captured.out)] == ["b.py"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'names = ["a"]\nprint(f"{", ".join(names)}")\n',  # PEP 701 (3.12)
+        "def first[T](xs: list[T]) -> T:\n    return xs[0]\n",  # PEP 695 (3.12)
+        "type Vector = list[float]\n",  # PEP 695 (3.12)
+    ],
+    ids=["pep701-fstring", "pep695-generic-def", "pep695-type-alias"],
+)
+def test_newer_python_syntax_is_not_a_syntax_error(source: str) -> None:
+    data = ("from torch.optim.lr_scheduler import StepLR\n" + source + "StepLR(opt, milestones=[3])\n").encode()
+    assert [d.code for d in lint_bytes("f.py", data).diagnostics] == ["LR001"]
+
+
+def test_real_syntax_error_keeps_cpython_message_after_libcst_second_opinion() -> None:
+    d = one(b"import torch.optim.lr_scheduler\nx = (1,\ny = 2\n")
+    assert d.code == "E999" and d.message.startswith("SyntaxError: ") and "parser error" not in d.message

@@ -129,16 +129,24 @@ def test_python_that_looks_like_ipython_is_kept(python: str) -> None:
     assert lines == expected
 
 
-def test_cell_magic_cells_are_left_out() -> None:
+def test_cell_magic_cells_in_other_languages_are_left_out() -> None:
     data = notebook(
         code("%%bash\necho hi\n"),
-        code("\n\n%%time\nx = 1\n"),  # leading blank lines do not hide a cell magic
+        code("\n\n%%writefile x.txt\nx = 1\n"),  # leading blank lines do not hide a cell magic
         code("y = 2\n"),
     )
     nb = load_notebook(data, "cells.ipynb")
     assert nb.text == "y = 2\n"
     assert nb.code_cells == (3,)
     assert nb.locate(1) == (3, 1)
+
+
+def test_python_cell_magics_keep_their_body() -> None:
+    # Colab training cells often start with %%time; the body is Python and is linted.
+    data = notebook(code("%%time\nx = 1\n"), code("%%capture out\ny = 2\n"))
+    nb = load_notebook(data, "timed.ipynb")
+    assert nb.text == "pass\nx = 1\npass\ny = 2\n"
+    assert nb.locate(2) == (1, 2) and nb.locate(4) == (2, 2)
 
 
 def test_windows_line_ends_and_empty_lines() -> None:

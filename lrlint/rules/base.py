@@ -9,8 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Iterator
 
+from lrlint.diagnostics import Position
 from lrlint.facts.model import ModuleFacts, Span
 from lrlint.scenario import Scenario
+
+
+RELATED = "{related}"  # stands in a message for the place of `Finding.related`
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,8 @@ class Finding:
     span: Span
     message: str
     scenario: Scenario | None = None
+    # A second place the message refers to as RELATED ("line 17", or "cell 3, line 4").
+    related: Position | None = None
 
 
 class Rule:

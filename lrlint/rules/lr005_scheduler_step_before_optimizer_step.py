@@ -7,7 +7,7 @@ from typing import Iterator
 from lrlint.facts.model import ModuleFacts
 from lrlint.facts.ordering import step_ordering
 from lrlint.facts.scenarios import build_scenario
-from lrlint.rules.base import Finding, Rule
+from lrlint.rules.base import RELATED, Finding, Rule
 
 _HEADER = (
     "import torch\nfrom torch.optim.lr_scheduler import StepLR\n"
@@ -49,10 +49,11 @@ class SchedulerStepBeforeOptimizerStep(Rule):
                 stepped = f"{key}.step({'...' if optimizer_step.has_args else ''})"
             yield Finding(
                 step.span,
-                f"`{step.receiver}.step()` runs before `{stepped}` (line "
-                f"{optimizer_step.span.start.row}): torch warns and skips the first value of the "
-                f"{step.scheduler.cls} schedule; step the scheduler after the optimizer",
+                f"`{step.receiver}.step()` runs before `{stepped}` ({RELATED}): torch warns and "
+                f"skips the first value of the {step.scheduler.cls} schedule; step the scheduler "
+                "after the optimizer",
                 build_scenario(step.scheduler, facts, step),
+                related=optimizer_step.span.start,
             )
 
 
