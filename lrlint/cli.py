@@ -165,11 +165,12 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         verify_diagnostics(checked, device=options.device, timeout=options.verify_timeout)
         if options.output_format == "text":
             schedules_text = _verification_extras(report, result.schedules, options, color)
-    out.write(_render(report, options, color))
-    if schedules_text:
-        out.write(schedules_text)
     if options.statistics:
-        out.write(_statistics(report))
+        # As ruff: the counts replace the findings, in the chosen format.
+        out.write(_statistics(report, as_json=options.output_format == "json"))
+    else:
+        out.write(_render(report, options, color))
+        out.write(schedules_text)
     out.flush()
     if result.crashed:
         return EXIT_ERROR
@@ -243,10 +244,16 @@ def _print_lines(lines: list[object], color: bool) -> str:
     return buffer.getvalue()
 
 
-def _statistics(report) -> str:  # noqa: ANN001
+def _statistics(report, as_json: bool) -> str:  # noqa: ANN001
     counts = Counter(d.code for d in report.diagnostics)
     names = {d.code: d.name for d in report.diagnostics}
-    lines = [f"{counts[code]:5}\t{code}\t{names[code]}" for code in sorted(counts, key=lambda c: (-counts[c], c))]
+    ordered = sorted(counts, key=lambda c: (-counts[c], c))
+    if as_json:
+        import json
+
+        rows = [{"code": code, "name": names[code], "count": counts[code]} for code in ordered]
+        return json.dumps(rows, indent=2) + "\n"
+    lines = [f"{counts[code]:5}\t{code}\t{names[code]}" for code in ordered]
     return "\n".join(lines) + ("\n" if lines else "")
 
 

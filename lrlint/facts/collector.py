@@ -71,18 +71,30 @@ def dotted_name(expr: cst.BaseExpression) -> str | None:
 
 
 class _CallFinder(cst.CSTVisitor):
-    """Calls and walrus targets inside one expression tree, in source order; lambdas are skipped
-    because their body runs later, elsewhere."""
+    """Calls, walrus targets, lambdas and comprehension targets inside one expression tree, in
+    source order. Calls inside a lambda are `deferred`: they run later, elsewhere, so they say
+    nothing about the order of steps, but a scheduler built there is still built wrong."""
 
     def __init__(self) -> None:
         self.calls: list[cst.Call] = []
+        self.deferred: list[cst.Call] = []
         self.walrus: list[cst.NamedExpr] = []
+        self.lambdas: list[cst.Lambda] = []
+        self.comprehension_targets: list[cst.BaseAssignTargetExpression] = []
+        self._lambda_depth = 0
 
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.lambdas.append(node)
+        self._lambda_depth += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._lambda_depth -= 1
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.comprehension_targets.append(node.target)
 
     def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
+        (self.deferred if self._lambda_depth else self.calls).append(node)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
         self.walrus.append(node)
@@ -269,10 +281,22 @@ class FactCollector:
         expr.visit(finder)
         for walrus in finder.walrus:
             self._bind_target(walrus.target, OTHER, ctx)
+        # Lambda parameters and comprehension variables shadow outer names: never constants.
+        for function in finder.lambdas:
+            params = function.params
+            for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+                self._bind_name(param.name, OTHER, ctx)
+            for star in (params.star_arg, params.star_kwarg):
+                if isinstance(star, cst.Param):
+                    self._bind_name(star.name, OTHER, ctx)
+        for target in finder.comprehension_targets:
+            self._bind_target(target, OTHER, ctx)
         for call in finder.calls:
             self._call(call, ctx)
+        for call in finder.deferred:
+            self._call(call, ctx, deferred=True)
 
-    def _call(self, call: cst.Call, ctx: _Context) -> None:
+    def _call(self, call: cst.Call, ctx: _Context, deferred: bool = False) -> None:
         qualified = self._torch_name(call.func)
         if qualified is not None:
             if qualified.startswith(SCHEDULER_MODULE):
@@ -292,7 +316,7 @@ class FactCollector:
                 return
             if method in _MUTATING_METHODS:
                 self._mark_mutated(func.value, ctx)
-            if method in _STEP_METHODS:
+            if method in _STEP_METHODS and not deferred:
                 positional = [a for a in call.args if a.keyword is None and not a.star]
                 first = dotted_name(positional[0].value) if positional else None
                 step = StepCall(

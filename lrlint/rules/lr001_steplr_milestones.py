@@ -30,12 +30,15 @@ class StepLRMilestones(Rule):
                 continue
             if "milestones" in fact.unexpected:
                 shown = fact.values.get("milestones")
-                written = f"milestones={format_list(shown)}" if shown is not None else "milestones"
+                if isinstance(shown, int) and not isinstance(shown, bool):
+                    instead = f"`StepLR(optimizer, step_size={shown})`"  # one period, not a list
+                else:
+                    written = format_list(shown) if isinstance(shown, (list, tuple)) else "[...]"
+                    instead = f"`MultiStepLR(optimizer, milestones={written})` or `StepLR(optimizer, step_size=N)`"
                 yield Finding(
                     fact.arg_span("milestones", facts.spans),
-                    f"`StepLR` has no `{written.split('=')[0]}` parameter: building it raises "
-                    f"TypeError (unexpected keyword argument 'milestones'); use "
-                    f"`MultiStepLR(optimizer, {written})` or `StepLR(optimizer, step_size=N)`",
+                    "`StepLR` has no `milestones` parameter: building it raises TypeError "
+                    f"(unexpected keyword argument 'milestones'); use {instead}",
                     build_scenario(fact, facts),
                 )
             elif isinstance(fact.values.get("step_size"), (list, tuple)):

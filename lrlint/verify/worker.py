@@ -127,8 +127,10 @@ def default_horizon(name: str, params: dict[str, Any]) -> tuple[int, str]:
         if total is None:
             epochs, per_epoch = _positive_int(params.get("epochs")), _positive_int(params.get("steps_per_epoch"))
             total = epochs * per_epoch if epochs and per_epoch else None
-        if total is not None:  # stepping past total_steps raises: stop exactly there
-            return total, f"default horizon {total} steps (OneCycleLR's total steps)"
+        if total is not None:
+            # Construction is step 0, so total_steps - 1 further steps reach the last rate a
+            # training step uses; one more is allowed but past the cycle, two raise.
+            return total - 1, f"default horizon {total - 1} steps (OneCycleLR's total_steps {total})"
     reach: list[tuple[int, str]] = []
     if (step := _positive_int(params.get("step_size"))) is not None:
         reach.append((3 * step, f"3 x step_size {step}"))
