@@ -48,18 +48,23 @@ def _parse_expect(text: str, where: str) -> list[tuple[str, str]]:
     return items
 
 
-def expected_verdicts(path: Path) -> dict[tuple[int, str], str]:
-    """The `# expect: CODE [verdict]` annotations of a fixture, as {(row, code): verdict}.
+def expected_verdicts_of(source: str, name: str = "<source>") -> dict[tuple[int, str], str]:
+    """The `# expect: CODE [verdict]` annotations of a source text, as {(row, code): verdict}.
 
     The verdict is what `--verify` must say about the finding; without brackets, `confirmed`.
     """
     found: dict[tuple[int, str], str] = {}
-    for row, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for row, line in enumerate(source.splitlines(), start=1):
         match = _EXPECT.search(line)
         if match:
-            for code, verdict in _parse_expect(match.group(1), f"{path.name}:{row}"):
+            for code, verdict in _parse_expect(match.group(1), f"{name}:{row}"):
                 found[(row, code)] = verdict
     return found
+
+
+def expected_verdicts(path: Path) -> dict[tuple[int, str], str]:
+    """The `# expect: CODE [verdict]` annotations of a fixture file, as {(row, code): verdict}."""
+    return expected_verdicts_of(path.read_text(encoding="utf-8"), path.name)
 
 
 def expected_findings(path: Path) -> set[tuple[int, str]]:

@@ -25,7 +25,7 @@ import pytest
 
 from lrlint.linter import lint_bytes
 from lrlint.verify.render import BLOCKS
-from tests.helpers import FIXTURES, ROOT, _parse_expect, expected_findings, expected_verdicts, lint, run_cli
+from tests.helpers import FIXTURES, ROOT, _parse_expect, expected_findings, expected_verdicts, expected_verdicts_of, run_cli
 
 ORDER_WARNING = "Detected call of `lr_scheduler.step()` before `optimizer.step()`"
 VERIFIED_DIRS = ("bad", "seeds")
@@ -152,13 +152,15 @@ def test_static_finding_and_runtime_verdict_agree(verified: dict[Key, Finding], 
         return
     assert v["device"] == "cpu"
     assert v["torch_version"] == installed_torch()
-    CLAIMS[finding["code"]](finding["message"], v)
+    line = (ROOT / key[0]).read_text(encoding="utf-8").splitlines()[key[1] - 1]
+    CLAIMS[finding["code"]](finding["message"], v, line)
 
 
-# Per rule: the evidence (and trajectory) must show what the static message claims.
+# Per rule: the evidence (and trajectory) must show what the static message claims about the
+# flagged source line.
 
 
-def lr001_lr002(message: str, v: dict[str, Any]) -> None:
+def lr001_lr002(message: str, v: dict[str, Any], line: str) -> None:
     predicted = re.search(r"raises TypeError \((.+?)\)[;:]", message)
     assert predicted, message
     hint = predicted.group(1)
@@ -174,14 +176,15 @@ def lr001_lr002(message: str, v: dict[str, Any]) -> None:
         assert len(v["trajectory"]) == 1  # built (the lr after construction), never stepped
 
 
-def lr003(message: str, v: dict[str, Any]) -> None:
+def lr003(message: str, v: dict[str, Any], line: str) -> None:
     trajectory = v["trajectory"]
     assert trajectory, "the MultiStepLR was built: its trajectory must be there"
     repeat = re.search(r"multiplied by gamma\*\*(\d+) at epoch (\d+)", message)
     if repeat:  # repeated milestone: decays by gamma**k at that epoch, k times in one step
         power, epoch = repeat.group(1), int(repeat.group(2))
         assert f"gamma**{power}" in v["evidence"] and f"at epoch {epoch}" in v["evidence"]
-        gamma = 0.1  # torch's default; the fixtures with a repeat leave gamma out
+        written = re.search(r"gamma\s*=\s*([\d.]+)", line)
+        gamma = float(written.group(1)) if written else 0.1  # torch's default
         assert close(trajectory[epoch] / trajectory[epoch - 1], gamma ** int(power))
         return
     unsorted = re.search(r"decays at epochs ([\d, ]+) in sorted order", message)
@@ -191,7 +194,7 @@ def lr003(message: str, v: dict[str, Any]) -> None:
     assert drop_epochs(trajectory) == claimed
 
 
-def lr004(message: str, v: dict[str, Any]) -> None:
+def lr004(message: str, v: dict[str, Any], line: str) -> None:
     trajectory = v["trajectory"]
     assert len(trajectory) > 1
     gamma = re.search(r"gamma=([\d.]+)", message)
@@ -206,9 +209,10 @@ def lr004(message: str, v: dict[str, Any]) -> None:
         assert all(close(x, start) for x in trajectory)
 
 
-def lr005(message: str, v: dict[str, Any]) -> None:
+def lr005(message: str, v: dict[str, Any], line: str) -> None:
     trajectory = v["trajectory"]
     assert "runs before" in message and "skips the first value" in message
+    assert line.strip().split("  #")[0] in message  # the flagged `....step()` call is quoted
     assert len(trajectory) > 1
     if "GradScaler" not in v["evidence"]:
         assert f"torch warned: {ORDER_WARNING}" in v["evidence"]
@@ -324,26 +328,69 @@ def test_scheduler_built_after_a_loop_does_not_borrow_its_horizon(schedules_run:
             assert "loop range(6)" not in rest, f"{label}: {rest}"
 
 
-def test_rebound_scheduler_name_is_reported_for_the_scheduler_it_holds() -> None:
-    """`sched` is rebound to an ExponentialLR before the misordered loop; the finding is about it."""
-    source = (
-        "import torch\n"
-        "from torch.optim.lr_scheduler import ExponentialLR, StepLR\n"
-        "opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)\n"
+# --- snippets beyond the fixtures: the same agreement, one more worker ---------------------------
+
+SNIPPET_HEADER = (
+    "import torch\n"
+    "from torch.optim.lr_scheduler import ExponentialLR, MultiStepLR, StepLR\n"
+    "opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)\n"
+)
+SNIPPETS = {
+    # A milestone listed three times decays by gamma**3 at once, not gamma**2.
+    "triple_milestone.py": SNIPPET_HEADER + "s = MultiStepLR(opt, milestones=[10, 10, 10, 20])  # expect: LR003\n",
+    # `sched` is rebound to an ExponentialLR before the misordered loop: the finding is about it.
+    "rebound_scheduler.py": SNIPPET_HEADER + (
         "sched = StepLR(opt, 5)\n"
         "for i in range(10):\n"
         "    opt.step()\n"
         "    sched.step()\n"
         "sched = ExponentialLR(opt, gamma=0.5)\n"
         "for i in range(3):\n"
-        "    sched.step()\n"
+        "    sched.step()  # expect: LR005\n"
         "    opt.step()\n"
-    )
-    (finding,) = lint(source, "rebound.py")
-    assert (finding.code, finding.location.row) == ("LR005", 10)
-    assert "ExponentialLR" in finding.message, finding.message
-    assert finding.scenario is not None
-    assert finding.scenario.scheduler == "ExponentialLR" and finding.scenario.epochs == 3
+    ),
+    "tuple_and_flat.py": SNIPPET_HEADER + (
+        "a = MultiStepLR(opt, milestones=(5, 5), gamma=0.5)  # expect: LR003\n"
+        "b = MultiStepLR(opt, [30, 20], gamma=2)  # expect: LR003 [refuted], LR004\n"
+        "c = ExponentialLR(opt, gamma=1.0)  # expect: LR004\n"
+        "d = StepLR(opt, 30, gamma=1)  # expect: LR004\n"
+    ),
+}
+SNIPPET_CASES = [
+    ((name, row, code), verdict)
+    for name, source in SNIPPETS.items()
+    for (row, code), verdict in sorted(expected_verdicts_of(source).items())
+]
+
+
+@pytest.fixture(scope="module")
+def snippets_verified(tmp_path_factory: pytest.TempPathFactory) -> dict[Key, Finding]:
+    root = tmp_path_factory.mktemp("snippets")
+    for name, source in SNIPPETS.items():
+        (root / name).write_text(source, encoding="utf-8")
+    proc = run_cli("--verify", "--output-format", "json", ".", cwd=root)
+    assert proc.returncode == 1, proc.stderr.decode()
+    found = json.loads(proc.stdout)
+    by_key = {(f["filename"], f["location"]["row"], f["code"]): f for f in found}
+    assert set(by_key) == {key for key, _ in SNIPPET_CASES}
+    return by_key
+
+
+@pytest.mark.parametrize(("key", "verdict"), SNIPPET_CASES, ids=[f"{k[0]}:{k[1]}:{k[2]}" for k, _ in SNIPPET_CASES])
+def test_snippet_finding_and_runtime_verdict_agree(snippets_verified: dict[Key, Finding], key: Key, verdict: str) -> None:
+    finding = snippets_verified[key]
+    v = finding["verification"]
+    assert v["status"] == verdict, v["evidence"]
+    assert v["device"] == "cpu" and v["torch_version"] == installed_torch()
+    CLAIMS[finding["code"]](finding["message"], v, SNIPPETS[key[0]].splitlines()[key[1] - 1])
+
+
+def test_rebound_scheduler_name_is_reported_for_the_scheduler_it_holds(snippets_verified: dict[Key, Finding]) -> None:
+    finding = snippets_verified[("rebound_scheduler.py", 10, "LR005")]
+    assert "ExponentialLR" in finding["message"], finding["message"]
+    # ExponentialLR(gamma=0.5) stepped first: epoch 0 already trains with 0.05.
+    assert "epoch 0 trains with lr 0.05 instead of 0.1" in finding["verification"]["evidence"]
+    assert finding["verification"]["trajectory"] == pytest.approx([0.1, 0.05, 0.025, 0.0125])
 
 
 def test_show_trajectory_draws_one_curve_per_scheduler() -> None:
@@ -396,7 +443,7 @@ def test_harm_fixture_is_harmful_when_run(tmp_path: Path, command: list[str], ma
 def test_verify_never_runs_the_users_code(tmp_path: Path) -> None:
     harm_dir = tmp_path
     started = time.monotonic()
-    proc = run_cli("--verify", "--output-format", "json", "--verify-timeout", "60", ".", cwd=HARM, env={"LRLINT_HARM_DIR": str(harm_dir)})
+    proc = run_cli("--verify", "--output-format", "json", "--verify-timeout", "30", ".", cwd=HARM, env={"LRLINT_HARM_DIR": str(harm_dir)})
     elapsed = time.monotonic() - started
     assert proc.returncode == 1, proc.stderr.decode()
     findings = json.loads(proc.stdout)
