@@ -401,7 +401,7 @@ def test_show_trajectory_draws_one_curve_per_scheduler() -> None:
     head, _, section = out.partition("\nSchedules (")
     assert section, out
     curves = section.splitlines()[1:]
-    assert [c.split("  ")[0] for c in curves] == [f"{path}:{row} {cls}" for row, cls in ((8, "StepLR"), (9, "MultiStepLR"), (10, "ExponentialLR"))]
+    assert [c.strip().split("  ")[0] for c in curves] == [f"{path}:{row} {cls}" for row, cls in ((8, "StepLR"), (9, "MultiStepLR"), (10, "ExponentialLR"))]
     for curve in curves:
         assert re.search(f"  [{BLOCKS}]+(?: \\(log\\))?  start ", curve), curve
         assert re.search(r"over \d+ epochs", curve), curve
