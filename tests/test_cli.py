@@ -46,6 +46,13 @@ CLEAN_SRC = HEADER + "scheduler = StepLR(optimizer, step_size=10)\n"
 NO_SCHEDULER_SRC = "def add(a, b):\n    return a + b\n"
 
 
+@pytest.fixture(autouse=True)
+def no_colour_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process runs read the environment: a CI's FORCE_COLOR must not colour exact-text checks."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
 @dataclass
 class Result:
     rc: int
@@ -418,11 +425,13 @@ def test_project_defaults_and_cli_excludes(project: Path, capsys: pytest.Capture
     ],
     ids=["ignore", "select", "per-file-ignores", "extend-exclude", "lrlint.toml", ".lrlint.toml"],
 )
-def test_config_file(project: Path, capsys: pytest.CaptureFixture[str], config_file: str, text: str, expected: list[tuple[str, int, str]]) -> None:
+def test_config_file(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, config_file: str, text: str, expected: list[tuple[str, int, str]]
+) -> None:
     write(project, {config_file: text})
     assert linted(capsys) == expected
     # Found from a subfolder too: discovery walks up.
-    os.chdir(project / "src")
+    monkeypatch.chdir(project / "src")
     assert linted(capsys, "..") == [(os.path.join("..", path), row, code) for path, row, code in expected]
 
 
