@@ -148,8 +148,10 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         if not torch_available():
             raise UsageError(VERIFY_HINT)
     settings = _settings(options)
+    # As ruff: --stdin-filename alone means the source comes from stdin.
+    paths = options.paths or (["-"] if options.stdin_filename else ["."])
     result = lint_paths(
-        options.paths or ["."],
+        paths,
         settings,
         stdin_filename=options.stdin_filename,
         force_exclude=options.force_exclude,
@@ -201,11 +203,14 @@ def _verification_extras(report, schedules, options: argparse.Namespace, color: 
     if options.show_trajectory:
         for d in report.diagnostics:
             if d.verification is not None and d.verification.trajectory:
-                label = f"{d.filename}:{d.location.row} {d.code}"
+                cell = f"cell {d.cell}:" if d.cell is not None else ""
+                label = f"{d.filename}:{cell}{d.location.row} {d.code}"
                 lines.append(render_trajectory(label, d.verification.trajectory))
     if options.verify_all and schedules:
         results = schedule_trajectories(schedules, device=options.device, timeout=options.verify_timeout)
-        lines.append(f"Schedules ({len(results)} scheduler{'s' if len(results) != 1 else ''} run in torch):")
+        ran = sum(1 for item in results if not (item.error or "").startswith("not built"))
+        not_run = f", {len(results) - ran} not run" if ran != len(results) else ""
+        lines.append(f"Schedules ({ran} scheduler{'s' if ran != 1 else ''} run in torch{not_run}):")
         for item in results:
             head = f"{item.label} {item.scheduler}"
             if item.error:

@@ -67,7 +67,8 @@ def lint_paths(
     if STDIN in paths:
         name = stdin_filename or STDIN
         source = stdin if stdin is not None else sys.stdin.buffer
-        lint_one(name, Path(name), source.read)
+        if not (force_exclude and stdin_filename and settings.is_excluded(Path(stdin_filename))):
+            lint_one(name, Path(name), source.read)
     for found in discover([p for p in paths if p != STDIN], settings.is_excluded, force_exclude=force_exclude):
         if isinstance(found, Target):
             lint_one(found.display, found.path, found.path.read_bytes)

@@ -551,8 +551,10 @@ class FactCollector:
             if positional:
                 step.first_arg_binding = self._binding_key_of(positional[0].value, ctx)
             candidates = self._schedulers_bound(receiver, ctx)
+            if isinstance(receiver, cst.Name):
+                candidates = _reaching(candidates, step)
             if candidates:
-                step.scheduler = candidates[0]
+                step.scheduler = candidates[-1]
                 step.alternatives = tuple(candidates)
                 for candidate in candidates:
                     candidate.steps.append(step)
@@ -583,6 +585,29 @@ class FactCollector:
         if not bound or len(bound) != 1 or not isinstance(bound[0], cst.Call):
             return None
         return self.optimizers.get(bound[0])
+
+
+def _function_frame(frames: tuple[Frame, ...]) -> Frame:
+    return next(f for f in reversed(frames) if f.kind in ("function", "module"))
+
+
+def _reaching(candidates: list[SchedulerCall], step: StepCall) -> list[SchedulerCall]:
+    """The constructions of a local name that can reach `step`, in the same body.
+
+    `sched = StepLR(...)`, a loop stepping it, then `sched = ExponentialLR(...)` and another
+    loop: each loop steps the scheduler built last before it. A construction under a condition the
+    step is not under may or may not have run, so it stays a candidate beside the last one that
+    surely ran. Across functions the order of calls is unknown: all candidates stay.
+    """
+    body = _function_frame(step.frames)
+    if any(_function_frame(c.frames) is not body for c in candidates):
+        return candidates
+    before = [c for c in candidates if c.span.start < step.span.start]
+    surely_ran = [
+        i for i, c in enumerate(before)
+        if len(c.frames) <= len(step.frames) and all(a is b for a, b in zip(c.frames, step.frames))
+    ]  # fmt: skip
+    return before[surely_ran[-1]:] if surely_ran else before
 
 
 def _declared_globals(function: cst.FunctionDef) -> Iterable[str]:

@@ -31,16 +31,18 @@ class MilestonesNotIncreasing(Rule):
                 isinstance(m, (int, float)) and not isinstance(m, bool) for m in milestones
             ):
                 continue
-            repeated = sorted(m for m, n in Counter(milestones).items() if n > 1)
+            counts = Counter(milestones)
+            repeated = sorted(m for m, n in counts.items() if n > 1)
             in_order = all(a < b for a, b in zip(milestones, milestones[1:]))
             if in_order:
                 continue
             shown = format_list(milestones)
             if repeated:
                 epochs = ", ".join(str(m) for m in repeated)
+                first = repeated[0]
                 message = (
                     f"milestones {shown} repeat {epochs}: MultiStepLR decays once per occurrence, "
-                    f"so the learning rate is multiplied by gamma**2 at epoch {repeated[0]}"
+                    f"so the learning rate is multiplied by gamma**{counts[first]} at epoch {first}"
                 )
             else:
                 order = ", ".join(str(m) for m in sorted(milestones))
