@@ -117,6 +117,10 @@ class FactCollector:
         self._scheduler_ctx: list[tuple[SchedulerCall, _Context]] = []
         self._step_ctx: list[tuple[StepCall, cst.BaseExpression, _Context]] = []
         self._target_of: dict[cst.Call, str] = {}
+        # `from torch.optim.lr_scheduler import *`: bare scheduler names that nothing else binds
+        # are torch's (libcst does not resolve star imports).
+        self._star_import = False
+        self._star_candidates: list[tuple[cst.Call, SchedulerSignature, _Context]] = []
 
     # ----------------------------------------------------------------- entry point
     def collect(self) -> ModuleFacts:
@@ -263,13 +267,19 @@ class FactCollector:
         elif isinstance(node, cst.Del):
             self._bind_target(node.target, OTHER, ctx)
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+                module = dotted_name(node.module) if node.module is not None else None
+                if module is not None and f"{module}." == SCHEDULER_MODULE:
+                    self._star_import = True
             if isinstance(node.names, Sequence):
+                scope = self.scopes.get(node)  # libcst gives the alias names no scope of their own
                 for alias in node.names:
                     bound = alias.asname.name if alias.asname is not None else alias.name
                     while isinstance(bound, cst.Attribute):  # `import a.b` binds `a`
                         bound = bound.value
-                    if isinstance(bound, cst.Name):
-                        self._bind_name(bound, OTHER, ctx)
+                    if isinstance(bound, cst.Name) and scope is not None:
+                        target = scope.globals if bound.value in ctx.global_names else scope
+                        self.tables.bindings[(target, bound.value)].append(OTHER)
         else:
             for child in node.children:
                 if isinstance(child, cst.BaseExpression):
@@ -309,6 +319,9 @@ class FactCollector:
                 self.optimizers[call] = OptimizerCall(cls, call, UNKNOWN)
             return
         func = call.func
+        if isinstance(func, cst.Name) and func.value in self.signatures:
+            self._star_candidates.append((call, self.signatures[func.value], ctx))
+            return
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             receiver = dotted_name(func.value)
@@ -527,8 +540,15 @@ class FactCollector:
 
     # ----------------------------------------------------------------- resolution
     def _resolve(self) -> None:
+        if self._star_import:
+            for call, signature, ctx in self._star_candidates:
+                if isinstance(call.func, cst.Name) and self._resolved_key(call.func) is None:
+                    self._scheduler(call, signature, ctx)
         # Literals are read after the walk, once every binding in the module is known.
         for fact, ctx in self._scheduler_ctx:
+            for name, arg in fact.bound.items():
+                if self._is_list_shaped(arg.value):
+                    fact.list_shaped.add(name)
             for name, arg in (*fact.bound.items(), *fact.unexpected.items()):
                 value = literal_value(arg.value, self._name_resolver)
                 if value is not UNKNOWN:
@@ -558,6 +578,15 @@ class FactCollector:
                 step.alternatives = tuple(candidates)
                 for candidate in candidates:
                     candidate.steps.append(step)
+
+    def _is_list_shaped(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, (cst.List, cst.Tuple, cst.ListComp)):
+            return True
+        if isinstance(expr, cst.Name):
+            key = self._resolved_key(expr)
+            bound = self.tables.bindings.get(key, []) if key is not None else []
+            return bool(bound) and all(isinstance(b, (cst.List, cst.Tuple, cst.ListComp)) for b in bound)
+        return False
 
     def _schedulers_bound(self, expr: cst.BaseExpression, ctx: _Context) -> list[SchedulerCall]:
         """The torch schedulers `expr` may hold, when every binding of it is one (or None)."""

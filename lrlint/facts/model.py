@@ -48,6 +48,9 @@ class SchedulerCall:
     bound: dict[str, cst.Arg] = field(default_factory=dict)
     # Literal values of bound arguments; a parameter absent here but in `bound` is not literal.
     values: dict[str, Any] = field(default_factory=dict)
+    # Parameters whose argument is surely a list or tuple, even when its items are not literals
+    # (`[args.lr_drop]`, or a name every assignment of which is a list display).
+    list_shaped: set[str] = field(default_factory=set)
     # Keywords the signature does not have, with their argument node.
     unexpected: dict[str, cst.Arg] = field(default_factory=dict)
     # Positional arguments beyond the signature.

@@ -17,11 +17,19 @@ class StepLRMilestones(Rule):
         # A class of the user's own that happens to be called StepLR.
         "class StepLR:\n    def __init__(self, opt, milestones): ...\nStepLR(opt, milestones=[30])\n",
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=args.step)\n",
+        "import torch\nms = [30]\nms = 30\ntorch.optim.lr_scheduler.StepLR(opt, ms)\n",
+        # A star import, but StepLR is the user's own.
+        "from torch.optim.lr_scheduler import *\nclass StepLR: ...\nStepLR(opt, milestones=[30])\n",
+        "from torch.optim.lr_scheduler import *\nfrom mylib import StepLR\nStepLR(opt, milestones=[30])\n",
     )
     INVALID = (
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30, 80], gamma=0.1)\n",
         "import torch.optim.lr_scheduler as sched\nsched.StepLR(opt, milestones=[30])\n",
         "import torch\ntorch.optim.lr_scheduler.StepLR(opt, [30, 80])\n",
+        # The list's items are not literals, but its shape is known (found in a DETR variant).
+        "import torch\nms = [args.lr_drop]\nif args.multi:\n    ms = [args.lr_drop, 90]\n"
+        "torch.optim.lr_scheduler.StepLR(opt, ms)\n",
+        "from torch.optim.lr_scheduler import *\nStepLR(opt, milestones=[30])\n",
     )
 
     def check(self, facts: ModuleFacts) -> Iterator[Finding]:
@@ -48,6 +56,13 @@ class StepLRMilestones(Rule):
                     f"`StepLR` got the milestones {shown} as `step_size`: the first "
                     f"`scheduler.step()` raises TypeError (int % list); use "
                     f"`MultiStepLR(optimizer, milestones={shown})`",
+                    build_scenario(fact, facts),
+                )
+            elif "step_size" in fact.list_shaped and "step_size" not in fact.values:
+                yield Finding(
+                    fact.arg_span("step_size", facts.spans),
+                    "`StepLR` got a list as `step_size`: the first `scheduler.step()` raises "
+                    "TypeError (int % list); for a list of milestones use `MultiStepLR`",
                     build_scenario(fact, facts),
                 )
 
