@@ -142,6 +142,8 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         options.verify = True
     if options.show_trajectory and not options.verify:
         raise UsageError("--show-trajectory needs --verify or --verify-all")
+    if options.show_trajectory and options.output_format != "text":
+        raise UsageError("--show-trajectory draws in the text output only; the JSON output carries each trajectory")
     if options.verify:
         from lrlint.verify import torch_available
 

@@ -152,10 +152,13 @@ class FactCollector:
             self._statement(statement, ctx)
 
     def _suite(self, suite: cst.BaseSuite, ctx: _Context) -> None:
+        # An indented block holds statements; `if x: y()` on one line holds small statements,
+        # which _statement handles as a line of its own.
         if isinstance(suite, cst.IndentedBlock):
             self._block(suite.body, ctx)
-        else:  # `if x: y()` on one line
-            self._block(suite.body, ctx)
+        else:
+            for small in suite.body:
+                self._small_statement(small, ctx)
 
     def _statement(self, node: cst.CSTNode, ctx: _Context) -> None:
         if isinstance(node, cst.SimpleStatementLine):
