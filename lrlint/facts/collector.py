@@ -318,7 +318,8 @@ class FactCollector:
                     self._scheduler(call, signature, ctx)
                 return
             cls = qualified.rsplit(".", 1)[-1]
-            if cls[:1].isupper() and cls != "Optimizer":
+            # torch.optim.SGD, torch.optim.adamw.AdamW; not swa_utils' SWALR / AveragedModel.
+            if cls[:1].isupper() and cls != "Optimizer" and ".swa_utils." not in qualified:
                 self.optimizers[call] = OptimizerCall(cls, call, UNKNOWN)
             return
         func = call.func
