@@ -159,10 +159,13 @@ def _rejected_keyword(code: str, scenario: Scenario, run: Run) -> Verdict:
     return Verdict("refuted", f"{scheduler}(...) builds and steps {run.horizon} times without error")
 
 
+def change_epochs(trajectory: list[float]) -> list[int]:
+    """Epochs (trajectory indices) at which the learning rate differs from the epoch before."""
+    return [i for i in range(1, len(trajectory)) if not same(trajectory[i], trajectory[i - 1])]
+
+
 def _changes(run: Run) -> list[int]:
-    """Iterations after which the learning rate differs from the one before."""
-    traj = run.trajectory
-    return [i for i in range(1, len(traj)) if not same(traj[i], traj[i - 1])]
+    return change_epochs(run.trajectory)
 
 
 def _epochs(values: list[int]) -> str:

@@ -5,25 +5,14 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from lrlint.verify.evidence import change_epochs, fmt as _fmt
+
 if TYPE_CHECKING:  # rich is imported lazily: only --show-trajectory pays for it
     from rich.text import Text
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 WIDTH = 48  # sparkline cells at most; longer trajectories are sampled
 MAX_CHANGES_LISTED = 6
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.4g}"
-
-
-def _same(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
-
-
-def change_epochs(trajectory: list[float]) -> list[int]:
-    """Epochs (trajectory indices) at which the learning rate differs from the epoch before."""
-    return [i for i in range(1, len(trajectory)) if not _same(trajectory[i], trajectory[i - 1])]
 
 
 def _sample(trajectory: list[float], width: int) -> list[float]:
