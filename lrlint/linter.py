@@ -9,7 +9,7 @@ from typing import Callable
 from lrlint.diagnostics import Diagnostic, Position, file_error
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
-from lrlint.source import SourceError, check_syntax, decode, may_be_newer_syntax
+from lrlint.source import SourceError, TooDeep, check_syntax, decode, may_be_newer_syntax
 
 CodeFilter = Callable[[str], bool]
 
@@ -54,7 +54,11 @@ def lint_bytes(
     if not may_have_findings(text.encode("utf-8", "surrogatepass") if notebook else data):
         return result
     result.parsed = True
-    error = check_syntax(text)
+    try:
+        error = check_syntax(text)
+    except TooDeep:
+        result.notes.append(f"{filename}: nesting too deep to analyse, skipped")
+        return result
     if error is not None and not may_be_newer_syntax(text, error):
         found = [file_error(filename, error.code, error.message, error.row, error.column)]
     else:
