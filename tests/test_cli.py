@@ -155,8 +155,9 @@ def test_singular_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str], mo
 @pytest.mark.parametrize(
     ("files", "args", "line"),
     [
-        ({"broken.py": "import torch.optim.lr_scheduler\nx = (\n"}, ["broken.py"], "broken.py:2:5: E999 SyntaxError: '(' was never closed"),
-        ({}, ["missing.py"], "missing.py:1:1: E902 No such file or directory"),
+        # CPython's wording and column for this error differ between releases (3.9: "unexpected EOF").
+        ({"broken.py": "import torch.optim.lr_scheduler\nx = (\n"}, ["broken.py"], r"broken\.py:2:\d+: E999 SyntaxError: \S.*"),
+        ({}, ["missing.py"], r"missing\.py:1:1: E902 No such file or directory"),
     ],
     ids=["E999", "E902"],
 )
@@ -167,7 +168,7 @@ def test_file_errors_alone_exit_1(
     monkeypatch.chdir(tmp_path)
     result = lrlint_in_process(capsys, *args)
     assert result.rc == 1
-    assert result.out == f"{line}\n\nFound 1 error in 1 file.\n"
+    assert re.fullmatch(f"{line}\n\nFound 1 error in 1 file.\n", result.out), result.out
     assert lrlint_in_process(capsys, "--exit-zero", *args).rc == 0
 
 
