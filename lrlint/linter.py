@@ -42,7 +42,8 @@ def lint_bytes(
             try:
                 nb = load_notebook(data, filename)
             except NotebookError as exc:
-                raise SourceError("E902", str(exc)) from None
+                # The diagnostic names the file already.
+                raise SourceError("E902", str(exc).removeprefix(f"{filename}: ")) from None
             text = nb.text if nb.code_cells else ""
             locate = nb.locate if nb.code_cells else None
         else:

@@ -190,3 +190,10 @@ def test_newer_python_syntax_is_not_a_syntax_error(source: str) -> None:
 def test_real_syntax_error_keeps_cpython_message_after_libcst_second_opinion() -> None:
     d = one(b"import torch.optim.lr_scheduler\nx = (1,\ny = 2\n")
     assert d.code == "E999" and d.message.startswith("SyntaxError: ") and "parser error" not in d.message
+
+
+def test_invalid_notebook_is_one_e902_without_repeating_the_name() -> None:
+    result = lint_bytes("nb.ipynb", b'{"cells": [', notebook=True)
+    [d] = result.diagnostics
+    assert d.code == "E902" and d.filename == "nb.ipynb"
+    assert d.message.startswith("invalid notebook") and "nb.ipynb" not in d.message
