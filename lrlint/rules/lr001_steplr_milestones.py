@@ -50,12 +50,13 @@ class StepLRMilestones(Rule):
                     build_scenario(fact, facts),
                 )
             elif isinstance(fact.values.get("step_size"), (list, tuple)):
-                shown = format_list(fact.values["step_size"])
+                value = fact.values["step_size"]
+                shown = format_list(value)
                 yield Finding(
                     fact.arg_span("step_size", facts.spans),
                     f"`StepLR` got the milestones {shown} as `step_size`: the first "
-                    f"`scheduler.step()` raises TypeError (int % list); use "
-                    f"`MultiStepLR(optimizer, milestones={shown})`",
+                    f"`scheduler.step()` raises TypeError (int % {type(value).__name__}); use "
+                    f"`MultiStepLR(optimizer, milestones={format_list(list(value))})`",
                     build_scenario(fact, facts),
                 )
             elif "step_size" in fact.list_shaped and "step_size" not in fact.values:
