@@ -73,7 +73,6 @@ def lint_bytes(
         found = _unsuppressed(found, text)
     if locate is not None:
         found = [_in_cell(d, locate) for d in found]
-        result.schedules[:] = [(_cell_label(label, locate), s) for label, s in result.schedules]
     result.diagnostics.extend(found)
     return result
 
@@ -101,16 +100,19 @@ def _in_cell(d: Diagnostic, locate: Callable[[int], tuple[int, int]]) -> Diagnos
 
 
 def _place(row: int, locate: Callable[[int], tuple[int, int]] | None) -> str:
+    """A row for a message: `line 17`, or in a notebook `cell 3, line 4`."""
     if locate is None:
         return f"line {row}"
     cell, in_cell = locate(row)
     return f"cell {cell}, line {in_cell}"
 
 
-def _cell_label(label: str, locate: Callable[[int], tuple[int, int]]) -> str:
-    name, _, row = label.rpartition(":")
-    cell, in_cell = locate(int(row))
-    return f"{name}:cell {cell}:{in_cell}"
+def _label(filename: str, row: int, locate: Callable[[int], tuple[int, int]] | None) -> str:
+    """A row for a --verify-all label: `train.py:12`, or `nb.ipynb:cell 3:4`."""
+    if locate is None:
+        return f"{filename}:{row}"
+    cell, in_cell = locate(row)
+    return f"{filename}:cell {cell}:{in_cell}"
 
 
 def lint_text(
@@ -147,7 +149,7 @@ def lint_text(
     facts = collect_facts(cst.MetadataWrapper(module, unsafe_skip_copy=True))
     if schedules is not None:
         for fact in facts.schedulers:
-            schedules.append((f"{filename}:{fact.span.start.row}", build_scenario(fact, facts)))
+            schedules.append((_label(filename, fact.span.start.row, locate), build_scenario(fact, facts)))
     info = catalogue()
     found: list[Diagnostic] = []
     for rule in all_rules():

@@ -116,7 +116,6 @@ class FactCollector:
         # Pending resolution: scheduler constructions with the context they were built in.
         self._scheduler_ctx: list[tuple[SchedulerCall, _Context]] = []
         self._step_ctx: list[tuple[StepCall, cst.BaseExpression, _Context]] = []
-        self._target_of: dict[cst.Call, str] = {}
         # `from torch.optim.lr_scheduler import *`: bare scheduler names that nothing else binds
         # are torch's (libcst does not resolve star imports).
         self._star_import = False
@@ -245,24 +244,19 @@ class FactCollector:
         checks = self._presence_checks(node.test, ctx)
         self._suite(node.body, ctx.push(Frame("cond", node.body, presence_checks=checks)))
         if isinstance(node.orelse, cst.If):
-            self._if_in_else(node.orelse, ctx)
+            self._if(node.orelse, ctx.push(Frame("cond", node.orelse)))
         elif isinstance(node.orelse, cst.Else):
             self._suite(node.orelse.body, ctx.push(Frame("cond", node.orelse)))
-
-    def _if_in_else(self, node: cst.If, ctx: _Context) -> None:
-        self._if(node, ctx.push(Frame("cond", node)))
 
     def _small_statement(self, node: cst.BaseSmallStatement, ctx: _Context) -> None:
         if isinstance(node, cst.Assign):
             self._expression(node.value, ctx)
             for target in node.targets:
                 self._bind_target(target.target, node.value, ctx)
-                self._note_target(target.target, node.value, ctx)
         elif isinstance(node, cst.AnnAssign):
             if node.value is not None:
                 self._expression(node.value, ctx)
                 self._bind_target(node.target, node.value, ctx)
-                self._note_target(node.target, node.value, ctx)
         elif isinstance(node, cst.AugAssign):
             self._expression(node.value, ctx)
             self._bind_target(node.target, OTHER, ctx)
@@ -281,8 +275,7 @@ class FactCollector:
                     while isinstance(bound, cst.Attribute):  # `import a.b` binds `a`
                         bound = bound.value
                     if isinstance(bound, cst.Name) and scope is not None:
-                        target = scope.globals if bound.value in ctx.global_names else scope
-                        self.tables.bindings[(target, bound.value)].append(OTHER)
+                        self.tables.bindings[self._key_in(scope, bound.value, ctx)].append(OTHER)
         else:
             for child in node.children:
                 if isinstance(child, cst.BaseExpression):
@@ -441,13 +434,14 @@ class FactCollector:
                 return "self" + ("." + rest if rest else "")
         return dotted
 
-    def _key_for_name(self, name: cst.Name, ctx: _Context | None = None) -> BindingKey | None:
+    def _key_for_name(self, name: cst.Name, ctx: _Context) -> BindingKey | None:
         scope = self.scopes.get(name)
-        if scope is None:
-            return None
-        if ctx is not None and name.value in ctx.global_names:
-            scope = scope.globals
-        return (scope, name.value)
+        return None if scope is None else self._key_in(scope, name.value, ctx)
+
+    @staticmethod
+    def _key_in(scope: Scope, name: str, ctx: _Context) -> BindingKey:
+        """Where an assignment to `name` in `scope` binds: the module for `global` names."""
+        return (scope.globals if name in ctx.global_names else scope, name)
 
     def _key_for_target(self, target: cst.BaseExpression, ctx: _Context) -> BindingKey | None:
         if isinstance(target, cst.Name):
@@ -482,12 +476,6 @@ class FactCollector:
         key = self._key_for_target(target, ctx)
         if key is not None:
             self.tables.bindings[key].append(value)
-
-    def _note_target(self, target: cst.BaseExpression, value: cst.BaseExpression, ctx: _Context) -> None:
-        if isinstance(value, cst.Call):
-            dotted = dotted_name(target)
-            if dotted is not None:
-                self._target_of[value] = self._normalise(dotted, ctx)
 
     def _mark_mutated(self, expr: cst.BaseExpression, ctx: _Context) -> None:
         key: BindingKey | None = None
@@ -557,7 +545,6 @@ class FactCollector:
                 value = literal_value(arg.value, self._name_resolver)
                 if value is not UNKNOWN:
                     fact.values[name] = value
-            fact.target_key = self._target_of.get(fact.node)
             fact.optimizer = self._optimizer_of(fact, ctx)
             optimizer_arg = fact.bound.get(self.signatures[fact.cls].optimizer_param)
             if optimizer_arg is not None:

@@ -62,8 +62,7 @@ class SchedulerCall:
     # The variable that name refers to (scope and name), when it could be resolved.
     optimizer_binding: object | None = None
     optimizer: OptimizerCall | None = None
-    # Where the scheduler is stored, and the frames around its construction.
-    target_key: str | None = None
+    # The frames around its construction.
     frames: tuple[Frame, ...] = ()
     steps: list[StepCall] = field(default_factory=list)
 
