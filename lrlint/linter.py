@@ -57,20 +57,14 @@ def lint_bytes(
     result.parsed = True
     try:
         error = check_syntax(text)
-    except TooDeep:
+        if error is not None and not may_be_newer_syntax(text, error):
+            found = [file_error(filename, error.code, error.message, error.row, error.column)]
+        else:
+            schedules = result.schedules if with_schedules else None
+            found = _unsuppressed(lint_text(filename, text, enabled, schedules, error, locate), text)
+    except (TooDeep, RecursionError):
         result.notes.append(f"{filename}: nesting too deep to analyse, skipped")
         return result
-    if error is not None and not may_be_newer_syntax(text, error):
-        found = [file_error(filename, error.code, error.message, error.row, error.column)]
-    else:
-        try:
-            found = lint_text(
-                filename, text, enabled, result.schedules if with_schedules else None, error, locate
-            )
-        except RecursionError:
-            result.notes.append(f"{filename}: nesting too deep to analyse, skipped")
-            return result
-        found = _unsuppressed(found, text)
     if locate is not None:
         found = [_in_cell(d, locate) for d in found]
     result.diagnostics.extend(found)
