@@ -54,6 +54,10 @@ def _check_parser() -> argparse.ArgumentParser:
     sel.add_argument("--config", metavar="PATH", help="use this config file; skip discovery")
     sel.add_argument("--isolated", action="store_true", help="ignore all config files")
     sel.add_argument("--stdin-filename", metavar="PATH", help="the name to report for source read from stdin")
+    perf = parser.add_argument_group("speed")
+    perf.add_argument("-j", "--jobs", type=_positive_int, metavar="N", help="worker processes (default: one per CPU)")
+    perf.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    perf.add_argument("--cache-dir", metavar="PATH", help="where the cache lives (default: .lrlint_cache in the project root)")
     ver = parser.add_argument_group("runtime verification (needs torch)")
     ver.add_argument("--verify", action="store_true", help="prove each finding by building its literal configuration in torch")
     ver.add_argument("--verify-all", action="store_true", help="also run every scheduler without a finding and report its schedule")
@@ -62,6 +66,16 @@ def _check_parser() -> argparse.ArgumentParser:
     ver.add_argument("--verify-timeout", type=float, default=120.0, metavar="SECONDS", help="limit for the torch worker (default: 120)")
     parser.add_argument("--version", action="version", version=f"lrlint {__version__}")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def _rule_parser() -> argparse.ArgumentParser:
@@ -135,7 +149,7 @@ def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Sett
 
 def _check_command(argv: list[str], out: TextIO) -> int:
     from lrlint.report import Report
-    from lrlint.run import lint_paths
+    from lrlint.run import RunOptions, lint_paths
 
     options = _check_parser().parse_args(argv)
     if options.verify_all:
@@ -158,6 +172,11 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         stdin_filename=options.stdin_filename,
         force_exclude=options.force_exclude,
         with_schedules=options.verify_all,
+        options=RunOptions(
+            jobs=options.jobs,
+            cache_dir=Path(options.cache_dir) if options.cache_dir else None,
+            use_cache=not options.no_cache,
+        ),
     )
     report = Report(result.diagnostics, result.files_checked, Path.cwd())
     color = _use_color(options.color, out)

@@ -19,7 +19,7 @@ from typing import Any
 
 from lrlint import __version__
 from lrlint.catalogue import rules
-from lrlint.diagnostics import IO_ERROR, SYNTAX_ERROR
+from lrlint.diagnostics import FILE_CODES
 from lrlint.globmatch import Glob
 
 if sys.version_info >= (3, 11):
@@ -37,7 +37,7 @@ DEFAULT_EXCLUDE = (
 )  # fmt: skip
 
 # lrlint's own reports about an input: never switched off, never ignored per file.
-ALWAYS_ENABLED = frozenset({SYNTAX_ERROR, IO_ERROR})
+ALWAYS_ENABLED = frozenset(FILE_CODES)
 
 FILE_KEYS = (
     "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",

@@ -12,6 +12,13 @@ Severity = Literal["error", "warning"]
 # Codes that are not rules of the catalogue: lrlint's own reports about an input.
 SYNTAX_ERROR = "E999"
 IO_ERROR = "E902"
+CANNOT_ANALYSE = "E903"  # valid Python lrlint could not analyse (syntax newer than its Python)
+# lrlint's own codes about an input: (name, severity).
+FILE_CODES: dict[str, tuple[str, Severity]] = {
+    SYNTAX_ERROR: ("syntax-error", "error"),
+    IO_ERROR: ("io-error", "error"),
+    CANNOT_ANALYSE: ("cannot-analyse", "warning"),
+}
 
 DOCS_URL = "https://github.com/lrlint/lrlint/blob/main/rules/{code}.toml"
 
@@ -61,7 +68,7 @@ class Diagnostic:
 
     @property
     def url(self) -> str | None:
-        if self.code in (SYNTAX_ERROR, IO_ERROR):
+        if self.code in FILE_CODES:
             return None
         return DOCS_URL.format(code=self.code)
 
@@ -90,6 +97,6 @@ class Diagnostic:
 
 def file_error(filename: str, code: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:
     """An input lrlint could not analyse (unreadable, undecodable, unparsable)."""
-    name = "syntax-error" if code == SYNTAX_ERROR else "io-error"
+    name, severity = FILE_CODES[code]
     pos = Position(row, column)
-    return Diagnostic(code, name, message, "error", filename, pos, pos)
+    return Diagnostic(code, name, message, severity, filename, pos, pos)

@@ -1,40 +1,54 @@
-"""One file in, diagnostics out: decode → prefilter → syntax check → libcst → facts → rules →
-suppressions. Pure: it reads no file and writes nothing, so results can be cached per content."""
+"""The per-file stage and the project stage of a lint run.
+
+Per file (pure: bytes in, a picklable `FileSummary` out, so it can run in a worker process and be
+cached by content): decode → prefilter → CPython's parser → facts (plain data) → file rules →
+suppressions. Per project: link every file's facts, run the project rules, turn findings into
+diagnostics.
+"""
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterable, Sequence
 
-from lrlint.diagnostics import Diagnostic, Position, file_error
+from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, file_error
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
-from lrlint.source import SourceError, TooDeep, check_syntax, decode, may_be_newer_syntax
+from lrlint.source import SourceError, check_syntax, decode, may_be_newer_syntax
 
 CodeFilter = Callable[[str], bool]
 
 
 @dataclass
-class FileResult:
+class FileSummary:
+    """Everything the later stages need from one file; holds no syntax tree."""
+
     filename: str
+    # E902/E999 and the findings of every file rule, unsuppressed ones only, before selection.
     diagnostics: list[Diagnostic] = field(default_factory=list)
     parsed: bool = False  # False when the prefilter proved the file cannot hold a finding
-    # One-line notes for the user about analysis that could not be done (not findings).
+    notes: list[str] = field(default_factory=list)  # one-line notes (not findings)
+    facts: object | None = None  # FileFacts, when the file was analysed
+    cell_rows: tuple[tuple[int, int], ...] | None = None  # notebooks: virtual row - 1 -> (cell, row)
+    suppressions: object | None = None  # Suppressions, when the file has any directive
+
+
+@dataclass
+class FileResult:
+    """One file linted on its own (per-file and project stages): what `lint_bytes` returns."""
+
+    filename: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    parsed: bool = False
     notes: list[str] = field(default_factory=list)
     # Every torch scheduler built in the file, for --verify-all: (label, literal scenario).
     schedules: list[tuple[str, Scenario]] = field(default_factory=list)
 
 
-def lint_bytes(
-    filename: str,
-    data: bytes,
-    enabled: CodeFilter | None = None,
-    notebook: bool = False,
-    with_schedules: bool = False,
-) -> FileResult:
-    """Lint one file's content. Never raises for bad input: it becomes an E902/E999 diagnostic."""
-    result = FileResult(filename)
-    locate: Callable[[int], tuple[int, int]] | None = None
+def analyze_file(filename: str, data: bytes, notebook: bool = False, torch_version: str | None = None) -> FileSummary:
+    """The per-file stage. Never raises for bad input: it becomes an E902/E999 diagnostic."""
+    summary = FileSummary(filename)
     try:
         if notebook:
             from lrlint.notebook import NotebookError, load_notebook
@@ -45,44 +59,120 @@ def lint_bytes(
                 # The diagnostic names the file already.
                 raise SourceError("E902", str(exc).removeprefix(f"{filename}: ")) from None
             text = nb.text if nb.code_cells else ""
-            locate = nb.locate if nb.code_cells else None
+            summary.cell_rows = nb.rows if nb.code_cells else None
         else:
             text = decode(data).text
     except SourceError as exc:
-        result.diagnostics.append(file_error(filename, exc.code, exc.message, exc.row, exc.column))
-        return result
+        summary.diagnostics.append(file_error(filename, exc.code, exc.message, exc.row, exc.column))
+        return summary
     # The prefilter (see prefilter.py); on a notebook, its code cells only.
     if not may_have_findings(text.encode("utf-8", "surrogatepass") if notebook else data):
-        return result
-    result.parsed = True
+        return summary
+    summary.parsed = True
+    tree, error = check_syntax(text)
+    if error is not None:
+        summary.diagnostics.append(_syntax_diagnostic(filename, text, error))
+    elif tree is not None:
+        _analyze(summary, tree, text, torch_version)
+    if summary.cell_rows is not None:
+        summary.diagnostics = [_in_cell(d, summary.cell_rows) for d in summary.diagnostics]
+    return summary
+
+
+def _syntax_diagnostic(filename: str, text: str, error: SourceError) -> Diagnostic:
+    """E999 for code no Python accepts; E903 for syntax of a newer Python than this one."""
+    if may_be_newer_syntax(text, error) and _newer_python_parses(text):
+        import sys
+
+        running = f"{sys.version_info.major}.{sys.version_info.minor}"
+        return file_error(
+            filename,
+            CANNOT_ANALYSE,
+            f"not analysed: the file uses syntax newer than Python {running}, which lrlint runs on "
+            f"({error.message.removeprefix('SyntaxError: ')}); run lrlint with a newer Python",
+            error.row,
+            error.column,
+        )
+    return file_error(filename, error.code, error.message, error.row, error.column)
+
+
+def _newer_python_parses(text: str) -> bool:
+    """libcst knows the grammar of newer Pythons (a 3.12 f-string on 3.11)."""
+    import libcst as cst
+
     try:
-        error = check_syntax(text)
-        if error is not None and not may_be_newer_syntax(text, error):
-            found = [file_error(filename, error.code, error.message, error.row, error.column)]
-        else:
-            schedules = result.schedules if with_schedules else None
-            found = _unsuppressed(lint_text(filename, text, enabled, schedules, error, locate), text)
-    except (TooDeep, RecursionError):
-        result.notes.append(f"{filename}: nesting too deep to analyse, skipped")
-        return result
-    if locate is not None:
-        found = [_in_cell(d, locate) for d in found]
-    result.diagnostics.extend(found)
-    return result
+        cst.parse_module(text)
+    except Exception:  # noqa: BLE001 - any failure means: not newer syntax, a real error
+        return False
+    return True
 
 
-def _unsuppressed(found: list[Diagnostic], text: str) -> list[Diagnostic]:
-    if not found:
-        return found
+def _analyze(summary: FileSummary, tree: ast.Module, text: str, torch_version: str | None) -> None:
+    from lrlint.facts.classify import collect_facts
+    from lrlint.rules import file_rules
+    from lrlint.rules.base import RuleContext
+
+    facts = collect_facts(tree, text)
+    summary.facts = facts
+    summary.suppressions = _suppressions(text)
+    context = RuleContext.from_version(torch_version)
+    found: list[Diagnostic] = []
+    for rule in file_rules():
+        for finding in rule.check(facts, context):
+            found.append(to_diagnostic(rule.code, finding, summary.filename, summary.cell_rows))
+    summary.diagnostics.extend(unsuppressed(found, summary.suppressions))
+
+
+def _suppressions(text: str) -> object | None:
+    if "noqa" not in text and "lrlint:" not in text:
+        return None  # tokenizing costs; a file without either word has no directive
     from lrlint.suppressions import Suppressions
 
-    suppressions = Suppressions.from_source(text)
-    return [d for d in found if not suppressions.is_suppressed(d.code, d.location.row)]
+    found = Suppressions.from_source(text)
+    return found if len(found) else None
 
 
-def _in_cell(d: Diagnostic, locate: Callable[[int], tuple[int, int]]) -> Diagnostic:
-    cell, row = locate(d.location.row)
-    end_cell, end_row = locate(d.end_location.row)
+def unsuppressed(found: list[Diagnostic], suppressions: object | None) -> list[Diagnostic]:
+    if suppressions is None:
+        return found
+    return [d for d in found if not suppressions.is_suppressed(d.code, d.location.row)]  # type: ignore[attr-defined]
+
+
+def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence[tuple[int, int]] | None) -> Diagnostic:
+    """A rule's finding as a reported diagnostic (positions still in the file's own rows)."""
+    from lrlint.catalogue import rules as catalogue
+    from lrlint.rules.base import RELATED, Finding
+
+    assert isinstance(finding, Finding)
+    meta = catalogue()[code]
+    message = finding.message
+    if finding.related is not None:
+        message = message.replace(RELATED, _place(finding.related.row, cell_rows))
+    return Diagnostic(
+        code=code,
+        name=meta.name,
+        message=message,
+        severity=meta.severity,
+        filename=filename,
+        location=finding.span.start,
+        end_location=finding.span.end,
+        scenario=finding.scenario,
+    )
+
+
+def locate(row: int, cell_rows: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """(cell, row in that cell) of a notebook's virtual row; rows past the end continue the last cell."""
+    if row <= len(cell_rows):
+        return cell_rows[max(row, 1) - 1]
+    cell, last = cell_rows[-1]
+    return cell, last + row - len(cell_rows)
+
+
+def _in_cell(d: Diagnostic, cell_rows: Sequence[tuple[int, int]]) -> Diagnostic:
+    if d.cell is not None:
+        return d  # already placed
+    cell, row = locate(d.location.row, cell_rows)
+    end_cell, end_row = locate(d.end_location.row, cell_rows)
     if end_cell != cell:  # a span cannot cross cells; clamp it to its start
         end_row, end_column = row, d.location.column
     else:
@@ -93,78 +183,80 @@ def _in_cell(d: Diagnostic, locate: Callable[[int], tuple[int, int]]) -> Diagnos
     return d
 
 
-def _place(row: int, locate: Callable[[int], tuple[int, int]] | None) -> str:
+def _place(row: int, cell_rows: Sequence[tuple[int, int]] | None) -> str:
     """A row for a message: `line 17`, or in a notebook `cell 3, line 4`."""
-    if locate is None:
+    if cell_rows is None:
         return f"line {row}"
-    cell, in_cell = locate(row)
+    cell, in_cell = locate(row, cell_rows)
     return f"cell {cell}, line {in_cell}"
 
 
-def _label(filename: str, row: int, locate: Callable[[int], tuple[int, int]] | None) -> str:
+def schedule_label(filename: str, row: int, cell_rows: Sequence[tuple[int, int]] | None) -> str:
     """A row for a --verify-all label: `train.py:12`, or `nb.ipynb:cell 3:4`."""
-    if locate is None:
+    if cell_rows is None:
         return f"{filename}:{row}"
-    cell, in_cell = locate(row)
+    cell, in_cell = locate(row, cell_rows)
     return f"{filename}:cell {cell}:{in_cell}"
 
 
-def lint_text(
-    filename: str,
-    text: str,
-    enabled: CodeFilter | None = None,
-    schedules: list[tuple[str, Scenario]] | None = None,
-    cpython_error: SourceError | None = None,
-    locate: Callable[[int], tuple[int, int]] | None = None,
-) -> list[Diagnostic]:
-    """Parse with libcst and run every enabled rule.
-
-    `cpython_error` is what the running CPython said of `text`, when it rejected syntax that a newer
-    Python may accept (PEP 695, PEP 701, ...): reported only if libcst rejects it too.
-    """
-    # Imported here: a run whose files all fail the prefilter never pays for libcst.
-    import libcst as cst
-
-    from lrlint.catalogue import rules as catalogue
-    from lrlint.facts.collector import collect_facts
+def schedules_of(summary: FileSummary) -> list[tuple[str, Scenario]]:
+    """Every torch scheduler built in the file, with its literal scenario (for --verify-all)."""
+    from lrlint.facts.model import FileFacts
     from lrlint.facts.scenarios import build_scenario
-    from lrlint.rules import all_rules
-    from lrlint.rules.base import RELATED
 
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        if cpython_error is not None:
-            e = cpython_error
-            return [file_error(filename, e.code, e.message, e.row, e.column)]
-        # CPython accepted it: syntax newer than this libcst knows.
-        message = f"libcst cannot parse this file: {exc.message}"
-        return [file_error(filename, "E999", message, exc.raw_line, exc.raw_column + 1)]
-    facts = collect_facts(cst.MetadataWrapper(module, unsafe_skip_copy=True))
-    if schedules is not None:
-        for fact in facts.schedulers:
-            schedules.append((_label(filename, fact.span.start.row, locate), build_scenario(fact, facts)))
-    info = catalogue()
+    facts = summary.facts
+    if not isinstance(facts, FileFacts):
+        return []
+    return [
+        (schedule_label(summary.filename, s.span.start.row, summary.cell_rows), build_scenario(s, facts))
+        for s in facts.schedulers
+    ]
+
+
+def project_diagnostics(summaries: Iterable[FileSummary], torch_version: str | None = None, paths: Sequence[object] | None = None) -> list[Diagnostic]:
+    """The project stage: link the analysed files and run the project rules over them."""
+    from lrlint.facts.model import FileFacts
+    from lrlint.link import LinkedFile, link, module_name
+    from lrlint.rules import project_rules
+    from lrlint.rules.base import RuleContext
+
+    rules = project_rules()
+    analysed = [s for s in summaries if isinstance(s.facts, FileFacts)]
+    if not rules or not analysed:
+        return []
+    by_name = {s.filename: s for s in analysed}
+    linked = []
+    for i, s in enumerate(analysed):
+        path = paths[i] if paths is not None else None
+        module = module_name(path)[1] if path is not None else None  # type: ignore[arg-type]
+        linked.append(LinkedFile(s.filename, s.facts, path, module))  # type: ignore[arg-type]
+    project = link(linked)
+    context = RuleContext.from_version(torch_version)
     found: list[Diagnostic] = []
-    for rule in all_rules():
-        if enabled is not None and not enabled(rule.code):
-            continue
-        meta = info[rule.code]
-        for finding in rule.check(facts):
-            message = finding.message
-            if finding.related is not None:
-                message = message.replace(RELATED, _place(finding.related.row, locate))
-            found.append(
-                Diagnostic(
-                    code=rule.code,
-                    name=meta.name,
-                    message=message,
-                    severity=meta.severity,
-                    filename=filename,
-                    location=finding.span.start,
-                    end_location=finding.span.end,
-                    scenario=finding.scenario,
-                )
-            )
-    found.sort(key=Diagnostic.sort_key)
+    for rule in rules:
+        for item in rule.check_project(project, context):
+            summary = by_name[item.filename]
+            diagnostic = to_diagnostic(rule.code, item.finding, item.filename, summary.cell_rows)
+            for kept in unsuppressed([diagnostic], summary.suppressions):
+                found.append(_in_cell(kept, summary.cell_rows) if summary.cell_rows is not None else kept)
     return found
+
+
+def lint_bytes(
+    filename: str,
+    data: bytes,
+    enabled: CodeFilter | None = None,
+    notebook: bool = False,
+    with_schedules: bool = False,
+    torch_version: str | None = None,
+) -> FileResult:
+    """Lint one file's content on its own, both stages. Never raises for bad input."""
+    summary = analyze_file(filename, data, notebook, torch_version)
+    found = summary.diagnostics + project_diagnostics([summary], torch_version)
+    if enabled is not None:
+        found = [d for d in found if enabled(d.code)]
+    found.sort(key=Diagnostic.sort_key)
+    result = FileResult(filename, found, summary.parsed, summary.notes)
+    if with_schedules:
+        result.schedules = schedules_of(summary)
+    return result

@@ -1,8 +1,5 @@
-"""A whole lint run: discover files, lint each one, gather the results in a stable order.
-
-Each file is linted independently (lint_bytes is pure), so this is where parallel workers and a
-content-hash cache plug in later without touching the rules.
-"""
+"""A whole lint run: discover files → per-file stage (cached, parallel) → link → project rules →
+diagnostics in a stable order."""
 
 from __future__ import annotations
 
@@ -12,11 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from lrlint.cache import CACHE_DIR_NAME, Cache, Stamp, fingerprint
 from lrlint.config import Settings
 from lrlint.diagnostics import IO_ERROR, Diagnostic, file_error
 from lrlint.discovery import Target, discover
-from lrlint.linter import FileResult, lint_bytes
+from lrlint.linter import FileSummary, project_diagnostics, schedules_of
 from lrlint.scenario import Scenario
+from lrlint.workers import Outcome, Task, analyze_all, analyze_data, default_jobs
 
 STDIN = "-"
 
@@ -27,6 +26,14 @@ class RunResult:
     files_checked: int = 0
     crashed: bool = False  # lrlint itself failed on some file (exit code 2)
     schedules: list[tuple[str, Scenario]] = field(default_factory=list)
+    cached: int = 0  # files whose summary came from the cache
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    jobs: int | None = None  # None: one per CPU
+    cache_dir: Path | None = None  # None: .lrlint_cache/ in the project root
+    use_cache: bool = True
 
 
 def lint_paths(
@@ -37,49 +44,98 @@ def lint_paths(
     stdin_filename: str | None = None,
     force_exclude: bool = False,
     with_schedules: bool = False,
+    options: RunOptions = RunOptions(),
     warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     run = RunResult()
-
-    def lint_one(display: str, path: Path, read: Callable[[], bytes]) -> None:
-        try:
-            data = read()
-        except OSError as exc:
-            run.diagnostics.append(file_error(display, IO_ERROR, exc.strerror or str(exc)))
-            return
-        run.files_checked += 1
-        try:
-            result = lint_bytes(
-                display,
-                data,
-                enabled=lambda code: settings.is_enabled(code, path),
-                notebook=path.suffix == ".ipynb",
-                with_schedules=with_schedules,
-            )
-        except Exception as exc:  # noqa: BLE001 - a bug in lrlint must not stop the other files
-            if os.environ.get("LRLINT_DEBUG"):
-                raise
-            run.crashed = True
-            warn(f"lrlint: internal error while checking {display}: {type(exc).__name__}: {exc}")
-            return
-        _collect(run, result, warn)
+    torch_version = settings.torch_version
+    entries: list[tuple[Path, Outcome]] = []  # in discovery order
 
     if STDIN in paths:
         name = stdin_filename or STDIN
         source = stdin if stdin is not None else sys.stdin.buffer
         if not (force_exclude and stdin_filename and settings.is_excluded(Path(stdin_filename))):
-            lint_one(name, Path(name), source.read)
+            try:
+                data = source.read()
+            except OSError as exc:
+                run.diagnostics.append(file_error(name, IO_ERROR, exc.strerror or str(exc)))
+            else:
+                entries.append((Path(name), analyze_data(name, data, Path(name).suffix == ".ipynb", torch_version)))
+
+    targets: list[Target] = []
     for found in discover([p for p in paths if p != STDIN], settings.is_excluded, force_exclude=force_exclude):
         if isinstance(found, Target):
-            lint_one(found.display, found.path, found.path.read_bytes)
+            targets.append(found)
         else:
             run.diagnostics.append(found)
+
+    cache = _open_cache(settings, options, torch_version)
+    outcomes: dict[int, Outcome] = {}
+    misses: list[int] = []
+    for index, target in enumerate(targets):
+        hit = _cached(cache, target)
+        if hit is not None:
+            outcomes[index] = hit
+            run.cached += 1
+        else:
+            misses.append(index)
+    if progress is not None:
+        progress(run.cached, len(targets))
+    tasks = [Task(targets[i].display, targets[i].path, targets[i].path.suffix == ".ipynb") for i in misses]
+    jobs = options.jobs or default_jobs()
+    advance = (lambda done: progress(done, 0)) if progress is not None else (lambda done: None)
+    for index, outcome in zip(misses, analyze_all(tasks, torch_version, jobs, advance)):
+        outcomes[index] = outcome
+        if cache is not None and outcome.stat is not None and outcome.error is None:
+            cache.put(targets[index].path.resolve(), Stamp.of(outcome.stat), outcome.summary)
+    if cache is not None:
+        cache.save()
+    entries.extend((targets[i].path, outcomes[i]) for i in range(len(targets)))
+
+    summaries: list[FileSummary] = []
+    summary_paths: list[Path | None] = []
+    for path, outcome in entries:
+        if outcome.error is not None:
+            run.crashed = True
+            warn(f"lrlint: internal error while checking {outcome.summary.filename}: {outcome.error}")
+            continue
+        summary = outcome.summary
+        run.files_checked += 0 if outcome.unread else 1
+        summaries.append(summary)
+        summary_paths.append(path if path.name != STDIN and path.exists() else None)
+        for note in summary.notes:
+            warn(f"lrlint: warning: {note}")
+    found = [d for s in summaries for d in s.diagnostics]
+    found += project_diagnostics(summaries, torch_version, summary_paths)
+    path_of = {s.filename: p for s, p in zip(summaries, summary_paths)}
+    run.diagnostics += [d for d in found if settings.is_enabled(d.code, path_of.get(d.filename) or Path(d.filename))]
     run.diagnostics.sort(key=Diagnostic.sort_key)
+    if with_schedules:
+        for summary in summaries:
+            run.schedules.extend(schedules_of(summary))
     return run
 
 
-def _collect(run: RunResult, result: FileResult, warn: Callable[[str], None]) -> None:
-    run.diagnostics.extend(result.diagnostics)
-    run.schedules.extend(result.schedules)
-    for note in result.notes:
-        warn(f"lrlint: warning: {note}")
+def _open_cache(settings: Settings, options: RunOptions, torch_version: str | None) -> Cache | None:
+    if not options.use_cache or os.environ.get("LRLINT_NO_CACHE"):
+        return None
+    directory = options.cache_dir or Path(os.environ.get("LRLINT_CACHE_DIR") or settings.project_root / CACHE_DIR_NAME)
+    return Cache(directory, fingerprint(torch_version))
+
+
+def _cached(cache: Cache | None, target: Target) -> Outcome | None:
+    if cache is None:
+        return None
+    try:
+        stat = target.path.stat()
+    except OSError:
+        return None
+    summary = cache.get(target.path.resolve(), Stamp.of(stat))
+    if not isinstance(summary, FileSummary):
+        return None
+    if summary.filename != target.display:  # the same file, named from another directory
+        summary.filename = target.display
+        for d in summary.diagnostics:
+            d.filename = target.display
+    return Outcome(summary, stat)

@@ -48,44 +48,16 @@ def decode(data: bytes) -> Source:
     return Source(text, "utf-8" if encoding == "utf-8-sig" else codecs.lookup(encoding).name)
 
 
-# libcst's native parser overflows the C stack, or takes minutes, on expressions nested a few
-# thousand deep (`1 + 1 + ...`, `lambda: lambda: ...`); real code stays far below this.
-MAX_SYNTAX_DEPTH = 1000
-
-
-class TooDeep(Exception):
-    """Valid Python nested too deeply for libcst to parse safely."""
-
-
-def check_syntax(text: str) -> SourceError | None:
-    """CPython's verdict on `text`, as E999, or None when it parses.
-
-    Run before libcst: CPython's messages are clearer, and its parser fails cleanly on inputs
-    (pathological nesting) where libcst's native parser can overflow the C stack. Raises TooDeep
-    for valid code nested deeper than MAX_SYNTAX_DEPTH.
-    """
+def check_syntax(text: str) -> tuple[ast.Module | None, SourceError | None]:
+    """CPython's parse of `text`: (the tree, None), or (None, the E999 it is rejected with)."""
     try:
-        tree = ast.parse(text)
+        return ast.parse(text), None
     except SyntaxError as exc:
-        return SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
+        return None, SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
     except (RecursionError, MemoryError):
-        return SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
+        return None, SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
     except ValueError as exc:
-        return SourceError("E999", f"SyntaxError: {exc}")
-    if _deeper_than(tree, MAX_SYNTAX_DEPTH):
-        raise TooDeep(f"nested more than {MAX_SYNTAX_DEPTH} deep")
-    return None
-
-
-def _deeper_than(tree: ast.AST, limit: int) -> bool:
-    stack = [(tree, 0)]
-    children = ast.iter_child_nodes
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children(node))
-    return False
+        return None, SourceError("E999", f"SyntaxError: {exc}")
 
 
 # libcst's native parser overflows the C stack on pathological nesting that CPython's parser

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from collections.abc import Iterator
 from typing import Literal
 
-from lrlint.diagnostics import IO_ERROR, SYNTAX_ERROR
+from lrlint.diagnostics import FILE_CODES
 
 Kind = Literal["noqa", "disable"]
 
@@ -28,7 +28,7 @@ _NOQA_CODES = re.compile(rf"\s*:\s*(?P<codes>{_CODE}(?:[\s,]+{_CODE})*)")
 _DISABLE = re.compile(
     rf"#\s*lrlint\s*:\s*disable\s*=\s*(?P<codes>{_CODE}(?:\s*,\s*{_CODE})*)", re.IGNORECASE
 )
-_UNSUPPRESSIBLE = frozenset({SYNTAX_ERROR, IO_ERROR})
+_UNSUPPRESSIBLE = frozenset(FILE_CODES)
 _NOT_CODE = frozenset(
     {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
      tokenize.ENDMARKER}

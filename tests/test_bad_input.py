@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,10 +67,12 @@ def test_empty_file_is_clean() -> None:
 )
 def test_pathological_nesting_never_crashes(expression: bytes) -> None:
     # Each case once crashed (segfault or a minutes-long parse in libcst, RecursionError in the
-    # analysis), on some Python between 3.9 and 3.13.
-    result = lint_bytes("f.py", b"import torch.optim.lr_scheduler\nx = " + expression + b"\n")
-    assert all(d.code == "E999" for d in result.diagnostics)
-    assert result.diagnostics or result.notes == ["f.py: nesting too deep to analyse, skipped"]
+    # analysis), on some Python between 3.9 and 3.13. Whatever CPython parses is analysed in full
+    # (the walk is iterative), so the finding after it is not lost; the rest is CPython's E999.
+    data = b"from torch.optim.lr_scheduler import StepLR\nx = " + expression + b"\nStepLR(o, milestones=[3])\n"
+    result = lint_bytes("f.py", data)
+    assert [d.code for d in result.diagnostics] in (["E999"], ["LR001"])
+    assert result.notes == []
 
 
 def _run(args: list[str], capsys) -> tuple[int, list[dict], str]:
@@ -148,7 +151,7 @@ def test_explicit_file_in_excluded_folder_is_linted(tmp_path: Path, capsys, monk
 
 
 def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
-    import lrlint.run
+    import lrlint.workers
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated bug")
@@ -156,7 +159,7 @@ def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypat
     (tmp_path / "a.py").write_text(GOOD_BAD)
     (tmp_path / "b.py").write_text(GOOD_BAD)
     calls = []
-    real = lrlint.run.lint_bytes
+    real = lrlint.workers.analyze_file
 
     def flaky(name, data, *a, **k):
         calls.append(name)
@@ -164,9 +167,9 @@ def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypat
             boom()
         return real(name, data, *a, **k)
 
-    monkeypatch.setattr(lrlint.run, "lint_bytes", flaky)
+    monkeypatch.setattr(lrlint.workers, "analyze_file", flaky)
     monkeypatch.chdir(tmp_path)
-    code = main(["--output-format", "json", "."])
+    code = main(["--output-format", "json", "--no-cache", "."])
     captured = capsys.readouterr()
     assert code == 2
     assert captured.err.strip() == "lrlint: internal error while checking a.py: RuntimeError: simulated bug"
@@ -184,7 +187,13 @@ def test_internal_error_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypat
 )
 def test_newer_python_syntax_is_not_a_syntax_error(source: str) -> None:
     data = ("from torch.optim.lr_scheduler import StepLR\n" + source + "StepLR(opt, milestones=[3])\n").encode()
-    assert [d.code for d in lint_bytes("f.py", data).diagnostics] == ["LR001"]
+    found = lint_bytes("f.py", data).diagnostics
+    if sys.version_info >= (3, 12):
+        assert [d.code for d in found] == ["LR001"]
+    else:  # CPython's ast of this Python cannot hold it: "not analysed", never a false E999
+        [d] = found
+        assert (d.code, d.severity, d.name) == ("E903", "warning", "cannot-analyse")
+        assert d.message.startswith("not analysed: the file uses syntax newer than Python 3.")
 
 
 def test_real_syntax_error_keeps_cpython_message_after_libcst_second_opinion() -> None:

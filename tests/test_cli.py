@@ -642,7 +642,8 @@ def test_files_without_schedulers_import_nothing_heavy(tmp_path: Path) -> None:
 
 
 def test_findings_never_import_torch() -> None:
-    assert imported("fixtures", "--color", "never") == (1, ["libcst"])
+    # The analysis runs on CPython's own parser: neither torch nor libcst is imported to lint.
+    assert imported("fixtures", "--color", "never") == (1, [])
     rc, heavy = imported("fixtures", "--color", "always", "--output-format", "text")
     assert rc == 1 and "torch" not in heavy and "rich" in heavy
 

@@ -7,10 +7,9 @@ literal. Everything else is UNKNOWN, and rules stay silent on UNKNOWN.
 
 from __future__ import annotations
 
+import ast
 import math
 from typing import Any, Callable, Optional
-
-import libcst as cst
 
 
 class _Unknown:
@@ -27,100 +26,100 @@ class _Unknown:
     def __bool__(self) -> bool:
         return False
 
+    def __reduce__(self) -> str:
+        return "UNKNOWN"  # pickles as the module-level singleton
+
 
 UNKNOWN: Any = _Unknown()
 
 # Resolves a Name to the expression it is bound to once, or None when it cannot.
-NameResolver = Callable[[cst.Name], Optional[cst.BaseExpression]]
+NameResolver = Callable[[ast.Name], Optional[ast.expr]]
 
 _MAX_DEPTH = 8
 _MAX_ITEMS = 10_000
 _MAX_MAGNITUDE = 1e300
 
 
-def literal_value(expr: cst.BaseExpression, resolve: NameResolver | None = None, _depth: int = 0) -> Any:
+def literal_value(expr: ast.expr, resolve: NameResolver | None = None, _depth: int = 0) -> Any:
     """The Python value of a literal expression, or UNKNOWN."""
     if _depth > _MAX_DEPTH:
         return UNKNOWN
     depth = _depth + 1
-    if isinstance(expr, cst.Integer):
-        try:
-            return int(expr.evaluated_value)
-        except ValueError:
-            return UNKNOWN
-    if isinstance(expr, cst.Float):
-        return float(expr.evaluated_value)
-    if isinstance(expr, cst.SimpleString):
-        try:
-            value = expr.evaluated_value
-        except Exception:  # noqa: BLE001 - odd prefixes; not a value we need
-            return UNKNOWN
-        return value if isinstance(value, str) else UNKNOWN
-    if isinstance(expr, cst.Name):
-        if expr.value in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[expr.value]
+    if isinstance(expr, ast.Constant):
+        value = expr.value
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        return UNKNOWN  # bytes, complex, Ellipsis
+    if isinstance(expr, ast.Name):
         if resolve is None:
             return UNKNOWN
         bound = resolve(expr)
         return UNKNOWN if bound is None else literal_value(bound, resolve, depth)
-    if isinstance(expr, cst.UnaryOperation):
-        operand = literal_value(expr.expression, resolve, depth)
-        if not _is_number(operand):
+    if isinstance(expr, ast.UnaryOp):
+        operand = literal_value(expr.operand, resolve, depth)
+        if not is_number(operand):
             return UNKNOWN
-        if isinstance(expr.operator, cst.Minus):
+        if isinstance(expr.op, ast.USub):
             return -operand
-        if isinstance(expr.operator, cst.Plus):
+        if isinstance(expr.op, ast.UAdd):
             return +operand
         return UNKNOWN
-    if isinstance(expr, cst.BinaryOperation):
+    if isinstance(expr, ast.BinOp):
         return _arithmetic(expr, resolve, depth)
-    if isinstance(expr, (cst.List, cst.Tuple)):
-        if len(expr.elements) > _MAX_ITEMS:
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        if len(expr.elts) > _MAX_ITEMS:
             return UNKNOWN
         items = []
-        for element in expr.elements:
-            if not isinstance(element, cst.Element):  # a starred element
+        for element in expr.elts:
+            if isinstance(element, ast.Starred):
                 return UNKNOWN
-            value = literal_value(element.value, resolve, depth)
+            value = literal_value(element, resolve, depth)
             if value is UNKNOWN:
                 return UNKNOWN
             items.append(value)
-        return items if isinstance(expr, cst.List) else tuple(items)
+        return items if isinstance(expr, ast.List) else tuple(items)
     return UNKNOWN
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _arithmetic(expr: cst.BinaryOperation, resolve: NameResolver | None, depth: int) -> Any:
+_OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: a // b,
+}
+
+
+def _arithmetic(expr: ast.BinOp, resolve: NameResolver | None, depth: int) -> Any:
     left = literal_value(expr.left, resolve, depth)
     right = literal_value(expr.right, resolve, depth)
-    if not (_is_number(left) and _is_number(right)):
+    if not (is_number(left) and is_number(right)):
         return UNKNOWN
-    op = expr.operator
     try:
-        if isinstance(op, cst.Add):
-            result = left + right
-        elif isinstance(op, cst.Subtract):
-            result = left - right
-        elif isinstance(op, cst.Multiply):
-            result = left * right
-        elif isinstance(op, cst.Divide):
-            result = left / right
-        elif isinstance(op, cst.FloorDivide):
-            result = left // right
-        elif isinstance(op, cst.Power):
+        if isinstance(expr.op, ast.Pow):
             # Bounded so that `10 ** 10 ** 10` in a file cannot hang the linter.
             if abs(right) > 64 or abs(left) > 1e6:
                 return UNKNOWN
             result = left**right
+        elif type(expr.op) in _OPERATORS:
+            if isinstance(expr.op, ast.Mult) and _too_big_product(left, right):
+                return UNKNOWN
+            result = _OPERATORS[type(expr.op)](left, right)
         else:
             return UNKNOWN
     except (ZeroDivisionError, OverflowError, ValueError):
         return UNKNOWN
-    if isinstance(result, complex) or not _is_number(result):
+    if isinstance(result, complex) or not is_number(result):
         return UNKNOWN
     if isinstance(result, float) and (math.isnan(result) or abs(result) > _MAX_MAGNITUDE):
         return UNKNOWN
     return result
+
+
+def _too_big_product(left: Any, right: Any) -> bool:
+    # Multiplying two huge ints costs quadratic time; no schedule needs numbers this large.
+    return isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > 4096

@@ -1,29 +1,18 @@
-"""Facts about one module: torch schedulers and optimizers built, and `.step()` calls with the
-control flow (functions, loops, conditions) around them. Rules read only these facts."""
+"""What one file does, as plain data: positions and ids, never syntax-tree nodes.
+
+A `FileFacts` is frozen and picklable: it is computed once per file content (in a worker process,
+or read back from the cache) and is all that the rules and the link stage ever see. Identity is by
+id: two events share a loop iff the loop's frame id is in both `frames` tuples.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import libcst as cst
+from typing import Any, Literal, Mapping
 
 from lrlint.diagnostics import Position
 
-FrameKind = Literal["module", "class", "function", "loop", "cond", "transparent"]
-
-
-@dataclass(eq=False)
-class Frame:
-    """A block around a statement. Identity matters: two events share a frame iff `is`."""
-
-    kind: FrameKind
-    node: cst.CSTNode
-    # For loops: the iteration count of a literal `range(...)` iterable, else None.
-    iterations: int | None = None
-    # For conditions: the dotted names the test only checks for presence (`if sched:`,
-    # `if sched is not None:`); such a condition does not change the order of the first run.
-    presence_checks: frozenset[str] = frozenset()
+FrameKind = Literal["module", "class", "function", "loop", "cond"]
 
 
 @dataclass(frozen=True)
@@ -32,64 +21,87 @@ class Span:
     end: Position
 
 
-@dataclass(eq=False)
-class OptimizerCall:
+@dataclass(frozen=True)
+class Frame:
+    """A block around a statement: the module, a class or function body, a loop, a branch."""
+
+    id: int
+    kind: FrameKind
+    parent: int | None
+    # For loops: the iteration count of a literal `range(...)` iterable, else None.
+    iterations: int | None = None
+    # For conditions: the dotted names the test only checks for presence (`if sched:`,
+    # `if sched is not None:`); such a condition does not change the order of the first run.
+    presence_checks: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a call, bound to a parameter name (or an unexpected keyword)."""
+
+    span: Span
+    dotted: str | None = None  # the argument as a dotted name (`optimizer`, `self.opt`)
+    list_shaped: bool = False  # surely a list or tuple, even when its items are not literals
+
+
+@dataclass(frozen=True)
+class OptimizerFact:
+    id: int
     cls: str  # torch.optim class name, e.g. "SGD"
-    node: cst.Call
-    lr: Any  # literal or UNKNOWN
+    span: Span
+    lr: int | float | None = None  # the literal lr, when there is one
 
 
-@dataclass(eq=False)
-class SchedulerCall:
+@dataclass(frozen=True)
+class SchedulerFact:
+    id: int
     cls: str  # torch.optim.lr_scheduler class name, e.g. "StepLR"
-    node: cst.Call
     span: Span
     # Arguments bound to the signature's parameter names (the optimizer included).
-    bound: dict[str, cst.Arg] = field(default_factory=dict)
-    # Literal values of bound arguments; a parameter absent here but in `bound` is not literal.
-    values: dict[str, Any] = field(default_factory=dict)
-    # Parameters whose argument is surely a list or tuple, even when its items are not literals
-    # (`[args.lr_drop]`, or a name every assignment of which is a list display).
-    list_shaped: set[str] = field(default_factory=set)
-    # Keywords the signature does not have, with their argument node.
-    unexpected: dict[str, cst.Arg] = field(default_factory=dict)
-    # Positional arguments beyond the signature.
-    extra_positional: list[cst.Arg] = field(default_factory=list)
+    bound: Mapping[str, Arg] = field(default_factory=dict)
+    # Literal values of bound (and unexpected) arguments; absent when not a literal.
+    values: Mapping[str, Any] = field(default_factory=dict)
+    # Keywords the signature does not have.
+    unexpected: Mapping[str, Arg] = field(default_factory=dict)
+    extra_positional: int = 0  # positional arguments beyond the signature
     star_args: bool = False
     star_kwargs: bool = False
     # Dotted name of the optimizer argument (`optimizer`, `self.opt`); None when not a plain name.
     optimizer_key: str | None = None
-    # The variable that name refers to (scope and name), when it could be resolved.
-    optimizer_binding: object | None = None
-    optimizer: OptimizerCall | None = None
-    # The frames around its construction.
-    frames: tuple[Frame, ...] = ()
-    steps: list[StepCall] = field(default_factory=list)
+    # The variable that name refers to, when it could be resolved (an opaque id).
+    optimizer_binding: str | None = None
+    optimizer: int | None = None  # id of the OptimizerFact it was built on, when in view
+    frames: tuple[int, ...] = ()  # ids of the frames around the construction, outermost first
+    steps: tuple[int, ...] = ()  # ids of the StepFacts that may step it
 
-    def arg_span(self, name: str, spans: dict[cst.CSTNode, Span]) -> Span:
+    def arg_span(self, name: str) -> Span:
         arg = self.bound.get(name) or self.unexpected.get(name)
-        return spans[arg] if arg is not None else self.span
+        return arg.span if arg is not None else self.span
+
+    @property
+    def list_shaped(self) -> frozenset[str]:
+        return frozenset(name for name, arg in self.bound.items() if arg.list_shaped)
 
 
-@dataclass(eq=False)
-class StepCall:
+@dataclass(frozen=True)
+class StepFact:
     """A call `receiver.step(...)` (or `scaler.step(optimizer)`, `xm.optimizer_step(optimizer)`)."""
 
-    node: cst.Call
+    id: int
     span: Span
     receiver: str  # dotted name of the object whose method is called
     method: str  # "step" or "optimizer_step"
     first_arg: str | None  # dotted name of the first positional argument, if a plain name
     has_args: bool
-    frames: tuple[Frame, ...]
-    scheduler: SchedulerCall | None = None  # set when the receiver holds a torch scheduler
+    frames: tuple[int, ...]
+    scheduler: int | None = None  # id of the torch scheduler the receiver holds, if known
     # Every scheduler the receiver may hold (bound in several branches of an `if`).
-    alternatives: tuple[SchedulerCall, ...] = ()
+    alternatives: tuple[int, ...] = ()
     # The variables the receiver and the first argument refer to, when resolved.
-    receiver_binding: object | None = None
-    first_arg_binding: object | None = None
+    receiver_binding: str | None = None
+    first_arg_binding: str | None = None
 
-    def steps_optimizer(self, key: str, binding: object | None = None) -> bool:
+    def steps_optimizer(self, key: str, binding: str | None = None) -> bool:
         """Whether this call steps the optimizer stored under `key` (the variable `binding`).
 
         `optimizer.step()` and `optimizer.step(closure)` do; so do `scaler.step(optimizer)`
@@ -111,9 +123,64 @@ class StepCall:
         return self.first_arg == key and self.receiver != key
 
 
-@dataclass
-class ModuleFacts:
-    schedulers: list[SchedulerCall]
-    optimizers: list[OptimizerCall]
-    steps: list[StepCall]
-    spans: dict[cst.CSTNode, Span]
+@dataclass(frozen=True)
+class FunctionFact:
+    """A function or method definition, for the link stage."""
+
+    frame: int  # id of its function frame
+    name: str
+    qualname: str  # within its module: `train`, `Trainer.fit`
+    span: Span
+    params: tuple[str, ...]  # in order, positional and keyword-only
+    class_name: str | None = None  # the class it is defined in, for methods
+    self_name: str | None = None  # name of its `self` parameter, for methods
+
+
+@dataclass(frozen=True)
+class CallSite:
+    """A call of something that is not a torch scheduler or optimizer: a candidate for linking."""
+
+    span: Span
+    frames: tuple[int, ...]
+    callee: str  # the callee as a dotted name, `self` normalised (`train`, `self.train_epoch`)
+    # Positional arguments as dotted names (None where not a plain name), then keywords.
+    args: tuple[str | None, ...] = ()
+    keywords: tuple[tuple[str, str | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportFact:
+    """`import a.b as c` or `from .a import b as c`: `name` is bound to `target`."""
+
+    name: str
+    target: str  # dotted, relative to `level` packages up (0: absolute)
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class ClassFact:
+    name: str
+    bases: tuple[str, ...]  # dotted names as written
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    frames: tuple[Frame, ...]
+    schedulers: tuple[SchedulerFact, ...] = ()
+    optimizers: tuple[OptimizerFact, ...] = ()
+    steps: tuple[StepFact, ...] = ()
+    functions: tuple[FunctionFact, ...] = ()
+    classes: tuple[ClassFact, ...] = ()
+    calls: tuple[CallSite, ...] = ()
+    imports: tuple[ImportFact, ...] = ()
+    # Module-level names bound exactly once, to a literal.
+    constants: Mapping[str, Any] = field(default_factory=dict)
+
+    def frame(self, frame_id: int) -> Frame:
+        return self.frames[frame_id]
+
+    def scheduler(self, scheduler_id: int) -> SchedulerFact:
+        return self.schedulers[scheduler_id]
+
+    def optimizer(self, optimizer_id: int | None) -> OptimizerFact | None:
+        return None if optimizer_id is None else self.optimizers[optimizer_id]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lrlint.facts.model import Frame, StepCall
+from lrlint.facts.model import FileFacts, StepFact
 from lrlint.scenario import StepOrder
 
 # ReduceLROnPlateau.step(metric) reacts to a metric; stepping it first skips nothing.
@@ -20,35 +20,29 @@ ORDER_INSENSITIVE = frozenset({"ReduceLROnPlateau"})
 @dataclass(frozen=True)
 class Ordering:
     order: StepOrder
-    optimizer_steps: tuple[StepCall, ...]  # the matching optimizer steps in the region
+    optimizer_steps: tuple[StepFact, ...]  # the matching optimizer steps in the region
     through_scaler: bool  # the optimizer is stepped through a GradScaler (or xla)
     iterations: int | None  # literal `range(N)` count of the innermost loop around the step
 
 
-def _innermost(frames: tuple[Frame, ...], kinds: tuple[str, ...]) -> int:
-    for index in range(len(frames) - 1, -1, -1):
-        if frames[index].kind in kinds:
-            return index
-    return 0
-
-
-def region_of(step: StepCall) -> tuple[Frame, Frame]:
-    """(the function or module frame, the anchor frame the comparison is confined to)."""
-    frames = step.frames
-    function_index = _innermost(frames, ("function", "module"))
+def region_of(step: StepFact, facts: FileFacts) -> tuple[int, int]:
+    """(the function or module frame, the anchor frame the comparison is confined to), as ids."""
+    kinds = [facts.frame(f).kind for f in step.frames]
+    function_index = max((i for i, k in enumerate(kinds) if k in ("function", "module")), default=0)
     anchor_index = function_index
-    for index in range(function_index + 1, len(frames)):
-        if frames[index].kind == "loop":
+    for index in range(function_index + 1, len(kinds)):
+        if kinds[index] == "loop":
             anchor_index = index
-    for index in range(anchor_index + 1, len(frames)):
-        frame = frames[index]
+    for index in range(anchor_index + 1, len(kinds)):
+        frame = facts.frame(step.frames[index])
         if frame.kind == "cond" and step.receiver not in frame.presence_checks:
             anchor_index = index
-    return frames[function_index], frames[anchor_index]
+    return step.frames[function_index], step.frames[anchor_index]
 
 
-def _loop_iterations(step: StepCall) -> int | None:
-    for frame in reversed(step.frames):
+def _loop_iterations(step: StepFact, facts: FileFacts) -> int | None:
+    for frame_id in reversed(step.frames):
+        frame = facts.frame(frame_id)
         if frame.kind in ("function", "module", "class"):
             return None
         if frame.kind == "loop":
@@ -56,9 +50,9 @@ def _loop_iterations(step: StepCall) -> int | None:
     return None
 
 
-def step_ordering(step: StepCall, all_steps: list[StepCall]) -> Ordering | None:
+def step_ordering(step: StepFact, facts: FileFacts) -> Ordering | None:
     """The order of `step` (a scheduler step) and its optimizer's steps, or None when unknown."""
-    schedulers = step.alternatives or ((step.scheduler,) if step.scheduler else ())
+    schedulers = [facts.scheduler(i) for i in (step.alternatives or ((step.scheduler,) if step.scheduler is not None else ()))]
     keys = {s.optimizer_key for s in schedulers}
     bindings = {s.optimizer_binding for s in schedulers}
     if not schedulers or len(keys) != 1 or None in keys or len(bindings) != 1:
@@ -71,13 +65,11 @@ def step_ordering(step: StepCall, all_steps: list[StepCall]) -> Ordering | None:
     key = keys.pop()
     binding = bindings.pop()
     assert key is not None
-    function, anchor = region_of(step)
+    function, anchor = region_of(step, facts)
     matching = tuple(
         other
-        for other in all_steps
-        if other.steps_optimizer(key, binding)
-        and any(f is anchor for f in other.frames)
-        and region_of(other)[0] is function
+        for other in facts.steps
+        if other.steps_optimizer(key, binding) and anchor in other.frames and region_of(other, facts)[0] == function
     )
     if not matching:
         return None
@@ -87,5 +79,5 @@ def step_ordering(step: StepCall, all_steps: list[StepCall]) -> Ordering | None:
         order=order,
         optimizer_steps=matching,
         through_scaler=any(s.through_other(key) for s in matching),
-        iterations=_loop_iterations(step),
+        iterations=_loop_iterations(step, facts),
     )

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from lrlint.facts.literals import UNKNOWN
-from lrlint.facts.model import ModuleFacts, SchedulerCall, StepCall
+from lrlint.facts.model import FileFacts, SchedulerFact, StepFact
 from lrlint.facts.ordering import Ordering, step_ordering
 from lrlint.scenario import Scenario
 
 
-def build_scenario(fact: SchedulerCall, facts: ModuleFacts, step: StepCall | None = None) -> Scenario:
+def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None = None) -> Scenario:
     """Literals only: every non-literal argument is listed in `unknown`, never guessed.
 
     `step` picks which `scheduler.step()` call gives the loop and the order; by default the first
@@ -36,28 +35,24 @@ def build_scenario(fact: SchedulerCall, facts: ModuleFacts, step: StepCall | Non
     if fact.star_kwargs:
         unknown.append("**kwargs")
     ordering = _ordering(fact, facts, step)
-    optimizer = fact.optimizer
+    optimizer = facts.optimizer(fact.optimizer)
     return Scenario(
         scheduler=fact.cls,
         args=(),
         kwargs=kwargs,
         unknown=tuple(unknown),
         optimizer=optimizer.cls if optimizer is not None else None,
-        lr=optimizer.lr if optimizer is not None and _is_number(optimizer.lr) else None,
+        lr=optimizer.lr if optimizer is not None else None,
         epochs=ordering.iterations if ordering is not None else None,
         order=ordering.order if ordering is not None else None,
         grad_scaler=ordering.through_scaler if ordering is not None else False,
     )
 
 
-def _ordering(fact: SchedulerCall, facts: ModuleFacts, step: StepCall | None) -> Ordering | None:
-    candidates = [step] if step is not None else fact.steps
+def _ordering(fact: SchedulerFact, facts: FileFacts, step: StepFact | None) -> Ordering | None:
+    candidates = [step] if step is not None else [facts.steps[i] for i in fact.steps]
     for candidate in candidates:
-        ordering = step_ordering(candidate, facts.steps)
+        ordering = step_ordering(candidate, facts)
         if ordering is not None:
             return ordering
     return None
-
-
-def _is_number(value: object) -> bool:
-    return value is not UNKNOWN and isinstance(value, (int, float)) and not isinstance(value, bool)

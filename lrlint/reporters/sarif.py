@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from lrlint import __version__
 from lrlint.catalogue import RuleInfo, rules
-from lrlint.diagnostics import DOCS_URL, IO_ERROR, SYNTAX_ERROR, Diagnostic
+from lrlint.diagnostics import CANNOT_ANALYSE, DOCS_URL, FILE_CODES, IO_ERROR, SYNTAX_ERROR, Diagnostic
 from lrlint.report import Report
 from lrlint.reporters._paths import relative_parts
 
@@ -24,8 +24,9 @@ SRCROOT = "%SRCROOT%"
 
 # lrlint's reports about an input, which are no rules of the catalogue.
 _BUILTIN = {
-    SYNTAX_ERROR: ("syntax-error", "The file could not be parsed as Python, so it went unchecked."),
-    IO_ERROR: ("io-error", "The file could not be read or decoded, so it was not checked."),
+    SYNTAX_ERROR: "The file could not be parsed as Python, so it went unchecked.",
+    IO_ERROR: "The file could not be read or decoded, so it was not checked.",
+    CANNOT_ANALYSE: "The file uses syntax newer than the Python lrlint runs on, so it went unchecked.",
 }
 
 
@@ -52,7 +53,7 @@ def render(report: Report) -> str:
 
 def _rules(diagnostics: list[Diagnostic]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     descriptors = [_catalogue_rule(info) for info in rules().values()]
-    descriptors += [_builtin_rule(code, *about) for code, about in _BUILTIN.items()]
+    descriptors += [_builtin_rule(code, FILE_CODES[code][0], text, FILE_CODES[code][1]) for code, text in _BUILTIN.items()]
     known = {d["id"] for d in descriptors}
     for diag in diagnostics:  # a code outside the catalogue still gets a valid ruleIndex
         if diag.code not in known:

@@ -1,20 +1,49 @@
-"""What every rule is: a code, a check over a module's facts, and its own valid/invalid examples.
+"""The rule SDK: what every rule is, what it receives, and what it returns.
 
-The name, severity and documentation of a rule live in the catalogue (`rules/LRxxx.toml`); the
-module in `lrlint/rules/` holds the checking logic and the examples its tests run.
+A rule is one module in `lrlint/rules/` named `lrNNN_<name>.py` that defines `RULE`: a code, the
+check, its own valid/invalid examples (Fixit-style) and, when it claims a runtime effect, the hook
+that `--verify` uses to build and judge it in torch. Name, severity and documentation live in the
+catalogue (`rules/LRNNN.toml`). Nothing else lists rules: they are discovered.
+
+Two kinds of rule:
+- a file rule (`Rule`, or `ConstructorRule` for rules about one scheduler construction) reads one
+  file's facts; its findings are cached with the file;
+- a project rule (`ProjectRule`) reads the linked facts of every file, after the link stage; its
+  findings may point at related places in other files.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Iterator, Literal
 
 from lrlint.diagnostics import Position
-from lrlint.facts.model import ModuleFacts, Span
+from lrlint.facts.model import FileFacts, SchedulerFact, Span
 from lrlint.scenario import Scenario
 
+if TYPE_CHECKING:
+    from lrlint.link import Project
+    from lrlint.verify.hooks import VerifyHook
 
 RELATED = "{related}"  # stands in a message for the place of `Finding.related`
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two positions (1-based rows and columns) with `content`."""
+
+    start: Position
+    end: Position
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A fix as text edits, computed while the file's tree is alive; `--fix` applies them."""
+
+    message: str
+    edits: tuple[Edit, ...]
+    applicability: Literal["safe", "unsafe"] = "safe"
 
 
 @dataclass(frozen=True)
@@ -24,6 +53,30 @@ class Finding:
     scenario: Scenario | None = None
     # A second place the message refers to as RELATED ("line 17", or "cell 3, line 4").
     related: Position | None = None
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may consult besides the facts."""
+
+    # The torch release the linted code targets, as (major, minor); None means the newest.
+    torch_version: tuple[int, int] | None = None
+    options: dict[str, object] = field(default_factory=dict)  # per-rule settings, by code
+
+    @classmethod
+    def from_version(cls, version: str | None) -> RuleContext:
+        if not version:
+            return cls()
+        parts = version.split(".")
+        try:
+            return cls((int(parts[0]), int(parts[1]) if len(parts) > 1 else 0))
+        except ValueError:
+            return cls()
+
+    def key(self) -> str:
+        """What about the context can change a file rule's findings (part of the cache key)."""
+        return f"torch={self.torch_version};options={sorted(self.options.items())!r}"
 
 
 class Rule:
@@ -32,8 +85,41 @@ class Rule:
     # snippet at least one (tests/test_rule_examples.py runs them all).
     VALID: ClassVar[tuple[str, ...]] = ()
     INVALID: ClassVar[tuple[str, ...]] = ()
+    # How --verify builds and judges a finding of this rule in torch; None: no runtime claim.
+    verification: ClassVar[VerifyHook | None] = None
 
-    def check(self, facts: ModuleFacts) -> Iterator[Finding]:
+    def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+class ConstructorRule(Rule):
+    """A rule about single scheduler constructions: `check_constructor` sees each one in turn."""
+
+    # The torch scheduler classes the rule is about; None for all of them.
+    schedulers: ClassVar[frozenset[str] | None] = None
+
+    def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        for fact in facts.schedulers:
+            if self.schedulers is None or fact.cls in self.schedulers:
+                yield from self.check_constructor(fact, facts, context)
+
+    def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ProjectFinding:
+    filename: str  # the file the finding is reported in, as the run names it
+    finding: Finding
+
+
+class ProjectRule(Rule):
+    """A rule over the linked project: runs once per run, after every file's facts are known."""
+
+    def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        return iter(())  # a project rule has no per-file pass
+
+    def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:
         raise NotImplementedError
 
 

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from lrlint.facts.model import ModuleFacts
+from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
-from lrlint.rules.base import Finding, Rule, format_list
+from lrlint.verify.evidence import judge_rejected_keyword
+from lrlint.verify.hooks import VerifyHook
+from lrlint.rules.base import ConstructorRule, Finding, RuleContext, format_list
 
 
-class StepLRMilestones(Rule):
+class StepLRMilestones(ConstructorRule):
     code = "LR001"
+    schedulers = frozenset({"StepLR"})
+    verification = VerifyHook(judge_rejected_keyword("StepLR", "milestones"), rejected_keyword=("StepLR", "milestones"))
     VALID = (
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30, gamma=0.1)\n",
         "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 80])\n",
@@ -32,40 +36,37 @@ class StepLRMilestones(Rule):
         "from torch.optim.lr_scheduler import *\nStepLR(opt, milestones=[30])\n",
     )
 
-    def check(self, facts: ModuleFacts) -> Iterator[Finding]:
-        for fact in facts.schedulers:
-            if fact.cls != "StepLR":
-                continue
-            if "milestones" in fact.unexpected:
-                shown = fact.values.get("milestones")
-                if isinstance(shown, int) and not isinstance(shown, bool):
-                    instead = f"`StepLR(optimizer, step_size={shown})`"  # one period, not a list
-                else:
-                    written = format_list(shown) if isinstance(shown, (list, tuple)) else "[...]"
-                    instead = f"`MultiStepLR(optimizer, milestones={written})` or `StepLR(optimizer, step_size=N)`"
-                yield Finding(
-                    fact.arg_span("milestones", facts.spans),
-                    "`StepLR` has no `milestones` parameter: building it raises TypeError "
-                    f"(unexpected keyword argument 'milestones'); use {instead}",
-                    build_scenario(fact, facts),
-                )
-            elif isinstance(fact.values.get("step_size"), (list, tuple)):
-                value = fact.values["step_size"]
-                shown = format_list(value)
-                yield Finding(
-                    fact.arg_span("step_size", facts.spans),
-                    f"`StepLR` got the milestones {shown} as `step_size`: the first "
-                    f"`scheduler.step()` raises TypeError (int % {type(value).__name__}); use "
-                    f"`MultiStepLR(optimizer, milestones={format_list(list(value))})`",
-                    build_scenario(fact, facts),
-                )
-            elif "step_size" in fact.list_shaped and "step_size" not in fact.values:
-                yield Finding(
-                    fact.arg_span("step_size", facts.spans),
-                    "`StepLR` got a list as `step_size`: the first `scheduler.step()` raises "
-                    "TypeError (int % list); for a list of milestones use `MultiStepLR`",
-                    build_scenario(fact, facts),
-                )
+    def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        if "milestones" in fact.unexpected:
+            shown = fact.values.get("milestones")
+            if isinstance(shown, int) and not isinstance(shown, bool):
+                instead = f"`StepLR(optimizer, step_size={shown})`"  # one period, not a list
+            else:
+                written = format_list(shown) if isinstance(shown, (list, tuple)) else "[...]"
+                instead = f"`MultiStepLR(optimizer, milestones={written})` or `StepLR(optimizer, step_size=N)`"
+            yield Finding(
+                fact.arg_span("milestones"),
+                "`StepLR` has no `milestones` parameter: building it raises TypeError "
+                f"(unexpected keyword argument 'milestones'); use {instead}",
+                build_scenario(fact, facts),
+            )
+        elif isinstance(fact.values.get("step_size"), (list, tuple)):
+            value = fact.values["step_size"]
+            shown = format_list(value)
+            yield Finding(
+                fact.arg_span("step_size"),
+                f"`StepLR` got the milestones {shown} as `step_size`: the first "
+                f"`scheduler.step()` raises TypeError (int % {type(value).__name__}); use "
+                f"`MultiStepLR(optimizer, milestones={format_list(list(value))})`",
+                build_scenario(fact, facts),
+            )
+        elif "step_size" in fact.list_shaped and "step_size" not in fact.values:
+            yield Finding(
+                fact.arg_span("step_size"),
+                "`StepLR` got a list as `step_size`: the first `scheduler.step()` raises "
+                "TypeError (int % list); for a list of milestones use `MultiStepLR`",
+                build_scenario(fact, facts),
+            )
 
 
 RULE = StepLRMilestones()

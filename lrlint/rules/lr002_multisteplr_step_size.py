@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from lrlint.facts.model import ModuleFacts
+from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
-from lrlint.rules.base import Finding, Rule
+from lrlint.verify.evidence import judge_rejected_keyword
+from lrlint.verify.hooks import VerifyHook
+from lrlint.rules.base import ConstructorRule, Finding, RuleContext
 
 
-class MultiStepLRStepSize(Rule):
+class MultiStepLRStepSize(ConstructorRule):
     code = "LR002"
+    schedulers = frozenset({"MultiStepLR"})
+    verification = VerifyHook(judge_rejected_keyword("MultiStepLR", "step_size"), rejected_keyword=("MultiStepLR", "step_size"))
     VALID = (
         "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 80])\n",
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30)\n",
@@ -21,30 +25,27 @@ class MultiStepLRStepSize(Rule):
         "from torch.optim import lr_scheduler\nlr_scheduler.MultiStepLR(opt, 30, gamma=0.1)\n",
     )
 
-    def check(self, facts: ModuleFacts) -> Iterator[Finding]:
-        for fact in facts.schedulers:
-            if fact.cls != "MultiStepLR":
-                continue
-            if "step_size" in fact.unexpected:
-                value = fact.values.get("step_size")
-                period = value if _is_int(value) else "..."
-                hint = f"milestones=[{value}, {value * 2}, ...]" if _is_int(value) else "milestones=[...]"
-                yield Finding(
-                    fact.arg_span("step_size", facts.spans),
-                    "`MultiStepLR` has no `step_size` parameter: building it raises TypeError "
-                    f"(unexpected keyword argument 'step_size'); use `StepLR(optimizer, "
-                    f"step_size={period})` or `MultiStepLR(optimizer, {hint})`",
-                    build_scenario(fact, facts),
-                )
-            elif _is_int(fact.values.get("milestones")):
-                value = fact.values["milestones"]
-                yield Finding(
-                    fact.arg_span("milestones", facts.spans),
-                    f"`MultiStepLR` got the step size {value} as `milestones`: building it raises "
-                    f"TypeError ('int' object is not iterable); use `StepLR(optimizer, "
-                    f"step_size={value})` or `MultiStepLR(optimizer, milestones=[{value}])`",
-                    build_scenario(fact, facts),
-                )
+    def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        if "step_size" in fact.unexpected:
+            value = fact.values.get("step_size")
+            period = value if _is_int(value) else "..."
+            hint = f"milestones=[{value}, {value * 2}, ...]" if _is_int(value) else "milestones=[...]"
+            yield Finding(
+                fact.arg_span("step_size"),
+                "`MultiStepLR` has no `step_size` parameter: building it raises TypeError "
+                f"(unexpected keyword argument 'step_size'); use `StepLR(optimizer, "
+                f"step_size={period})` or `MultiStepLR(optimizer, {hint})`",
+                build_scenario(fact, facts),
+            )
+        elif _is_int(fact.values.get("milestones")):
+            value = fact.values["milestones"]
+            yield Finding(
+                fact.arg_span("milestones"),
+                f"`MultiStepLR` got the step size {value} as `milestones`: building it raises "
+                f"TypeError ('int' object is not iterable); use `StepLR(optimizer, "
+                f"step_size={value})` or `MultiStepLR(optimizer, milestones=[{value}])`",
+                build_scenario(fact, facts),
+            )
 
 
 def _is_int(value: object) -> bool:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from lrlint.facts.model import ModuleFacts
+from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
-from lrlint.rules.base import Finding, Rule
+from lrlint.verify.evidence import judge_gamma
+from lrlint.verify.hooks import VerifyHook
+from lrlint.rules.base import ConstructorRule, Finding, RuleContext
 
 DECAYING = frozenset({"StepLR", "MultiStepLR", "ExponentialLR"})
 
 
-class GammaNotDecaying(Rule):
+class GammaNotDecaying(ConstructorRule):
     code = "LR004"
+    schedulers = DECAYING
+    verification = VerifyHook(judge_gamma)
     VALID = (
         "from torch.optim.lr_scheduler import ExponentialLR\nExponentialLR(opt, gamma=0.95)\n",
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, args.gamma)\n",
@@ -27,18 +31,17 @@ class GammaNotDecaying(Rule):
         "from torch.optim.lr_scheduler import MultiStepLR\nGAMMA = 2\nMultiStepLR(opt, [30], GAMMA)\n",
     )
 
-    def check(self, facts: ModuleFacts) -> Iterator[Finding]:
-        for fact in facts.schedulers:
-            gamma = fact.values.get("gamma")
-            if fact.cls not in DECAYING or isinstance(gamma, bool) or not isinstance(gamma, (int, float)):
-                continue
-            if gamma <= 1:
-                continue
-            message = (
-                f"`{fact.cls}` with gamma={gamma!r} multiplies the learning rate by {gamma!r} "
-                f"at every decay: it grows instead of decaying; use a factor below 1 (e.g. {1 / gamma:.3g})"
-            )
-            yield Finding(fact.arg_span("gamma", facts.spans), message, build_scenario(fact, facts))
+    def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        gamma = fact.values.get("gamma")
+        if fact.cls not in DECAYING or isinstance(gamma, bool) or not isinstance(gamma, (int, float)):
+            return
+        if gamma <= 1:
+            return
+        message = (
+            f"`{fact.cls}` with gamma={gamma!r} multiplies the learning rate by {gamma!r} "
+            f"at every decay: it grows instead of decaying; use a factor below 1 (e.g. {1 / gamma:.3g})"
+        )
+        yield Finding(fact.arg_span("gamma"), message, build_scenario(fact, facts))
 
 
 RULE = GammaNotDecaying()

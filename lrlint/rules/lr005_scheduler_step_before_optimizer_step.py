@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from lrlint.facts.model import ModuleFacts
+from lrlint.facts.model import FileFacts, StepFact
 from lrlint.facts.ordering import step_ordering
 from lrlint.facts.scenarios import build_scenario
-from lrlint.rules.base import RELATED, Finding, Rule
+from lrlint.link import Project
+from lrlint.rules.base import RELATED, Finding, ProjectFinding, ProjectRule, RuleContext
+from lrlint.verify.evidence import judge_order
+from lrlint.verify.hooks import VerifyHook
 
 _HEADER = (
     "import torch\nfrom torch.optim.lr_scheduler import StepLR\n"
@@ -16,8 +19,9 @@ _HEADER = (
 )
 
 
-class SchedulerStepBeforeOptimizerStep(Rule):
+class SchedulerStepBeforeOptimizerStep(ProjectRule):
     code = "LR005"
+    verification = VerifyHook(judge_order, needs_reference=True, needs_order=True)
     VALID = (
         _HEADER + "for epoch in range(90):\n    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
         _HEADER + "for b in loader:\n    scaler.step(optimizer)\n    scaler.update()\n    scheduler.step()\n",
@@ -34,15 +38,21 @@ class SchedulerStepBeforeOptimizerStep(Rule):
         _HEADER + "for b in loader:\n    if scheduler is not None:\n        scheduler.step()\n    optimizer.step(closure)\n",
     )
 
-    def check(self, facts: ModuleFacts) -> Iterator[Finding]:
+    def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:
+        for file in project.files:
+            for finding in self._check_file(file.facts):
+                yield ProjectFinding(file.filename, finding)
+
+    def _check_file(self, facts: FileFacts) -> Iterator[Finding]:
         for step in facts.steps:
             if step.scheduler is None:
                 continue
-            ordering = step_ordering(step, facts.steps)
+            ordering = step_ordering(step, facts)
             if ordering is None or ordering.order != "scheduler-first":
                 continue
-            optimizer_step = min(ordering.optimizer_steps, key=lambda s: s.span.start)
-            key = step.scheduler.optimizer_key or ""
+            optimizer_step: StepFact = min(ordering.optimizer_steps, key=lambda s: s.span.start)
+            scheduler = facts.scheduler(step.scheduler)
+            key = scheduler.optimizer_key or ""
             if optimizer_step.through_other(key):
                 stepped = f"{optimizer_step.receiver}.{optimizer_step.method}({key})"
             else:
@@ -50,9 +60,9 @@ class SchedulerStepBeforeOptimizerStep(Rule):
             yield Finding(
                 step.span,
                 f"`{step.receiver}.step()` runs before `{stepped}` ({RELATED}): torch warns and "
-                f"skips the first value of the {step.scheduler.cls} schedule; step the scheduler "
+                f"skips the first value of the {scheduler.cls} schedule; step the scheduler "
                 "after the optimizer",
-                build_scenario(step.scheduler, facts, step),
+                build_scenario(scheduler, facts, step),
                 related=optimizer_step.span.start,
             )
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from lrlint.scenario import Scenario
+from lrlint.verify.hooks import hook_for, verifiable_codes
+
+__all__ = ["Run", "Verdict", "judge", "skip_reason", "verifiable_codes", "rejected_keyword", "needs_reference"]
 
 Status = Literal["confirmed", "refuted", "inconclusive", "skipped"]
-
-VERIFIABLE = ("LR001", "LR002", "LR003", "LR004", "LR005")
-
-# The keyword each construction rule is about: rejected by torch whatever its value.
-REJECTED_KEYWORD = {"LR001": ("StepLR", "milestones"), "LR002": ("MultiStepLR", "step_size")}
 
 # Start of torch's own warning (torch/optim/lr_scheduler.py, LRScheduler.step).
 ORDER_WARNING = "Detected call of `lr_scheduler.step()` before `optimizer.step()`"
@@ -77,38 +75,46 @@ def unknown_params(scenario: Scenario) -> list[str]:
     return [name for name in scenario.unknown if name not in SUPPLIED_BY_WORKER]
 
 
+def rejected_keyword(code: str) -> tuple[str, str] | None:
+    """(scheduler, keyword) when the rule is about a keyword torch rejects whatever its value."""
+    hook = hook_for(code)
+    return hook.rejected_keyword if hook is not None else None
+
+
+def needs_reference(code: str) -> bool:
+    hook = hook_for(code)
+    return hook is not None and hook.needs_reference
+
+
 def skip_reason(code: str, scenario: Scenario | None) -> str | None:
     """Why a finding cannot be verified without guessing, or None when it can be built as read."""
     if scenario is None:
         return "not verified: lrlint could not read the scheduler's configuration as literals"
-    if code in REJECTED_KEYWORD:
+    hook = hook_for(code)
+    if hook is not None and hook.rejected_keyword is not None:
         return None  # an unexpected keyword raises whatever the other values are
     unknown = unknown_params(scenario)
     if unknown:
         names = ", ".join(f"`{name}`" for name in unknown)
         verb = "is not a literal" if len(unknown) == 1 else "are not literals"
         return f"not verified: {names} {verb}, and --verify never guesses a value"
-    if code == "LR005" and scenario.order is None:
+    if hook is not None and hook.needs_order and scenario.order is None:
         return "not verified: the order of scheduler.step() and optimizer.step() is not known"
     return None
 
 
 def judge(code: str, scenario: Scenario, run: Run, reference: Run | None = None) -> Verdict:
-    """The verdict for one finding; `reference` is the optimizer-first run LR005 compares with."""
-    if code in REJECTED_KEYWORD:
-        return _rejected_keyword(code, scenario, run)
-    if run.failed:
+    """The verdict for one finding, by the rule's own hook; `reference` is the optimizer-first
+    run for rules that compare with it."""
+    hook = hook_for(code)
+    if hook is None:
+        return Verdict("skipped", f"not verified: {code} has no runtime check")
+    if hook.rejected_keyword is None and run.failed:
         return Verdict("inconclusive", f"{run.failed}, before the rule's effect could be observed")
-    if code == "LR003":
-        return _milestones(run)
-    if code == "LR004":
-        return _gamma(run)
-    if code == "LR005":
-        if reference is None or reference.failed:
-            why = reference.failed if reference else "no reference run"
-            return Verdict("inconclusive", f"the optimizer-first reference run failed: {why}")
-        return _order(scenario, run, reference)
-    return Verdict("skipped", f"not verified: {code} has no runtime check")
+    if hook.needs_reference and (reference is None or reference.failed):
+        why = reference.failed if reference else "no reference run"
+        return Verdict("inconclusive", f"the optimizer-first reference run failed: {why}")
+    return hook.judge(scenario, run, reference)
 
 
 def _suffix(run: Run, *first: str) -> str:
@@ -119,8 +125,12 @@ def _suffix(run: Run, *first: str) -> str:
     return f" ({'; '.join(notes)})" if notes else ""
 
 
-def _rejected_keyword(code: str, scenario: Scenario, run: Run) -> Verdict:
-    scheduler, keyword = REJECTED_KEYWORD[code]
+def judge_rejected_keyword(scheduler: str, keyword: str) -> Callable[[Scenario, Run, Run | None], Verdict]:
+    """The judge of a rule about a keyword `scheduler` rejects (LR001, LR002)."""
+    return lambda scenario, run, _reference: _rejected_keyword(scheduler, keyword, scenario, run)
+
+
+def _rejected_keyword(scheduler: str, keyword: str, scenario: Scenario, run: Run) -> Verdict:
     others = [name for name in unknown_params(scenario) if name not in run.placeholders]
     caveat = ""
     if run.placeholders:
@@ -171,6 +181,19 @@ def _changes(run: Run) -> list[int]:
 def _epochs(values: list[int]) -> str:
     shown = ", ".join(str(v) for v in values[:8])
     return shown + (f" (+{len(values) - 8} more)" if len(values) > 8 else "")
+
+
+def judge_milestones(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    return _milestones(run)
+
+
+def judge_gamma(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    return _gamma(run)
+
+
+def judge_order(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    assert reference is not None  # judge() checks it first
+    return _order(scenario, run, reference)
 
 
 def _milestones(run: Run) -> Verdict:

@@ -31,7 +31,7 @@ from typing import Any
 
 from lrlint.diagnostics import Diagnostic, Verification
 from lrlint.scenario import Scenario
-from lrlint.verify.evidence import VERIFIABLE, skip_reason, unknown_params
+from lrlint.verify.evidence import skip_reason, unknown_params, verifiable_codes
 
 PROTOCOL = 1
 DEVICES = ("cpu", "cuda", "auto")
@@ -161,11 +161,13 @@ def _run_worker(device: str, jobs: list[dict[str, Any]], timeout: float) -> Work
 
 
 def verify_diagnostics(diagnostics: list[Diagnostic], device: str = "cpu", timeout: float = 60.0) -> None:
-    """Fill `verification` of every LR001-LR005 finding, all in one worker; never raises."""
+    """Fill `verification` of every finding whose rule has a verify hook, all in one worker;
+    never raises."""
+    verifiable = verifiable_codes()
     jobs: list[dict[str, Any]] = []
     pending: dict[str, Diagnostic] = {}
     for index, diagnostic in enumerate(diagnostics):
-        if diagnostic.code not in VERIFIABLE:
+        if diagnostic.code not in verifiable:
             continue
         reason = skip_reason(diagnostic.code, diagnostic.scenario)
         if reason or diagnostic.scenario is None:

@@ -15,7 +15,7 @@ import warnings
 from typing import Any, Callable
 
 from lrlint.scenario import Scenario
-from lrlint.verify.evidence import REJECTED_KEYWORD, Run, Verdict, fmt, judge
+from lrlint.verify.evidence import Run, Verdict, fmt, judge, needs_reference, rejected_keyword
 
 PROTOCOL = 1
 MAX_STEPS = 10_000  # bound on loop iterations simulated per scenario
@@ -94,8 +94,9 @@ def call_arguments(code: str | None, scenario: Scenario) -> tuple[list[Any], dic
     """Exactly the literals, plus a placeholder for the one value LR001/LR002 may do without."""
     kwargs = {k: v for k, v in scenario.kwargs.items() if k != "optimizer"}
     placeholders: list[str] = []
-    if code in REJECTED_KEYWORD:
-        keyword = REJECTED_KEYWORD[code][1]
+    rejected = rejected_keyword(code) if code is not None else None
+    if rejected is not None:
+        keyword = rejected[1]
         if keyword in scenario.unknown and keyword not in kwargs:
             kwargs[keyword] = None  # rejected as an unexpected keyword before its value is looked at
             placeholders.append(keyword)
@@ -251,7 +252,7 @@ def verify_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]
     order = scenario.order or "optimizer-first"
     run = simulate(torch, scenario, device, order, code)
     reference = None
-    if code == "LR005":
+    if needs_reference(code):
         reference = simulate(torch, scenario, device, "optimizer-first", code)
     verdict: Verdict = judge(code, scenario, run, reference)
     return {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": run.trajectory}

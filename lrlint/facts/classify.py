@@ -1,0 +1,351 @@
+"""The torch classifier: reads the walk of a module and says which calls build torch schedulers and
+optimizers, which `.step()` calls step which of them, and which other calls may be linked.
+
+Names are resolved through the module's imports and scopes, so `from torch.optim.lr_scheduler
+import StepLR as S` resolves and a user's own `StepLR` does not; a name bound to something else
+as well (a class that redefines an imported `StepLR`) is not torch's. What cannot be resolved
+with certainty is left unresolved.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from lrlint.catalogue import SchedulerSignature, schedulers
+from lrlint.facts.literals import UNKNOWN, is_number, literal_value
+from lrlint.facts.model import Arg, CallSite, FileFacts, OptimizerFact, SchedulerFact, StepFact
+from lrlint.facts.scopes import BindingKey, binding_id
+from lrlint.facts.walker import CallEvent, Context, Walk, Walker, dotted_name, target_key
+
+SCHEDULER_MODULE = "torch.optim.lr_scheduler"
+OPTIMIZER_MODULE = "torch.optim."
+_STEP_METHODS = ("step", "optimizer_step")
+
+
+@dataclass
+class _Scheduler:
+    event: CallEvent
+    signature: SchedulerSignature
+    bound: dict[str, ast.expr] = field(default_factory=dict)
+    bound_nodes: dict[str, ast.AST] = field(default_factory=dict)  # the argument, keyword included
+    unexpected: dict[str, ast.keyword] = field(default_factory=dict)
+    extra_positional: int = 0
+    star_args: bool = False
+    star_kwargs: bool = False
+    steps: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Step:
+    event: CallEvent
+    receiver: ast.expr
+    candidates: list[int] = field(default_factory=list)
+
+
+def collect_facts(module: ast.Module, text: str) -> FileFacts:
+    return Classifier(Walker(text).run(module)).facts()
+
+
+class Classifier:
+    def __init__(self, walk: Walk) -> None:
+        self.walk = walk
+        self.bindings = walk.bindings
+        self.span = walk.positions.span
+        self.signatures = schedulers()
+        self.schedulers: list[_Scheduler] = []
+        self.scheduler_ids: dict[int, int] = {}  # id(call node) -> scheduler id
+        self.optimizers: list[tuple[ast.Call, str, Context]] = []
+        self.optimizer_ids: dict[int, int] = {}
+        self.steps: list[_Step] = []
+        self.calls: list[CallSite] = []
+
+    # ----------------------------------------------------------------- entry point
+    def facts(self) -> FileFacts:
+        for event in self.walk.calls:
+            self._call(event)
+        steps = [self._step_candidates(step) for step in self.steps]
+        for step_id, candidates in enumerate(steps):
+            for candidate in candidates:
+                self.schedulers[candidate].steps.append(step_id)
+        return FileFacts(
+            frames=self.walk.frozen_frames(self._loop_iterations()),
+            schedulers=tuple(self._scheduler_fact(i, s) for i, s in enumerate(self.schedulers)),
+            optimizers=tuple(self._optimizer_fact(i, *o) for i, o in enumerate(self.optimizers)),
+            steps=tuple(self._step_fact(i, s, c) for i, (s, c) in enumerate(zip(self.steps, steps))),
+            functions=tuple(self.walk.functions),
+            classes=tuple(self.walk.classes),
+            calls=tuple(self.calls),
+            imports=tuple(self.walk.imports),
+            constants=self._constants(),
+        )
+
+    # ----------------------------------------------------------------- calls
+    def _call(self, event: CallEvent) -> None:
+        call, ctx = event.node, event.ctx
+        qualified = self.torch_name(call.func, ctx)
+        if qualified is not None:
+            if qualified.startswith(SCHEDULER_MODULE + "."):
+                signature = self.signatures.get(qualified[len(SCHEDULER_MODULE) + 1:])
+                if signature is not None:
+                    self._scheduler(event, signature)
+                return
+            cls = qualified.rsplit(".", 1)[-1]
+            # torch.optim.SGD, torch.optim.adamw.AdamW; not swa_utils' SWALR / AveragedModel.
+            if cls[:1].isupper() and cls != "Optimizer" and ".swa_utils." not in qualified:
+                self.optimizer_ids[id(call)] = len(self.optimizers)
+                self.optimizers.append((call, cls, ctx))
+            return
+        func = call.func
+        if isinstance(func, ast.Name) and func.id in self.signatures and self._star_imported(func, ctx):
+            self._scheduler(event, self.signatures[func.id])
+            return
+        if isinstance(func, ast.Attribute) and func.attr in _STEP_METHODS and not event.deferred:
+            if dotted_name(func.value) is not None:
+                self.steps.append(_Step(event, func.value))
+                return
+        callee = dotted_name(func)
+        if callee is not None and not event.deferred:
+            self.calls.append(
+                CallSite(
+                    span=self.span(call),
+                    frames=ctx.frames,
+                    callee=ctx.normalise(callee),
+                    args=tuple(_dotted_arg(a, ctx) for a in call.args),
+                    keywords=tuple((k.arg, _dotted_arg(k.value, ctx)) for k in call.keywords if k.arg),
+                )
+            )
+
+    def torch_name(self, func: ast.expr, ctx: Context) -> str | None:
+        """The qualified name of a callee under `torch.optim`, when its import says so for sure."""
+        dotted = dotted_name(func)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        target = self.bindings.import_target(self.bindings.resolve(ctx.scope, head))
+        if target is None:
+            return None
+        qualified = f"{target}.{rest}" if rest else target
+        return qualified if qualified.startswith(OPTIMIZER_MODULE) else None
+
+    def _star_imported(self, func: ast.Name, ctx: Context) -> bool:
+        """`from torch.optim.lr_scheduler import *`: a bare scheduler name nothing else binds."""
+        return SCHEDULER_MODULE in self.walk.star_imports and self.bindings.resolve(ctx.scope, func.id) is None
+
+    def _scheduler(self, event: CallEvent, signature: SchedulerSignature) -> None:
+        record = _Scheduler(event, signature)
+        names = signature.param_names()
+        position = 0
+        for arg in event.node.args:
+            if isinstance(arg, ast.Starred):
+                record.star_args = True
+            elif record.star_args:
+                pass  # positions after *args are unknown
+            elif position < len(names):
+                record.bound[names[position]] = arg
+                record.bound_nodes[names[position]] = arg
+                position += 1
+            else:
+                record.extra_positional += 1
+        for keyword in event.node.keywords:
+            if keyword.arg is None:
+                record.star_kwargs = True
+            elif keyword.arg in names:
+                record.bound[keyword.arg] = keyword.value
+                record.bound_nodes[keyword.arg] = keyword
+            else:
+                record.unexpected[keyword.arg] = keyword
+        self.scheduler_ids[id(event.node)] = len(self.schedulers)
+        self.schedulers.append(record)
+
+    # ----------------------------------------------------------------- resolution
+    def name_resolver(self, ctx: Context) -> Any:
+        def resolve(name: ast.Name) -> ast.expr | None:
+            return self.bindings.single(self.bindings.resolve(ctx.scope, name.id))
+
+        return resolve
+
+    def _binding_key_of(self, expr: ast.expr, ctx: Context) -> BindingKey | None:
+        """The variable a plain name or `self.attr` refers to; None for anything else."""
+        if isinstance(expr, ast.Name):
+            return self.bindings.resolve(ctx.scope, expr.id)
+        if isinstance(expr, ast.Attribute):
+            return target_key(self.bindings, expr, ctx)
+        return None
+
+    def _is_list_shaped(self, expr: ast.expr, ctx: Context) -> bool:
+        if isinstance(expr, (ast.List, ast.Tuple, ast.ListComp)):
+            return True
+        if isinstance(expr, ast.Name):
+            key = self.bindings.resolve(ctx.scope, expr.id)
+            bound = self.bindings.table.get(key, []) if key is not None else []
+            return bool(bound) and all(isinstance(b, (ast.List, ast.Tuple, ast.ListComp)) for b in bound)
+        return False
+
+    def _scheduler_fact(self, index: int, record: _Scheduler) -> SchedulerFact:
+        ctx = record.event.ctx
+        resolve = self.name_resolver(ctx)
+        values: dict[str, Any] = {}
+        bound: dict[str, Arg] = {}
+        for name, expr in record.bound.items():
+            dotted = dotted_name(expr)
+            bound[name] = Arg(
+                self.span(record.bound_nodes[name]),
+                ctx.normalise(dotted) if dotted else None,
+                self._is_list_shaped(expr, ctx),
+            )
+        unexpected = {name: Arg(self.span(kw)) for name, kw in record.unexpected.items()}
+        exprs = {**record.bound, **{name: kw.value for name, kw in record.unexpected.items()}}
+        for name, expr in exprs.items():
+            value = literal_value(expr, resolve)
+            if value is not UNKNOWN:
+                values[name] = value
+        optimizer_expr = record.bound.get(record.signature.optimizer_param)
+        optimizer_key = bound[record.signature.optimizer_param].dotted if optimizer_expr is not None else None
+        return SchedulerFact(
+            id=index,
+            cls=record.signature.name,
+            span=self.span(record.event.node),
+            bound=bound,
+            values=values,
+            unexpected=unexpected,
+            extra_positional=record.extra_positional,
+            star_args=record.star_args,
+            star_kwargs=record.star_kwargs,
+            optimizer_key=optimizer_key,
+            optimizer_binding=binding_id(self._binding_key_of(optimizer_expr, ctx)) if optimizer_expr is not None else None,
+            optimizer=self._optimizer_of(optimizer_expr, ctx) if optimizer_expr is not None else None,
+            frames=ctx.frames,
+            steps=tuple(record.steps),
+        )
+
+    def _optimizer_of(self, expr: ast.expr, ctx: Context) -> int | None:
+        if isinstance(expr, ast.Call):
+            return self.optimizer_ids.get(id(expr))
+        key = self._binding_key_of(expr, ctx) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+        bound = self.bindings.of(key)
+        if not bound or len(bound) != 1 or not isinstance(bound[0], ast.Call):
+            return None
+        return self.optimizer_ids.get(id(bound[0]))
+
+    def _optimizer_fact(self, index: int, call: ast.Call, cls: str, ctx: Context) -> OptimizerFact:
+        resolve = self.name_resolver(ctx)
+        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+        lr_args = [k.value for k in call.keywords if k.arg == "lr"]
+        lr: Any = UNKNOWN
+        if lr_args:
+            lr = literal_value(lr_args[0], resolve)
+        elif len(positional) >= 2 and len(positional) == len(call.args):
+            lr = literal_value(positional[1], resolve)
+        return OptimizerFact(index, cls, self.span(call), lr if is_number(lr) else None)
+
+    def _step_candidates(self, step: _Step) -> list[int]:
+        """The schedulers the receiver may hold, when every binding of it is one (or None)."""
+        ctx = step.event.ctx
+        key = self._binding_key_of(step.receiver, ctx)
+        bound = self.bindings.of(key)
+        if not bound:
+            return []
+        found: list[int] = []
+        for value in bound:
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            scheduler = self.scheduler_ids.get(id(value)) if isinstance(value, ast.Call) else None
+            if scheduler is None:
+                return []
+            found.append(scheduler)
+        if isinstance(step.receiver, ast.Name):
+            found = self._reaching(found, step)
+        return found
+
+    def _reaching(self, candidates: list[int], step: _Step) -> list[int]:
+        """The constructions of a local name that can reach `step`, in the same body.
+
+        `sched = StepLR(...)`, a loop stepping it, then `sched = ExponentialLR(...)` and another
+        loop: each loop steps the scheduler built last before it. A construction under a condition
+        the step is not under may or may not have run, so it stays a candidate beside the last one
+        that surely ran. Across functions the order of calls is unknown: all candidates stay.
+        """
+        frames = step.event.ctx.frames
+        body = self._function_frame(frames)
+        built = [(c, self.schedulers[c].event) for c in candidates]
+        if any(self._function_frame(e.ctx.frames) != body for _, e in built):
+            return candidates
+        here = (step.event.node.lineno, step.event.node.col_offset)
+        before = [(c, e) for c, e in built if (e.node.lineno, e.node.col_offset) < here]
+        surely_ran = [
+            i for i, (_, e) in enumerate(before)
+            if len(e.ctx.frames) <= len(frames) and e.ctx.frames == frames[: len(e.ctx.frames)]
+        ]  # fmt: skip
+        chosen = before[surely_ran[-1]:] if surely_ran else before
+        return [c for c, _ in chosen]
+
+    def _function_frame(self, frames: tuple[int, ...]) -> int:
+        return next(f for f in reversed(frames) if self.walk.frames[f].kind in ("function", "module"))
+
+    def _step_fact(self, index: int, step: _Step, candidates: list[int]) -> StepFact:
+        ctx, call = step.event.ctx, step.event.node
+        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+        first = dotted_name(positional[0]) if positional else None
+        receiver = dotted_name(step.receiver) or ""
+        return StepFact(
+            id=index,
+            span=self.span(call),
+            receiver=ctx.normalise(receiver),
+            method=call.func.attr,  # type: ignore[attr-defined]
+            first_arg=ctx.normalise(first) if first else None,
+            has_args=bool(call.args or call.keywords),
+            frames=ctx.frames,
+            scheduler=candidates[-1] if candidates else None,
+            alternatives=tuple(candidates),
+            receiver_binding=binding_id(self._binding_key_of(step.receiver, ctx)),
+            first_arg_binding=binding_id(self._binding_key_of(positional[0], ctx)) if positional else None,
+        )
+
+    def _loop_iterations(self) -> dict[int, int | None]:
+        found: dict[int, int | None] = {}
+        for index, record in enumerate(self.walk.frames):
+            if record.loop_iter is not None:
+                found[index] = self._range_length(*record.loop_iter)
+        return found
+
+    def _range_length(self, expr: ast.expr, ctx: Context) -> int | None:
+        if not (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Name)
+            and expr.func.id == "range"
+            and self.bindings.resolve(ctx.scope, "range") is None  # the builtin
+        ):
+            return None
+        if expr.keywords or any(isinstance(a, ast.Starred) for a in expr.args) or not 1 <= len(expr.args) <= 3:
+            return None
+        resolve = self.name_resolver(ctx)
+        bounds = [literal_value(a, resolve) for a in expr.args]
+        if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
+            return None
+        try:
+            return len(range(*bounds))
+        except (ValueError, OverflowError):
+            return None
+
+    def _constants(self) -> dict[str, Any]:
+        """Module-level names bound exactly once, to a literal."""
+        module = self.walk.module_scope
+        if module is None:
+            return {}
+        found: dict[str, Any] = {}
+        root = Context(frames=(0,), scope=module)
+        resolve = self.name_resolver(root)
+        for (scope_id, name), bound in self.bindings.table.items():
+            if scope_id != module.id or len(bound) != 1 or not isinstance(bound[0], (ast.Constant, ast.List, ast.Tuple, ast.UnaryOp, ast.BinOp)):
+                continue
+            value = literal_value(bound[0], resolve) if (scope_id, name) not in self.bindings.mutated else UNKNOWN
+            if value is not UNKNOWN:
+                found[name] = value
+        return found
+
+
+def _dotted_arg(expr: ast.expr, ctx: Context) -> str | None:
+    dotted = dotted_name(expr)
+    return ctx.normalise(dotted) if dotted else None

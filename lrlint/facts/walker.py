@@ -1,0 +1,428 @@
+"""The torch-agnostic walk: one pass over a module's CPython `ast` that records frames (module,
+classes, functions, loops, branches), scopes and bindings, every call with its context, function
+and class definitions and imports. `classify.py` reads torch into it afterwards.
+
+The walk is iterative over expressions, so a 10,000-operand `a + a + ...` cannot overflow the
+stack; statement nesting is bounded by CPython's own parser.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field, replace
+from typing import Iterator, Sequence
+
+from lrlint.diagnostics import Position
+from lrlint.facts.model import ClassFact, Frame, FrameKind, FunctionFact, ImportFact, Span
+from lrlint.facts.scopes import OTHER, Binding, BindingKey, Bindings, ImportBinding, Scope, declared
+
+_MUTATING_METHODS = frozenset(
+    {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update", "add",
+     "discard", "setdefault", "popitem", "__setitem__", "__delitem__", "__iadd__"}
+)  # fmt: skip
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_MATCH = getattr(ast, "Match", None)
+_TRY_STAR = getattr(ast, "TryStar", None)
+
+
+def dotted_name(expr: ast.AST) -> str | None:
+    """`a`, `a.b.c` for names and attribute chains; None for anything else."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    return ".".join(reversed(parts))
+
+
+@dataclass(frozen=True)
+class Context:
+    frames: tuple[int, ...]
+    scope: Scope
+    class_scope: Scope | None = None  # the class whose method we are in (for `self.x`)
+    self_name: str | None = None
+    qualname: str = ""  # of the enclosing function or class, within the module
+
+    def push(self, frame: int) -> Context:
+        return replace(self, frames=self.frames + (frame,))
+
+    def normalise(self, dotted: str) -> str:
+        """`self` under whatever name the method gave it."""
+        if self.self_name and self.self_name != "self":
+            head, _, rest = dotted.partition(".")
+            if head == self.self_name:
+                return "self" + ("." + rest if rest else "")
+        return dotted
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    node: ast.Call
+    ctx: Context
+    deferred: bool  # inside a lambda: it runs later, elsewhere
+
+
+@dataclass
+class _FrameRecord:
+    kind: FrameKind
+    parent: int | None
+    loop_iter: tuple[ast.expr, Context] | None = None
+    presence_checks: frozenset[str] = frozenset()
+
+
+class Positions:
+    """1-based (row, column) in characters, from CPython's (line, UTF-8 byte offset)."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = text.split("\n")
+
+    def column(self, row: int, byte_offset: int) -> int:
+        if 0 < row <= len(self._lines):
+            line = self._lines[row - 1]
+            if not line.isascii():
+                return len(line.encode("utf-8", "surrogatepass")[:byte_offset].decode("utf-8", "replace")) + 1
+        return byte_offset + 1
+
+    def span(self, node: ast.AST) -> Span:
+        row, col = node.lineno, node.col_offset  # type: ignore[attr-defined]
+        end_row = getattr(node, "end_lineno", None) or row
+        end_col = getattr(node, "end_col_offset", None)
+        end_col = col if end_col is None else end_col
+        return Span(Position(row, self.column(row, col)), Position(end_row, self.column(end_row, end_col)))
+
+
+@dataclass
+class Walk:
+    """What the walk saw; the nodes stay alive only for the classifier of the same file."""
+
+    positions: Positions
+    bindings: Bindings = field(default_factory=Bindings)
+    frames: list[_FrameRecord] = field(default_factory=list)
+    calls: list[CallEvent] = field(default_factory=list)
+    functions: list[FunctionFact] = field(default_factory=list)
+    classes: list[ClassFact] = field(default_factory=list)
+    imports: list[ImportFact] = field(default_factory=list)
+    star_imports: set[str] = field(default_factory=set)  # modules imported with `*`
+    module_scope: Scope | None = None
+
+    def frozen_frames(self, iterations: dict[int, int | None]) -> tuple[Frame, ...]:
+        return tuple(
+            Frame(i, r.kind, r.parent, iterations.get(i), r.presence_checks) for i, r in enumerate(self.frames)
+        )
+
+
+class Walker:
+    def __init__(self, text: str) -> None:
+        self.walk = Walk(Positions(text))
+        self.bindings = self.walk.bindings
+
+    # ----------------------------------------------------------------- entry point
+    def run(self, module: ast.Module) -> Walk:
+        scope = self.bindings.new_scope("module", None)
+        self.walk.module_scope = scope
+        root = Context(frames=(self._frame("module", None),), scope=scope)
+        self._block(module.body, root)
+        return self.walk
+
+    def _frame(self, kind: FrameKind, ctx: Context | None, **extra: object) -> int:
+        parent = ctx.frames[-1] if ctx is not None else None
+        self.walk.frames.append(_FrameRecord(kind, parent, **extra))  # type: ignore[arg-type]
+        return len(self.walk.frames) - 1
+
+    def _push(self, ctx: Context, kind: FrameKind, **extra: object) -> Context:
+        return ctx.push(self._frame(kind, ctx, **extra))
+
+    # ----------------------------------------------------------------- statements
+    def _block(self, statements: Sequence[ast.stmt], ctx: Context) -> None:
+        for statement in statements:
+            self._statement(statement, ctx)
+
+    def _statement(self, node: ast.stmt, ctx: Context) -> None:  # noqa: C901 - one branch per statement kind
+        if isinstance(node, _FUNCTIONS):
+            self._function(node, ctx)
+        elif isinstance(node, ast.ClassDef):
+            self._class(node, ctx)
+        elif isinstance(node, ast.If):
+            self._if(node, ctx)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            self._expression(node.iter, ctx)
+            self._bind_target(node.target, OTHER, ctx)
+            loop = self._frame("loop", ctx)
+            self.walk.frames[loop].loop_iter = (node.iter, ctx)
+            self._block(node.body, ctx.push(loop))
+            if node.orelse:
+                self._block(node.orelse, self._push(ctx, "cond"))
+        elif isinstance(node, ast.While):
+            self._expression(node.test, ctx)
+            self._block(node.body, self._push(ctx, "loop"))
+            if node.orelse:
+                self._block(node.orelse, self._push(ctx, "cond"))
+        elif isinstance(node, ast.Try) or (_TRY_STAR is not None and isinstance(node, _TRY_STAR)):
+            self._block(node.body, ctx)
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                if handler.type is not None:
+                    self._expression(handler.type, ctx)
+                if handler.name is not None:
+                    self.bindings.bind(ctx.scope, handler.name, OTHER)
+                self._block(handler.body, self._push(ctx, "cond"))
+            if node.orelse:  # type: ignore[attr-defined]
+                self._block(node.orelse, self._push(ctx, "cond"))  # type: ignore[attr-defined]
+            self._block(node.finalbody, ctx)  # type: ignore[attr-defined]
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                self._expression(item.context_expr, ctx)
+                if item.optional_vars is not None:
+                    self._bind_target(item.optional_vars, OTHER, ctx)
+            self._block(node.body, ctx)
+        elif _MATCH is not None and isinstance(node, _MATCH):
+            self._expression(node.subject, ctx)  # type: ignore[attr-defined]
+            for case in node.cases:  # type: ignore[attr-defined]
+                for name in _pattern_names(case.pattern):
+                    self.bindings.bind(ctx.scope, name, OTHER)
+                if case.guard is not None:
+                    self._expression(case.guard, ctx)
+                self._block(case.body, self._push(ctx, "cond"))
+        else:
+            self._simple(node, ctx)
+
+    def _simple(self, node: ast.stmt, ctx: Context) -> None:
+        if isinstance(node, ast.Assign):
+            self._expression(node.value, ctx)
+            for target in node.targets:
+                self._bind_target(target, node.value, ctx)
+        elif isinstance(node, ast.AnnAssign):
+            self._expression(node.annotation, ctx)
+            if node.value is not None:
+                self._expression(node.value, ctx)
+                self._bind_target(node.target, node.value, ctx)
+        elif isinstance(node, ast.AugAssign):
+            self._expression(node.value, ctx)
+            self._bind_target(node.target, OTHER, ctx)
+            self._mark_mutated(node.target, ctx)
+        elif isinstance(node, ast.Delete):
+            for target in node.targets:
+                self._bind_target(target, OTHER, ctx)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname is not None:
+                    self._import(ctx, alias.asname, ImportBinding(alias.name))
+                else:  # `import a.b` binds `a`
+                    head = alias.name.split(".", 1)[0]
+                    self._import(ctx, head, ImportBinding(head))
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            for alias in node.names:
+                if alias.name == "*":
+                    if node.level == 0:
+                        self.walk.star_imports.add(module)
+                    continue
+                target = f"{module}.{alias.name}" if module else alias.name
+                self._import(ctx, alias.asname or alias.name, ImportBinding(target, node.level))
+        elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Pass, ast.Break, ast.Continue)):
+            return
+        else:  # Expr, Return, Raise, Assert, TypeAlias...
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr):
+                    self._expression(child, ctx)
+
+    def _import(self, ctx: Context, name: str, binding: ImportBinding) -> None:
+        self.bindings.bind(ctx.scope, name, binding)
+        if ctx.scope.kind == "module":
+            self.walk.imports.append(ImportFact(name, binding.target, binding.level))
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Context) -> None:
+        for decorator in node.decorator_list:
+            self._expression(decorator, ctx)
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+            self._expression(default, ctx)
+        self.bindings.bind(ctx.scope, node.name, OTHER)
+        scope = self.bindings.new_scope("function", ctx.scope, declared(node))
+        params = [*positional, *args.kwonlyargs]
+        for param in (*params, args.vararg, args.kwarg):
+            if param is not None:
+                self.bindings.bind(scope, param.arg, OTHER)
+        self_name: str | None = ctx.self_name
+        directly_in_class = self.walk.frames[ctx.frames[-1]].kind == "class"
+        if directly_in_class:
+            is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+            self_name = positional[0].arg if positional and not is_static else None
+        elif self_name is not None and any(p.arg == self_name for p in params):
+            self_name = None  # a nested function rebinding `self`
+        qualname = f"{ctx.qualname}.{node.name}" if ctx.qualname else node.name
+        inner = replace(ctx, scope=scope, self_name=self_name, qualname=qualname)
+        frame = self._frame("function", ctx)
+        self.walk.functions.append(
+            FunctionFact(
+                frame=frame,
+                name=node.name,
+                qualname=qualname,
+                span=self.walk.positions.span(node),
+                params=tuple(p.arg for p in params),
+                class_name=ctx.qualname if directly_in_class else None,
+                self_name=self_name if directly_in_class else None,
+            )
+        )
+        self._block(node.body, inner.push(frame))
+
+    def _class(self, node: ast.ClassDef, ctx: Context) -> None:
+        for decorator in node.decorator_list:
+            self._expression(decorator, ctx)
+        for base in (*node.bases, *(k.value for k in node.keywords)):
+            self._expression(base, ctx)
+        self.bindings.bind(ctx.scope, node.name, OTHER)
+        qualname = f"{ctx.qualname}.{node.name}" if ctx.qualname else node.name
+        self.walk.classes.append(ClassFact(qualname, tuple(d for d in map(dotted_name, node.bases) if d)))
+        scope = self.bindings.new_scope("class", ctx.scope)
+        inner = replace(ctx, scope=scope, class_scope=scope, self_name=None, qualname=qualname)
+        self._block(node.body, self._push(inner, "class"))
+
+    def _if(self, node: ast.If, ctx: Context) -> None:
+        self._expression(node.test, ctx)
+        checks = self._presence_checks(node.test, ctx)
+        self._block(node.body, self._push(ctx, "cond", presence_checks=checks))
+        if node.orelse:
+            self._block(node.orelse, self._push(ctx, "cond"))
+
+    def _presence_checks(self, test: ast.expr, ctx: Context) -> frozenset[str]:
+        """The names a test only checks for presence (`x`, `x is not None`, joined by `and`).
+
+        Empty unless the whole test is such checks: `sched is not None and epoch > 0` guards the
+        first iteration, so it is a real condition.
+        """
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            found: frozenset[str] = frozenset()
+            for value in test.values:
+                checks = self._presence_checks(value, ctx)
+                if not checks:
+                    return frozenset()
+                found |= checks
+            return found
+        subject: ast.expr | None = None
+        if isinstance(test, (ast.Name, ast.Attribute)):
+            subject = test
+        elif (
+            isinstance(test, ast.Compare)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.IsNot)
+            and isinstance(test.comparators[0], ast.Constant)
+            and test.comparators[0].value is None
+        ):
+            subject = test.left
+        name = dotted_name(subject) if subject is not None else None
+        return frozenset({ctx.normalise(name)}) if name is not None else frozenset()
+
+    # ----------------------------------------------------------------- expressions
+    def _expression(self, expr: ast.expr, ctx: Context) -> None:
+        """Record the calls, walrus targets, lambda parameters and comprehension variables."""
+        for node, inner, deferred in _walk_expression(expr, ctx, self.bindings):
+            if isinstance(node, ast.Call):
+                self.walk.calls.append(CallEvent(node, inner, deferred))
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS:
+                    self._mark_mutated(func.value, inner)
+            elif isinstance(node, ast.NamedExpr):
+                scope = inner.scope
+                while scope.kind == "comprehension" and scope.parent is not None:
+                    scope = scope.parent  # a walrus in a comprehension binds in its function
+                self.bindings.bind(scope, node.target.id, OTHER)
+
+    # ----------------------------------------------------------------- bindings
+    def key_for_target(self, target: ast.expr, ctx: Context) -> BindingKey | None:
+        return target_key(self.bindings, target, ctx)
+
+    def _bind_target(self, target: ast.expr, value: Binding, ctx: Context) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self._bind_target(element, OTHER, ctx)
+            return
+        if isinstance(target, ast.Starred):
+            self._bind_target(target.value, OTHER, ctx)
+            return
+        if isinstance(target, ast.Subscript):
+            self._expression(target.slice, ctx)
+            self._mark_mutated(target.value, ctx)
+            return
+        key = self.key_for_target(target, ctx)
+        if key is not None:
+            self.bindings.table[key].append(value)
+
+    def _mark_mutated(self, expr: ast.expr, ctx: Context) -> None:
+        key: BindingKey | None = None
+        if isinstance(expr, ast.Name):
+            key = self.bindings.resolve(ctx.scope, expr.id) or self.bindings.key_in(ctx.scope, expr.id)
+        elif isinstance(expr, ast.Attribute):
+            key = self.key_for_target(expr, ctx)
+        elif isinstance(expr, ast.Subscript):
+            self._mark_mutated(expr.value, ctx)
+        if key is not None:
+            self.bindings.mutated.add(key)
+
+
+def target_key(bindings: Bindings, target: ast.expr, ctx: Context) -> BindingKey | None:
+    """The variable an assignment to `target` binds: a name in its scope, or `self.x` of the
+    class whose method it is in; None for anything else."""
+    if isinstance(target, ast.Name):
+        return bindings.key_in(ctx.scope, target.id)
+    if (
+        isinstance(target, ast.Attribute)
+        and isinstance(target.value, ast.Name)
+        and ctx.self_name is not None
+        and target.value.id == ctx.self_name
+        and ctx.class_scope is not None
+    ):
+        return (ctx.class_scope.id, "self." + target.attr)
+    return None
+
+
+def _walk_expression(expr: ast.expr, ctx: Context, bindings: Bindings) -> Iterator[tuple[ast.AST, Context, bool]]:
+    """Every node of an expression in source order, with the scope it is evaluated in and whether
+    it runs later (inside a lambda). Lambdas and comprehensions get scopes of their own, whose
+    parameters and variables shadow outer names."""
+    stack: list[tuple[ast.AST, Context, bool]] = [(expr, ctx, False)]
+    while stack:
+        node, inner, deferred = stack.pop()
+        yield node, inner, deferred
+        if isinstance(node, ast.Lambda):
+            scope = bindings.new_scope("lambda", inner.scope)
+            args = node.args
+            for param in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+                if param is not None:
+                    bindings.bind(scope, param.arg, OTHER)
+            defaults = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+            stack.append((node.body, replace(inner, scope=scope), True))
+            stack.extend((d, inner, deferred) for d in reversed(defaults))
+            continue
+        if isinstance(node, _COMPREHENSIONS):
+            scope = bindings.new_scope("comprehension", inner.scope)
+            comp_ctx = replace(inner, scope=scope)
+            for generator in node.generators:
+                for name in _target_names(generator.target):
+                    bindings.bind(scope, name, OTHER)
+            children: list[ast.AST] = []
+            for generator in node.generators:
+                children.extend([generator.iter, *generator.ifs])
+            children.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
+            stack.extend((child, comp_ctx, deferred) for child in reversed(children))
+            continue
+        stack.extend((child, inner, deferred) for child in reversed(list(ast.iter_child_nodes(node))))
+
+
+def _target_names(target: ast.AST) -> Iterator[str]:
+    for node in ast.walk(target):
+        if isinstance(node, ast.Name):
+            yield node.id
+
+
+def _pattern_names(pattern: ast.AST) -> Iterator[str]:
+    for node in ast.walk(pattern):
+        name = getattr(node, "name", None)
+        if isinstance(name, str):
+            yield name
+        rest = getattr(node, "rest", None)
+        if isinstance(rest, str):
+            yield rest

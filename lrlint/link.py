@@ -1,0 +1,263 @@
+"""The link stage: every file's facts, joined into one project.
+
+Module names are worked out from paths (a folder with `__init__.py` is a package; a script's own
+folder is a source root, as `sys.path[0]` makes it). Call sites are resolved by qualified name to
+the functions and methods of the linted tree: a bare name to the module's own function or to what
+it imports, `self.m()` to the method of the enclosing class or of its bases in the tree, `mod.f()`
+through an imported module. Then what each function steps (`x.step()`, `scaler.step(x)` on a
+parameter, a `self.` attribute or a module global) is carried up through the calls to a fixpoint.
+A name that cannot be resolved, or resolves to more than one definition, stays unknown.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Literal
+
+from lrlint.facts.model import CallSite, FileFacts, FunctionFact
+
+TargetKind = Literal["param", "self", "global"]
+
+
+@dataclass(frozen=True, order=True)
+class StepTarget:
+    """Something a function steps: one of its parameters, an attribute of `self`, or a global."""
+
+    kind: TargetKind
+    name: str  # the parameter, `self.` attribute or `module.global`
+
+
+@dataclass(frozen=True)
+class LinkedFile:
+    filename: str  # as the run reports it
+    facts: FileFacts
+    path: Path | None = None
+    module: str | None = None  # dotted module name, when the file has one
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    file: int  # index into Project.files
+    function: FunctionFact
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.file, self.function.frame)
+
+
+@dataclass
+class Project:
+    files: tuple[LinkedFile, ...]
+    # Resolved call sites: (file index, call index in FileFacts.calls) -> the function called.
+    calls: dict[tuple[int, int], FunctionRef] = field(default_factory=dict)
+    # What each function steps, through the functions it calls: (file, function frame) -> targets.
+    steps: dict[tuple[int, int], frozenset[StepTarget]] = field(default_factory=dict)
+
+    def function_of(self, file: int, frame: int) -> FunctionRef | None:
+        for function in self.files[file].facts.functions:
+            if function.frame == frame:
+                return FunctionRef(file, function)
+        return None
+
+
+MAX_ROUNDS = 20  # call chains deeper than this are not followed further
+
+
+def module_name(path: Path) -> tuple[Path, str]:
+    """(source root, dotted module name) of a Python file."""
+    path = path.resolve()
+    parts = [path.stem] if path.stem != "__init__" else []
+    folder = path.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return folder, ".".join(parts)
+
+
+def link(files: Iterable[LinkedFile]) -> Project:
+    project = Project(tuple(files))
+    index = _ModuleIndex(project)
+    for file_index, file in enumerate(project.files):
+        for call_index, call in enumerate(file.facts.calls):
+            target = index.resolve(file_index, call)
+            if target is not None:
+                project.calls[(file_index, call_index)] = target
+    project.steps = _step_fixpoint(project)
+    return project
+
+
+class _ModuleIndex:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.roots: list[Path | None] = []
+        self.by_name: dict[str, list[int]] = defaultdict(list)
+        for i, file in enumerate(project.files):
+            root: Path | None = None
+            if file.module is not None:
+                self.by_name[file.module].append(i)
+            if file.path is not None:
+                root = module_name(file.path)[0]
+            self.roots.append(root)
+        # Functions by qualname within each file; a name defined twice is ambiguous (None).
+        self.functions: list[dict[str, FunctionFact | None]] = []
+        for file in project.files:
+            table: dict[str, FunctionFact | None] = {}
+            for function in file.facts.functions:
+                table[function.qualname] = None if function.qualname in table else function
+            self.functions.append(table)
+
+    def resolve(self, file: int, call: CallSite) -> FunctionRef | None:
+        facts = self.project.files[file].facts
+        head, _, rest = call.callee.partition(".")
+        if head == "self" and rest and "." not in rest:
+            return self._method(file, call, rest)
+        if not rest:
+            local = self._function(file, head)
+            if local is not None:
+                return local
+        for imported in facts.imports:
+            if imported.name != head:
+                continue
+            target = f"{imported.target}.{rest}" if rest else imported.target
+            return self._qualified(file, target, imported.level)
+        return None
+
+    def _function(self, file: int, qualname: str) -> FunctionRef | None:
+        found = self.functions[file].get(qualname)
+        return FunctionRef(file, found) if found is not None else None
+
+    def _method(self, file: int, call: CallSite, name: str) -> FunctionRef | None:
+        caller = self._enclosing_function(file, call.frames)
+        if caller is None or caller.class_name is None:
+            return None
+        seen: set[str] = set()
+        classes = [caller.class_name]
+        bases = {c.name: c.bases for c in self.project.files[file].facts.classes}
+        while classes:
+            cls = classes.pop(0)
+            if cls in seen:
+                continue
+            seen.add(cls)
+            found = self._function(file, f"{cls}.{name}")
+            if found is not None:
+                return found
+            classes.extend(bases.get(cls, ()))
+        return None
+
+    def _enclosing_function(self, file: int, frames: tuple[int, ...]) -> FunctionFact | None:
+        facts = self.project.files[file].facts
+        by_frame = {f.frame: f for f in facts.functions}
+        for frame in reversed(frames):
+            if frame in by_frame:
+                return by_frame[frame]
+        return None
+
+    def _qualified(self, file: int, target: str, level: int) -> FunctionRef | None:
+        """A function named by its import: `pkg.mod.func` (or relative to the importing file)."""
+        if level:
+            here = self.project.files[file]
+            package = (here.module or "").split(".") if here.module else []
+            if here.path is None or here.path.name != "__init__.py":
+                package = package[:-1]  # a module's package is its parent
+            package = package[: len(package) - (level - 1)] if level > 1 else package
+            target = ".".join([*package, target])
+        parts = target.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            module, qualname = ".".join(parts[:cut]), ".".join(parts[cut:])
+            candidates = self._modules(file, module)
+            if len(candidates) == 1:
+                return self._function(candidates[0], qualname)
+        return None
+
+    def _modules(self, file: int, module: str) -> list[int]:
+        candidates = self.by_name.get(module, [])
+        if len(candidates) > 1:  # the same module name under several roots: prefer the caller's
+            root = self.roots[file]
+            candidates = [c for c in candidates if self.roots[c] == root]
+        return candidates
+
+
+def _direct_targets(project: Project, file: int, function: FunctionFact) -> set[StepTarget]:
+    facts = project.files[file].facts
+    params = set(function.params)
+    found: set[StepTarget] = set()
+    for step in facts.steps:
+        if step.scheduler is not None or _innermost_function(facts, step.frames) != function.frame:
+            continue
+        for name in (step.receiver if step.method == "step" else None, step.first_arg):
+            target = _target(name, params, function, project.files[file].module)
+            if target is not None:
+                found.add(target)
+    return found
+
+
+def _innermost_function(facts: FileFacts, frames: tuple[int, ...]) -> int | None:
+    for frame in reversed(frames):
+        if facts.frame(frame).kind in ("function", "module"):
+            return frame
+    return None
+
+
+def _target(name: str | None, params: set[str], function: FunctionFact, module: str | None) -> StepTarget | None:
+    if not name:
+        return None
+    if name.startswith("self."):
+        return StepTarget("self", name[len("self."):]) if function.self_name else None
+    if "." in name:
+        return None
+    if name in params:
+        return StepTarget("param", name)
+    return StepTarget("global", f"{module or ''}.{name}")
+
+
+def _step_fixpoint(project: Project) -> dict[tuple[int, int], frozenset[StepTarget]]:
+    steps: dict[tuple[int, int], set[StepTarget]] = {}
+    sites: dict[tuple[int, int], list[tuple[CallSite, FunctionRef]]] = defaultdict(list)
+    for file_index, file in enumerate(project.files):
+        for function in file.facts.functions:
+            steps[(file_index, function.frame)] = _direct_targets(project, file_index, function)
+        for call_index, call in enumerate(file.facts.calls):
+            callee = project.calls.get((file_index, call_index))
+            caller = _innermost_function(file.facts, call.frames)
+            if callee is not None and caller is not None and (file_index, caller) in steps:
+                sites[(file_index, caller)].append((call, callee))
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for caller_key, calls in sites.items():
+            caller = project.function_of(*caller_key)
+            assert caller is not None
+            module = project.files[caller_key[0]].module
+            for call, callee in calls:
+                for target in steps.get(callee.key, ()):
+                    mapped = _through_call(target, call, callee, caller.function, module)
+                    if mapped is not None and mapped not in steps[caller_key]:
+                        steps[caller_key].add(mapped)
+                        changed = True
+        if not changed:
+            break
+    return {key: frozenset(value) for key, value in steps.items()}
+
+
+def _through_call(
+    target: StepTarget, call: CallSite, callee: FunctionRef, caller: FunctionFact, module: str | None
+) -> StepTarget | None:
+    """What the caller steps when `callee` steps `target` and is called at `call`."""
+    if target.kind == "global":
+        return target
+    if target.kind == "self":
+        # The callee's `self` is the caller's only for `self.method()` calls.
+        return target if call.callee.startswith("self.") and caller.self_name else None
+    params = callee.function.params
+    if callee.function.self_name is not None and call.callee.startswith("self."):
+        params = params[1:]  # a bound method: `self` is not passed
+    argument: str | None = None
+    if target.name in params:
+        position = params.index(target.name)
+        if position < len(call.args):
+            argument = call.args[position]
+    for keyword, value in call.keywords:
+        if keyword == target.name:
+            argument = value
+    return _target(argument, set(caller.params), caller, module)

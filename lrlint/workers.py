@@ -1,0 +1,122 @@
+"""The per-file stage over many files: in this process for a few, in worker processes for many.
+
+Each task reads one file and analyses it (`analyze_path`); results come back in input order, so
+output does not depend on `--jobs`. A bug in lrlint on one file becomes that file's `error`, and
+a worker process that dies (a crash in a parser) loses no other file's result: the files that
+were in flight are retried one at a time in fresh processes, which names the one that crashes.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from lrlint.diagnostics import IO_ERROR, file_error
+from lrlint.linter import FileSummary, analyze_file
+
+# Below this many files to analyse, starting processes costs more than it saves.
+MIN_FILES_FOR_WORKERS = 8
+_CHUNK = 8
+
+
+@dataclass(frozen=True)
+class Task:
+    display: str
+    path: Path
+    notebook: bool
+
+
+@dataclass
+class Outcome:
+    summary: FileSummary
+    stat: os.stat_result | None = None  # taken before reading: what the cache is keyed by
+    error: str | None = None  # an internal error of lrlint on this file
+    unread: bool = False  # the file could not be read at all (not counted as checked)
+
+
+def analyze_path(task: Task, torch_version: str | None) -> Outcome:
+    try:
+        stat = os.stat(task.path)
+        data = task.path.read_bytes()
+    except OSError as exc:
+        summary = FileSummary(task.display, [file_error(task.display, IO_ERROR, exc.strerror or str(exc))])
+        return Outcome(summary, unread=True)
+    return analyze_data(task.display, data, task.notebook, torch_version, stat)
+
+
+def analyze_data(display: str, data: bytes, notebook: bool, torch_version: str | None, stat: os.stat_result | None = None) -> Outcome:
+    try:
+        return Outcome(analyze_file(display, data, notebook, torch_version), stat)
+    except Exception as exc:  # noqa: BLE001 - a bug in lrlint must not stop the other files
+        if os.environ.get("LRLINT_DEBUG"):
+            traceback.print_exc()
+        return Outcome(FileSummary(display), stat, f"{type(exc).__name__}: {exc}")
+
+
+def _analyze_chunk(tasks: Sequence[Task], torch_version: str | None) -> list[Outcome]:
+    return [analyze_path(task, torch_version) for task in tasks]
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def analyze_all(
+    tasks: Sequence[Task],
+    torch_version: str | None,
+    jobs: int,
+    progress: Callable[[int], None] = lambda done: None,
+) -> list[Outcome]:
+    if jobs <= 1 or len(tasks) < MIN_FILES_FOR_WORKERS:
+        outcomes = []
+        for task in tasks:
+            outcomes.append(analyze_path(task, torch_version))
+            progress(1)
+        return outcomes
+    return _in_processes(tasks, torch_version, jobs, progress)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork starts a worker in milliseconds; elsewhere (macOS, Windows) spawn is the safe choice.
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
+
+
+def _in_processes(tasks: Sequence[Task], torch_version: str | None, jobs: int, progress: Callable[[int], None]) -> list[Outcome]:
+    results: list[Outcome | None] = [None] * len(tasks)
+    chunks = [list(range(i, min(i + _CHUNK, len(tasks)))) for i in range(0, len(tasks), _CHUNK)]
+    suspects: list[int] = []
+    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_context()) as pool:
+        futures: list[tuple[list[int], Future[list[Outcome]]]] = [
+            (chunk, pool.submit(_analyze_chunk, [tasks[i] for i in chunk], torch_version)) for chunk in chunks
+        ]
+        for chunk, future in futures:
+            try:
+                for index, outcome in zip(chunk, future.result()):
+                    results[index] = outcome
+                progress(len(chunk))
+            except BrokenProcessPool:
+                suspects.extend(chunk)
+    for index in suspects:  # one at a time, each in a fresh process: a crash names its file
+        results[index] = _alone(tasks[index], torch_version)
+        progress(1)
+    return [r for r in results if r is not None]
+
+
+def _alone(task: Task, torch_version: str | None) -> Outcome:
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
+            return pool.submit(analyze_path, task, torch_version).result()
+    except BrokenProcessPool:
+        return Outcome(FileSummary(task.display), None, "the analysis process crashed on this file")
