@@ -25,14 +25,21 @@ class RuleInfo:
     code: str
     name: str
     severity: Literal["error", "warning"]
-    summary: str
+    summary: str  # what it catches, in one line
     fix: FixApplicability
-    verify: bool
+    verify_evidence: str  # what torch shows under --verify; "" when the rule makes no runtime claim
     what_it_does: str
     why_is_this_bad: str
     example: str
     use_instead: str
     references: tuple[str, ...]
+
+    @property
+    def verify(self) -> bool:
+        """Whether --verify covers the rule: the rule module owns a verification hook."""
+        from lrlint.verify.hooks import verifiable_codes
+
+        return self.code in verifiable_codes()
 
     def markdown(self) -> str:
         """The rule's documentation, in the layout of ruff's rule pages."""
@@ -96,7 +103,7 @@ def rules() -> dict[str, RuleInfo]:
             severity=raw["severity"],
             summary=raw["summary"],
             fix=raw["fix_applicability"],
-            verify=bool(raw["verify"]),
+            verify_evidence=raw.get("verify_evidence", ""),
             what_it_does=docs["what_it_does"],
             why_is_this_bad=docs["why_is_this_bad"],
             example=docs["example"],
@@ -107,6 +114,15 @@ def rules() -> dict[str, RuleInfo]:
             raise ValueError(f"{path.name}: code {info.code!r} does not match the file name")
         found[info.code] = info
     return found
+
+
+def markdown_table(infos: list[RuleInfo]) -> str:
+    """The README's rule table."""
+    lines = ["| code | name | severity | catches | verified in torch |", "|---|---|---|---|---|"]
+    for info in infos:
+        evidence = info.verify_evidence if info.verify else "no runtime claim"
+        lines.append(f"| {info.code} | {info.name} | {info.severity} | {info.summary} | {evidence} |")
+    return "\n".join(lines) + "\n"
 
 
 def rule(code: str) -> RuleInfo | None:

@@ -83,7 +83,7 @@ def _rule_parser() -> argparse.ArgumentParser:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("code", nargs="?", help="a rule code, e.g. LR003, or a rule name")
     group.add_argument("--all", action="store_true", help="list every rule")
-    parser.add_argument("--output-format", choices=("text", "json"), default="text")
+    parser.add_argument("--output-format", choices=("text", "json", "markdown"), default="text")
     return parser
 
 
@@ -289,6 +289,11 @@ def _rule_command(argv: list[str], out: TextIO) -> int:
     options = _rule_parser().parse_args(argv)
     catalogue = rules()
     if options.all:
+        if options.output_format == "markdown":
+            from lrlint.catalogue import markdown_table
+
+            out.write(markdown_table(list(catalogue.values())))
+            return EXIT_CLEAN
         if options.output_format == "json":
             import json
 

@@ -13,6 +13,7 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -136,11 +137,7 @@ class Settings:
     def is_excluded(self, path: Path) -> bool:
         """Whether `path`, or a folder it lies in below the project root, matches an exclude."""
         full = _absolute(path)
-        for candidate in _candidates(full, self.project_root):
-            text = _posix(candidate)
-            if any(p.matches(text) for p in self.exclude):
-                return True
-        return False
+        return any(_excluded(self.exclude, _posix(c)) for c in _candidates(full, self.project_root))
 
     @property
     def enabled_rules(self) -> list[str]:
@@ -163,6 +160,12 @@ class Settings:
         }
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=1 << 16)
+def _excluded(patterns: tuple[PathPattern, ...], abs_posix: str) -> bool:
+    # Memoised: a walk asks about the same folders once per file below them.
+    return any(p.matches(abs_posix) for p in patterns)
 
 
 def _candidates(path: Path, root: Path) -> list[Path]:

@@ -8,6 +8,7 @@ were in flight are retried one at a time in fresh processes, which names the one
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -52,12 +53,19 @@ def analyze_path(task: Task, torch_version: str | None) -> Outcome:
 
 
 def analyze_data(display: str, data: bytes, notebook: bool, torch_version: str | None, stat: os.stat_result | None = None) -> Outcome:
+    # The analysis allocates many small objects and frees them all at its end: the cyclic
+    # garbage collector would only rescan them (a third of the analysis time on real code).
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         return Outcome(analyze_file(display, data, notebook, torch_version), stat)
     except Exception as exc:  # noqa: BLE001 - a bug in lrlint must not stop the other files
         if os.environ.get("LRLINT_DEBUG"):
             traceback.print_exc()
         return Outcome(FileSummary(display), stat, f"{type(exc).__name__}: {exc}")
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _analyze_chunk(tasks: Sequence[Task], torch_version: str | None) -> list[Outcome]:

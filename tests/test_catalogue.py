@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lrlint.catalogue import rules, schedulers
+from lrlint.catalogue import markdown_table, rules, schedulers
 from tests.helpers import ROOT
 
 
@@ -61,7 +61,21 @@ def test_catalogue_files_are_complete() -> None:
         assert re.fullmatch(r"[a-z0-9-]+", info.name)
 
 
-def test_readme_rule_table_lists_the_catalogue() -> None:
+def test_readme_rule_table_is_the_catalogue() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("\n", readme.index("<!-- rules-table")) + 1
+    table = readme[start : readme.index("<!-- /rules-table -->")]
+    assert table == markdown_table(list(rules().values())), (
+        "README's rule table is generated: run `lrlint rule --all --output-format markdown`"
+    )
+
+
+def test_every_rule_has_a_module_and_every_module_a_toml() -> None:
+    from lrlint.rules import all_rules
+
+    assert [rule.code for rule in all_rules()] == list(rules())
+
+
+def test_a_verified_rule_says_what_torch_shows() -> None:
     for info in rules().values():
-        assert f"| {info.code} | {info.name} | {info.severity} |" in readme
+        assert bool(info.verify_evidence) == info.verify, info.code

@@ -24,7 +24,7 @@ from lrlint.catalogue import rules
 from lrlint.cli import main
 from tests.helpers import FIXTURES, ROOT, expected_findings, run_cli
 
-CODES = ["LR001", "LR002", "LR003", "LR004", "LR005"]
+CODES = list(rules())  # every rule of the catalogue, in code order
 VERIFY_HINT = "--verify needs torch: pip install 'lrlint[verify]'"
 ANSI = "\x1b["
 # `path:row:col: CODE message`, with `cell N:` before the row in a notebook.

@@ -10,7 +10,9 @@ import pytest
 from lrlint import config
 from lrlint.config import DEFAULT_EXCLUDE, ConfigError, Settings, find_config, load_settings
 
-ALL_RULES = ["LR001", "LR002", "LR003", "LR004", "LR005"]
+from lrlint.catalogue import rules
+
+ALL_RULES = list(rules())  # every rule of the catalogue, in code order
 
 
 def write(path: Path, text: str) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lrlint.catalogue import rules as catalogue
@@ -27,6 +29,19 @@ def test_every_rule_has_examples_and_docs() -> None:
         assert meta.what_it_does.strip() and meta.why_is_this_bad.strip()
         assert "```python" in meta.example and "```python" in meta.use_instead
     assert [r.code for r in all_rules()] == list(info)
+
+
+def _python_blocks(markdown: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", markdown, re.S)
+
+
+@pytest.mark.parametrize("code", list(catalogue()))
+def test_documented_example_is_caught_and_its_fix_is_not(code: str) -> None:
+    info = catalogue()[code]
+    [example] = _python_blocks(info.example)
+    [instead] = _python_blocks(info.use_instead)
+    assert code in [d.code for d in lint(example)], "the docs' example must produce the rule's code"
+    assert code not in [d.code for d in lint(instead)], "the docs' fix must not"
 
 
 def test_messages_say_what_happens_at_run_time() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from lrlint.catalogue import SchedulerSignature, schedulers
 from lrlint.facts.literals import UNKNOWN, is_number, literal_value
 from lrlint.facts.model import Arg, CallSite, FileFacts, OptimizerFact, SchedulerFact, StepFact
-from lrlint.facts.scopes import BindingKey, binding_id
+from lrlint.facts.scopes import BindingKey, ImportBinding, binding_id
 from lrlint.facts.walker import CallEvent, Context, Walk, Walker, dotted_name, target_key
 
 SCHEDULER_MODULE = "torch.optim.lr_scheduler"
@@ -106,7 +106,7 @@ class Classifier:
                 self.steps.append(_Step(event, func.value))
                 return
         callee = dotted_name(func)
-        if callee is not None and not event.deferred:
+        if callee is not None and not event.deferred and self._may_link(callee, ctx):
             self.calls.append(
                 CallSite(
                     span=self.span(call),
@@ -116,6 +116,20 @@ class Classifier:
                     keywords=tuple((k.arg, _dotted_arg(k.value, ctx)) for k in call.keywords if k.arg),
                 )
             )
+
+    def _may_link(self, callee: str, ctx: Context) -> bool:
+        """Whether a call can reach a function of the linted tree: a name the module defines or
+        imports (not from torch), or a method of `self`. Calls on local objects and builtins
+        cannot, and are most calls: they are not recorded."""
+        head = callee.split(".", 1)[0]
+        if head == ctx.self_name:
+            return True
+        bound = self.bindings.of(self.bindings.resolve(ctx.scope, head))
+        if not bound:
+            return False
+        if all(isinstance(b, ImportBinding) for b in bound):
+            return not any(b.level == 0 and (b.target == "torch" or b.target.startswith("torch.")) for b in bound)
+        return "." not in callee  # a function defined here (or a local name: resolved later or not)
 
     def torch_name(self, func: ast.expr, ctx: Context) -> str | None:
         """The qualified name of a callee under `torch.optim`, when its import says so for sure."""

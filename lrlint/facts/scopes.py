@@ -119,15 +119,21 @@ def binding_id(key: BindingKey | None) -> str | None:
 
 
 def declared(function: ast.AST, kind: type[ast.Global] | type[ast.Nonlocal] = ast.Global) -> frozenset[str]:
-    """Names a function declares `global` (or `nonlocal`), not looking into nested scopes."""
+    """Names a function declares `global` (or `nonlocal`), not looking into nested scopes.
+
+    Only statements can declare, so only statement bodies are searched, never expressions.
+    """
     names: set[str] = set()
     stack: list[ast.AST] = list(getattr(function, "body", []))
     while stack:
         node = stack.pop()
         if isinstance(node, kind):
             names.update(node.names)
-            continue
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
+        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for attribute in _BODIES:
+                stack.extend(getattr(node, attribute, ()))
     return frozenset(names)
+
+
+# Fields holding statements (or except handlers / match cases, which hold statements).
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")

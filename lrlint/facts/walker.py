@@ -380,14 +380,17 @@ def target_key(bindings: Bindings, target: ast.expr, ctx: Context) -> BindingKey
 
 
 def _walk_expression(expr: ast.expr, ctx: Context, bindings: Bindings) -> Iterator[tuple[ast.AST, Context, bool]]:
-    """Every node of an expression in source order, with the scope it is evaluated in and whether
-    it runs later (inside a lambda). Lambdas and comprehensions get scopes of their own, whose
-    parameters and variables shadow outer names."""
+    """The calls and walrus expressions of an expression, in source order, with the scope they are
+    evaluated in and whether they run later (inside a lambda). Lambdas and comprehensions get
+    scopes of their own, whose parameters and variables shadow outer names."""
     stack: list[tuple[ast.AST, Context, bool]] = [(expr, ctx, False)]
     while stack:
         node, inner, deferred = stack.pop()
-        yield node, inner, deferred
-        if isinstance(node, ast.Lambda):
+        if isinstance(node, _LEAVES):
+            continue
+        if isinstance(node, (ast.Call, ast.NamedExpr)):
+            yield node, inner, deferred
+        elif isinstance(node, ast.Lambda):
             scope = bindings.new_scope("lambda", inner.scope)
             args = node.args
             for param in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
@@ -397,7 +400,7 @@ def _walk_expression(expr: ast.expr, ctx: Context, bindings: Bindings) -> Iterat
             stack.append((node.body, replace(inner, scope=scope), True))
             stack.extend((d, inner, deferred) for d in reversed(defaults))
             continue
-        if isinstance(node, _COMPREHENSIONS):
+        elif isinstance(node, _COMPREHENSIONS):
             scope = bindings.new_scope("comprehension", inner.scope)
             comp_ctx = replace(inner, scope=scope)
             for generator in node.generators:
@@ -409,7 +412,15 @@ def _walk_expression(expr: ast.expr, ctx: Context, bindings: Bindings) -> Iterat
             children.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
             stack.extend((child, comp_ctx, deferred) for child in reversed(children))
             continue
-        stack.extend((child, inner, deferred) for child in reversed(list(ast.iter_child_nodes(node))))
+        elif isinstance(node, ast.Attribute):
+            stack.append((node.value, inner, deferred))  # the only child that can hold a call
+            continue
+        children = [child for child in ast.iter_child_nodes(node) if not isinstance(child, _LEAVES)]
+        stack.extend((child, inner, deferred) for child in reversed(children))
+
+
+# Nodes that hold no call, walrus, lambda or comprehension.
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
