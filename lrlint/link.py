@@ -11,8 +11,10 @@ A name that cannot be resolved, or resolves to more than one definition, stays u
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Literal
 
@@ -67,13 +69,47 @@ MAX_ROUNDS = 20  # call chains deeper than this are not followed further
 
 def module_name(path: Path) -> tuple[Path, str]:
     """(source root, dotted module name) of a Python file."""
-    path = path.resolve()
-    parts = [path.stem] if path.stem != "__init__" else []
-    folder = path.parent
-    while (folder / "__init__.py").is_file() and folder.parent != folder:
-        parts.insert(0, folder.name)
-        folder = folder.parent
-    return folder, ".".join(parts)
+    path = Path(os.path.abspath(path))
+    root, package = _package_of(path.parent)
+    parts = [*package, path.stem] if path.stem != "__init__" else list(package)
+    return root, ".".join(parts)
+
+
+@lru_cache(maxsize=4096)
+def _package_of(folder: Path) -> tuple[Path, tuple[str, ...]]:
+    """(source root, package parts) of a folder: folders with `__init__.py` are packages."""
+    if folder.parent == folder or not (folder / "__init__.py").is_file():
+        return folder, ()
+    root, parts = _package_of(folder.parent)
+    return root, (*parts, folder.name)
+
+
+def wanted_modules(file: LinkedFile) -> set[str]:
+    """The modules this file's calls and base classes may lead into: every import used as a
+    callee or a base, as absolute dotted names (with their parents: `from a import b` may name
+    module `a.b` or a function `b` of `a`)."""
+    facts = file.facts
+    imports = {i.name: i for i in facts.imports}
+    heads = {c.callee.split(".", 1)[0] for c in facts.calls}
+    heads |= {base.split(".", 1)[0] for cls in facts.classes for base in cls.bases}
+    wanted: set[str] = set()
+    is_package = file.path is not None and file.path.name == "__init__.py"
+    for head in heads & imports.keys():
+        imported = imports[head]
+        target = absolute_target(file.module or "", is_package, imported.target, imported.level) if imported.level else imported.target
+        parts = target.split(".")
+        wanted.update(".".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return wanted
+
+
+def absolute_target(module: str, is_package: bool, target: str, level: int) -> str:
+    """`from ..a import b` in module `pkg.sub.mod` names `pkg.a.b`."""
+    package = module.split(".") if module else []
+    if not is_package:
+        package = package[:-1]  # a module's package is its parent
+    if level > 1:
+        package = package[: max(len(package) - (level - 1), 0)]
+    return ".".join([*package, target]) if target else ".".join(package)
 
 
 def link(files: Iterable[LinkedFile]) -> Project:
@@ -129,21 +165,40 @@ class _ModuleIndex:
         return FunctionRef(file, found) if found is not None else None
 
     def _method(self, file: int, call: CallSite, name: str) -> FunctionRef | None:
+        """`self.name()`: the method of the caller's class, else of its bases (in method
+        resolution order for single inheritance; the first base that defines it otherwise)."""
         caller = self._enclosing_function(file, call.frames)
         if caller is None or caller.class_name is None:
             return None
-        seen: set[str] = set()
-        classes = [caller.class_name]
-        bases = {c.name: c.bases for c in self.project.files[file].facts.classes}
+        seen: set[tuple[int, str]] = set()
+        classes = [(file, caller.class_name)]
         while classes:
-            cls = classes.pop(0)
-            if cls in seen:
+            where, cls = classes.pop(0)
+            if (where, cls) in seen:
                 continue
-            seen.add(cls)
-            found = self._function(file, f"{cls}.{name}")
+            seen.add((where, cls))
+            found = self._function(where, f"{cls}.{name}")
             if found is not None:
                 return found
-            classes.extend(bases.get(cls, ()))
+            bases = {c.name: c.bases for c in self.project.files[where].facts.classes}
+            for base in bases.get(cls, ()):
+                located = self._class(where, base)
+                if located is not None:
+                    classes.append(located)
+        return None
+
+    def _class(self, file: int, dotted: str) -> tuple[int, str] | None:
+        """Where a base class named in `file` is defined: this module, or one it imports."""
+        if any(c.name == dotted for c in self.project.files[file].facts.classes):
+            return (file, dotted)
+        head, _, rest = dotted.partition(".")
+        for imported in self.project.files[file].facts.imports:
+            if imported.name == head:
+                target = self._absolute(file, f"{imported.target}.{rest}" if rest else imported.target, imported.level)
+                module, _, qualname = target.rpartition(".")
+                candidates = self._modules(file, module)
+                if len(candidates) == 1:
+                    return (candidates[0], qualname)
         return None
 
     def _enclosing_function(self, file: int, frames: tuple[int, ...]) -> FunctionFact | None:
@@ -154,15 +209,16 @@ class _ModuleIndex:
                 return by_frame[frame]
         return None
 
+    def _absolute(self, file: int, target: str, level: int) -> str:
+        """An import's target as an absolute dotted name (`from ..a import b` in pkg.sub.mod)."""
+        if not level:
+            return target
+        here = self.project.files[file]
+        return absolute_target(here.module or "", here.path is not None and here.path.name == "__init__.py", target, level)
+
     def _qualified(self, file: int, target: str, level: int) -> FunctionRef | None:
         """A function named by its import: `pkg.mod.func` (or relative to the importing file)."""
-        if level:
-            here = self.project.files[file]
-            package = (here.module or "").split(".") if here.module else []
-            if here.path is None or here.path.name != "__init__.py":
-                package = package[:-1]  # a module's package is its parent
-            package = package[: len(package) - (level - 1)] if level > 1 else package
-            target = ".".join([*package, target])
+        target = self._absolute(file, target, level)
         parts = target.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             module, qualname = ".".join(parts[:cut]), ".".join(parts[cut:])

@@ -46,8 +46,14 @@ class FileResult:
     schedules: list[tuple[str, Scenario]] = field(default_factory=list)
 
 
-def analyze_file(filename: str, data: bytes, notebook: bool = False, torch_version: str | None = None) -> FileSummary:
-    """The per-file stage. Never raises for bad input: it becomes an E902/E999 diagnostic."""
+def analyze_file(
+    filename: str, data: bytes, notebook: bool = False, torch_version: str | None = None, force: bool = False
+) -> FileSummary:
+    """The per-file stage. Never raises for bad input: it becomes an E902/E999 diagnostic.
+
+    `force` analyses a file the prefilter would skip: a module the link stage needs, because a
+    training loop elsewhere calls into it.
+    """
     summary = FileSummary(filename)
     try:
         if notebook:
@@ -66,7 +72,7 @@ def analyze_file(filename: str, data: bytes, notebook: bool = False, torch_versi
         summary.diagnostics.append(file_error(filename, exc.code, exc.message, exc.row, exc.column))
         return summary
     # The prefilter (see prefilter.py); on a notebook, its code cells only.
-    if not may_have_findings(text.encode("utf-8", "surrogatepass") if notebook else data):
+    if not force and not may_have_findings(text.encode("utf-8", "surrogatepass") if notebook else data):
         return summary
     summary.parsed = True
     tree, error = check_syntax(text)

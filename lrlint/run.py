@@ -27,6 +27,7 @@ class RunResult:
     crashed: bool = False  # lrlint itself failed on some file (exit code 2)
     schedules: list[tuple[str, Scenario]] = field(default_factory=list)
     cached: int = 0  # files whose summary came from the cache
+    followed: list[str] = field(default_factory=list)  # files analysed because a training loop calls into them
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,11 @@ def lint_paths(
     advance = (lambda done: progress(done, 0)) if progress is not None else (lambda done: None)
     for index, outcome in zip(misses, analyze_all(tasks, torch_version, jobs, advance)):
         outcomes[index] = outcome
-        if cache is not None and outcome.stat is not None and outcome.error is None:
-            cache.put(targets[index].path.resolve(), Stamp.of(outcome.stat), outcome.summary)
+        _remember(cache, targets[index], outcome)
+    for index, outcome in _follow_calls(targets, outcomes, torch_version, jobs):
+        outcomes[index] = outcome
+        run.followed.append(targets[index].display)
+        _remember(cache, targets[index], outcome)
     if cache is not None:
         cache.save()
     entries.extend((targets[i].path, outcomes[i]) for i in range(len(targets)))
@@ -115,6 +119,57 @@ def lint_paths(
         for summary in summaries:
             run.schedules.extend(schedules_of(summary))
     return run
+
+
+# Rounds of modules analysed because a training loop calls into them (a call chain deeper than
+# this through modules the prefilter skipped is not followed).
+MAX_FOLLOW = 3
+
+
+def _follow_calls(
+    targets: list[Target], outcomes: dict[int, Outcome], torch_version: str | None, jobs: int
+) -> list[tuple[int, Outcome]]:
+    """Analyse the modules that files stepping a torch scheduler call into, and the modules those
+    call into, though the prefilter skipped them: the link stage needs what they step. Only
+    modules reachable from a scheduler step are parsed, so the cost follows the training code,
+    not the size of the tree."""
+    from lrlint.facts.model import FileFacts
+    from lrlint.link import LinkedFile, module_name, wanted_modules
+
+    def facts_of(index: int) -> FileFacts | None:
+        facts = outcomes[index].summary.facts
+        return facts if isinstance(facts, FileFacts) else None
+
+    frontier = [i for i in outcomes if (f := facts_of(i)) is not None and any(s.scheduler is not None for s in f.steps)]
+    if not frontier:
+        return []
+    modules: dict[str, list[int]] = {}
+    for index, target in enumerate(targets):
+        modules.setdefault(module_name(target.path)[1], []).append(index)
+    followed: list[tuple[int, Outcome]] = []
+    for _ in range(MAX_FOLLOW):
+        wanted: set[str] = set()
+        for index in frontier:
+            facts = facts_of(index)
+            if facts is not None:
+                path = targets[index].path
+                wanted |= wanted_modules(LinkedFile(targets[index].display, facts, path, module_name(path)[1]))
+        todo = sorted(
+            {j for module in wanted for j in modules.get(module, ()) if not outcomes[j].summary.parsed and outcomes[j].error is None and not outcomes[j].unread}
+        )
+        if not todo:
+            break
+        tasks = [Task(targets[j].display, targets[j].path, targets[j].path.suffix == ".ipynb", force=True) for j in todo]
+        for j, outcome in zip(todo, analyze_all(tasks, torch_version, jobs)):
+            outcomes[j] = outcome
+            followed.append((j, outcome))
+        frontier = todo
+    return followed
+
+
+def _remember(cache: Cache | None, target: Target, outcome: Outcome) -> None:
+    if cache is not None and outcome.stat is not None and outcome.error is None:
+        cache.put(target.path.resolve(), Stamp.of(outcome.stat), outcome.summary)
 
 
 def _open_cache(settings: Settings, options: RunOptions, torch_version: str | None) -> Cache | None:

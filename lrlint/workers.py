@@ -32,6 +32,7 @@ class Task:
     display: str
     path: Path
     notebook: bool
+    force: bool = False  # analyse even if the prefilter would skip it (a module the link needs)
 
 
 @dataclass
@@ -49,16 +50,23 @@ def analyze_path(task: Task, torch_version: str | None) -> Outcome:
     except OSError as exc:
         summary = FileSummary(task.display, [file_error(task.display, IO_ERROR, exc.strerror or str(exc))])
         return Outcome(summary, unread=True)
-    return analyze_data(task.display, data, task.notebook, torch_version, stat)
+    return analyze_data(task.display, data, task.notebook, torch_version, stat, task.force)
 
 
-def analyze_data(display: str, data: bytes, notebook: bool, torch_version: str | None, stat: os.stat_result | None = None) -> Outcome:
+def analyze_data(
+    display: str,
+    data: bytes,
+    notebook: bool,
+    torch_version: str | None,
+    stat: os.stat_result | None = None,
+    force: bool = False,
+) -> Outcome:
     # The analysis allocates many small objects and frees them all at its end: the cyclic
     # garbage collector would only rescan them (a third of the analysis time on real code).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return Outcome(analyze_file(display, data, notebook, torch_version), stat)
+        return Outcome(analyze_file(display, data, notebook, torch_version, force), stat)
     except Exception as exc:  # noqa: BLE001 - a bug in lrlint must not stop the other files
         if os.environ.get("LRLINT_DEBUG"):
             traceback.print_exc()

@@ -1,0 +1,2 @@
+def inner(optimizer):
+    optimizer.step()
