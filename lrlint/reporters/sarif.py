@@ -1,7 +1,8 @@
 """SARIF 2.1.0, the format GitHub code scanning (and most CI dashboards) ingest.
 
-Every rule of the catalogue, and lrlint's own E999/E902, is listed in `tool.driver.rules`, so a
-result's `ruleIndex` is stable between runs. Columns are code points, as lrlint counts them.
+Every rule of the catalogue, and lrlint's own input codes (E902, E999) with the same documentation
+as `lrlint rule`, is listed in `tool.driver.rules`, so a result's `ruleIndex` is stable between
+runs. Columns are code points, as lrlint counts them.
 """
 
 from __future__ import annotations
@@ -13,21 +14,14 @@ from typing import Any
 from urllib.parse import quote
 
 from lrlint import __version__
-from lrlint.catalogue import RuleInfo, rules
-from lrlint.diagnostics import DOCS_URL, IO_ERROR, SYNTAX_ERROR, Diagnostic
+from lrlint.catalogue import RuleInfo, codes
+from lrlint.diagnostics import DOCS_URL, Diagnostic
 from lrlint.report import Report
 from lrlint.reporters._paths import relative_parts
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/lrlint/lrlint"
 SRCROOT = "%SRCROOT%"
-
-# lrlint's reports about an input, which are no rules of the catalogue.
-_BUILTIN = {
-    SYNTAX_ERROR: ("syntax-error", "The file could not be parsed as Python, so it went unchecked."),
-    IO_ERROR: ("io-error", "The file could not be read or decoded, so it was not checked."),
-}
-
 
 def render(report: Report) -> str:
     descriptors, index = _rules(report.diagnostics)
@@ -51,8 +45,7 @@ def render(report: Report) -> str:
 
 
 def _rules(diagnostics: list[Diagnostic]) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    descriptors = [_catalogue_rule(info) for info in rules().values()]
-    descriptors += [_builtin_rule(code, *about) for code, about in _BUILTIN.items()]
+    descriptors = [_catalogue_rule(info) for info in codes().values()]
     known = {d["id"] for d in descriptors}
     for diag in diagnostics:  # a code outside the catalogue still gets a valid ruleIndex
         if diag.code not in known:
