@@ -65,3 +65,22 @@ def test_readme_rule_table_lists_the_catalogue() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for info in rules().values():
         assert f"| {info.code} | {info.name} | {info.severity} |" in readme
+
+
+def test_input_codes_are_documented_but_are_no_lint_rules() -> None:
+    from lrlint.catalogue import codes, input_codes, lookup
+
+    assert set(input_codes()) == {"E902", "E999"}
+    assert not set(input_codes()) & set(rules())  # rules() enumerates what can be selected: LR only
+    assert all(code.startswith("LR") for code in rules())
+    assert list(codes()) == [*rules(), "E902", "E999"]
+    for code, info in input_codes().items():
+        assert lookup(code.lower()) is info
+        assert info.severity == "error" and info.verify is False
+        for part in (info.what_it_does, info.why_is_this_bad, info.example, info.use_instead):
+            assert part.strip()
+    assert lookup("LR003") is rules()["LR003"] and lookup("X1") is None
+    # The names are the ones findings carry.
+    from lrlint.diagnostics import file_error
+
+    assert {c: file_error("f.py", c, "m").name for c in input_codes()} == {c: i.name for c, i in input_codes().items()}

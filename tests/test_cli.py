@@ -611,6 +611,26 @@ def test_rule_all(capsys: pytest.CaptureFixture[str]) -> None:
     assert [r["code"] for r in as_json] == [*CODES, "E902", "E999"]
 
 
+@pytest.mark.parametrize(("code", "name"), [("E999", "syntax-error"), ("E902", "io-error"), ("e999", "syntax-error"), ("io-error", "io-error")])
+def test_rule_docs_for_input_codes(capsys: pytest.CaptureFixture[str], code: str, name: str) -> None:
+    result = lrlint_in_process(capsys, "rule", code)
+    assert result.rc == 0, result.err
+    assert result.out.startswith(f"# {name} (")
+    assert "Verified in torch by --verify: no." in result.out
+    headings = re.findall(r"^## (.+)$", result.out, re.M)
+    assert headings[:4] == ["What it does", "Why is this bad?", "Example", "Use instead"]
+    as_json = json.loads(lrlint_in_process(capsys, "rule", code, "--output-format", "json").out)
+    assert (as_json["name"], as_json["severity"], as_json["verify"]) == (name, "error", False)
+
+
+def test_rule_all_lists_input_codes_with_severity_and_verify(capsys: pytest.CaptureFixture[str]) -> None:
+    out = lrlint_in_process(capsys, "rule", "--all").out
+    rows = {line.split()[0]: line.split()[1:5] for line in out.splitlines()[1:]}
+    assert rows["E999"] == ["syntax-error", "error", "none", "no"]
+    assert rows["E902"] == ["io-error", "error", "none", "no"]
+    assert rows["LR001"][3] == "yes"
+
+
 def test_unknown_rule(capsys: pytest.CaptureFixture[str]) -> None:
     result = lrlint_in_process(capsys, "rule", "LR999")
     assert (result.rc, result.out) == (2, "")
