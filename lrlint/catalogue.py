@@ -6,6 +6,7 @@ files as `lrlint/_catalogue/`.
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
@@ -90,30 +91,52 @@ def _load(path: Path) -> dict[str, Any]:
         return tomllib.load(fh)
 
 
+def _info(path: Path) -> RuleInfo:
+    raw = _load(path)
+    docs = raw["docs"]
+    info = RuleInfo(
+        code=raw["code"],
+        name=raw["name"],
+        severity=raw["severity"],
+        summary=raw["summary"],
+        fix=raw["fix_applicability"],
+        verify_evidence=raw.get("verify_evidence", ""),
+        what_it_does=docs["what_it_does"],
+        why_is_this_bad=docs["why_is_this_bad"],
+        example=docs["example"],
+        use_instead=docs["use_instead"],
+        references=tuple(docs.get("references", ())),
+    )
+    if info.code != path.stem:
+        raise ValueError(f"{path.name}: code {info.code!r} does not match the file name")
+    return info
+
+
 @lru_cache(maxsize=None)
 def rules() -> dict[str, RuleInfo]:
-    """Every rule of the catalogue, by code, in code order."""
-    found: dict[str, RuleInfo] = {}
-    for path in sorted(data_dir().glob("LR*.toml")):
-        raw = _load(path)
-        docs = raw["docs"]
-        info = RuleInfo(
-            code=raw["code"],
-            name=raw["name"],
-            severity=raw["severity"],
-            summary=raw["summary"],
-            fix=raw["fix_applicability"],
-            verify_evidence=raw.get("verify_evidence", ""),
-            what_it_does=docs["what_it_does"],
-            why_is_this_bad=docs["why_is_this_bad"],
-            example=docs["example"],
-            use_instead=docs["use_instead"],
-            references=tuple(docs.get("references", ())),
-        )
-        if info.code != path.stem:
-            raise ValueError(f"{path.name}: code {info.code!r} does not match the file name")
-        found[info.code] = info
-    return found
+    """Every lint rule of the catalogue (LRxxx), by code, in code order: what can be selected."""
+    return {info.code: info for info in map(_info, sorted(data_dir().glob("LR*.toml")))}
+
+
+@lru_cache(maxsize=None)
+def input_codes() -> dict[str, RuleInfo]:
+    """lrlint's reports about an input it could not check (E902, E999, ...), by code: documented
+    like rules, always enabled, never selectable. Every `rules/<letter><digits>.toml` not `LR`."""
+    paths = [
+        path for path in sorted(data_dir().glob("*.toml"))
+        if re.fullmatch(r"[A-Z]+[0-9]+", path.stem) and not path.stem.startswith("LR")
+    ]  # fmt: skip
+    return {info.code: info for info in map(_info, paths)}
+
+
+def codes() -> dict[str, RuleInfo]:
+    """Everything lrlint may print, documented: the lint rules, then the input codes."""
+    return {**rules(), **input_codes()}
+
+
+def lookup(code: str) -> RuleInfo | None:
+    """The documentation of any code lrlint prints (a rule or an input code)."""
+    return codes().get(code.upper())
 
 
 def markdown_table(infos: list[RuleInfo]) -> str:

@@ -1,6 +1,7 @@
 """The `lrlint` command: `lrlint [check] [PATH ...]` and `lrlint rule CODE|--all`.
 
-Exit codes, as ruff: 0 no findings, 1 findings, 2 usage error or a crash of lrlint itself.
+Exit codes, as ruff: 0 no findings, 1 findings (`--fail-on error`: error findings only), 2 usage
+error or a crash of lrlint itself; a reader that goes away (`lrlint | head`) ends the run with 0.
 Start-up imports nothing heavy: libcst only once a file passes the prefilter, rich only for colour,
 torch never (only the --verify worker process does).
 """
@@ -20,9 +21,11 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
-OUTPUT_FORMATS = ("text", "concise", "json", "sarif", "github", "junit")
+OUTPUT_FORMATS = ("full", "text", "concise", "json", "sarif", "github", "junit")
 DEVICES = ("cpu", "cuda", "auto")
-VERIFY_HINT = "--verify needs torch: pip install 'lrlint[verify]'"
+# lrlint is not on PyPI (yet): the hint names only what any index has; the README says the same.
+VERIFY_HINT = "--verify needs torch (>= 2.0) in lrlint's environment: pip install torch"
+NO_FILES_WARNING = "lrlint: warning: No Python files found under the given path(s)"
 
 
 class UsageError(Exception):
@@ -37,10 +40,18 @@ def _check_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .); - reads stdin")
     out = parser.add_argument_group("output")
-    out.add_argument("--output-format", choices=OUTPUT_FORMATS, default="text")
-    out.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    out.add_argument(
+        "--output-format", choices=OUTPUT_FORMATS, default=None,
+        help="default: full (source lines with the span underlined) on a terminal, text otherwise",
+    )  # fmt: skip
+    out.add_argument("-o", "--output-file", metavar="PATH", help="write the report to this file instead of stdout")
+    out.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no warnings")
     out.add_argument("--statistics", action="store_true", help="print the number of findings per code")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    out.add_argument(
+        "--fail-on", choices=("warning", "error"), default=None,
+        help="the least severe finding that makes the exit code 1 (default: warning; config key fail-on)",
+    )  # fmt: skip
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     sel = parser.add_argument_group("rule selection and files (override the config file)")
     sel.add_argument("--select", metavar="CODES", help="codes or prefixes to enable, e.g. LR001,LR003 or LR")
@@ -49,7 +60,11 @@ def _check_parser() -> argparse.ArgumentParser:
     sel.add_argument("--per-file-ignores", metavar="GLOB:CODES", action="append", help="e.g. 'tests/*:LR005'")
     sel.add_argument("--exclude", metavar="GLOBS", help="replace the default excluded paths")
     sel.add_argument("--extend-exclude", metavar="GLOBS", help="exclude these paths too")
-    sel.add_argument("--force-exclude", action="store_true", help="apply excludes to paths named on the command line too")
+    sel.add_argument("--force-exclude", action="store_true", help="apply excludes and .gitignore to paths named on the command line too")
+    sel.add_argument(
+        "--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+        help="skip files that .gitignore ignores when walking folders (default: on)",
+    )  # fmt: skip
     sel.add_argument("--torch-version", metavar="X.Y", help="the torch release the code targets")
     sel.add_argument("--config", metavar="PATH", help="use this config file; skip discovery")
     sel.add_argument("--isolated", action="store_true", help="ignore all config files")
@@ -81,13 +96,16 @@ def _positive_int(text: str) -> int:
 def _rule_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lrlint rule", description="Show the documentation of a rule.")
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("code", nargs="?", help="a rule code, e.g. LR003, or a rule name")
-    group.add_argument("--all", action="store_true", help="list every rule")
+    group.add_argument("code", nargs="?", help="a rule code, e.g. LR003 or E999, or a rule name")
+    group.add_argument("--all", action="store_true", help="list every rule and input code")
     parser.add_argument("--output-format", choices=("text", "json", "markdown"), default="text")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from lrlint.output import OutputFileError, ensure_standard_streams, silence_stdout
+
+    ensure_standard_streams()
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] == "rule":
@@ -95,15 +113,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args and args[0] == "check":
             args = args[1:]
         return _check_command(args, sys.stdout)
-    except UsageError as exc:
+    except (UsageError, OutputFileError) as exc:
         print(f"lrlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `lrlint ... | head`: the reader went away; nothing left to say.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
+        # `lrlint ... | head`: the reader went away and wants no more; not a crash. As ruff and
+        # ripgrep do, end quietly with 0.
+        silence_stdout()
+        return EXIT_CLEAN
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, exit 2
         if os.environ.get("LRLINT_DEBUG"):
             raise
@@ -138,6 +157,8 @@ def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Sett
         "exclude": options.exclude,
         "extend-exclude": options.extend_exclude,
         "torch-version": options.torch_version,
+        "respect-gitignore": options.respect_gitignore,
+        "fail-on": options.fail_on,
         "config": options.config,
         "isolated": options.isolated or None,
     }
@@ -152,11 +173,16 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     from lrlint.run import RunOptions, lint_paths
 
     options = _check_parser().parse_args(argv)
+    if options.output_format is None:
+        # As ruff: the full format for people at a terminal; the stable one-line text format for
+        # pipes, CI logs and files.
+        tty = not options.output_file and hasattr(out, "isatty") and out.isatty()
+        options.output_format = "full" if tty else "text"
     if options.verify_all:
         options.verify = True
     if options.show_trajectory and not options.verify:
         raise UsageError("--show-trajectory needs --verify or --verify-all")
-    if options.show_trajectory and options.output_format != "text":
+    if options.show_trajectory and options.output_format not in ("text", "full"):
         raise UsageError("--show-trajectory draws in the text output only; the JSON output carries each trajectory")
     if options.verify:
         from lrlint.verify import torch_available
@@ -166,9 +192,17 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     settings = _settings(options)
     # As ruff: --stdin-filename alone means the source comes from stdin.
     paths = options.paths or (["-"] if options.stdin_filename else ["."])
+    given: dict[str, bytes] = {}
+    stdin = None
+    if "-" in paths:  # read here so that the full format can quote it
+        import io
+
+        given[options.stdin_filename or "-"] = sys.stdin.buffer.read() if sys.stdin is not None else b""
+        stdin = io.BytesIO(given[options.stdin_filename or "-"])
     result = lint_paths(
         paths,
         settings,
+        stdin=stdin,
         stdin_filename=options.stdin_filename,
         force_exclude=options.force_exclude,
         with_schedules=options.verify_all,
@@ -178,38 +212,54 @@ def _check_command(argv: list[str], out: TextIO) -> int:
             use_cache=not options.no_cache,
         ),
     )
-    report = Report(result.diagnostics, result.files_checked, Path.cwd())
-    color = _use_color(options.color, out)
+    from lrlint.sourcelines import SourceLines
+
+    report = Report(result.diagnostics, result.files_checked, Path.cwd(), SourceLines(Path.cwd(), given))
+    nothing_found = result.files_checked == 0 and not report.diagnostics
+    if nothing_found and not options.quiet:
+        print(NO_FILES_WARNING, file=sys.stderr)
+    # Never ANSI codes in a report file.
+    color = False if options.output_file else _use_color(options.color, out)
     schedules_text = ""
     if options.verify:
         from lrlint.verify import verify_diagnostics
 
         checked = [d for d in report.diagnostics if d.code.startswith("LR")]
         verify_diagnostics(checked, device=options.device, timeout=options.verify_timeout)
-        if options.output_format == "text":
+        if options.output_format in ("text", "full"):
             schedules_text = _verification_extras(report, result.schedules, options, color)
     if options.statistics:
         # As ruff: the counts replace the findings, in the chosen format.
-        out.write(_statistics(report, as_json=options.output_format == "json"))
+        rendered = _statistics(report, as_json=options.output_format == "json")
     else:
-        out.write(_render(report, options, color))
-        out.write(schedules_text)
-    out.flush()
+        # No "All checks passed!" when nothing was checked: the warning above says why.
+        rendered = _render(report, options, color, quiet=options.quiet or nothing_found) + schedules_text
+    if options.output_file:
+        from lrlint.output import write_atomically
+
+        write_atomically(Path(options.output_file), rendered)
+    else:
+        out.write(rendered)
+        out.flush()
     if result.crashed:
         return EXIT_ERROR
-    if report.diagnostics and not options.exit_zero:
+    if any(settings.fails(d.severity) for d in report.diagnostics) and not options.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 
 
-def _render(report, options: argparse.Namespace, color: bool) -> str:  # noqa: ANN001
+def _render(report, options: argparse.Namespace, color: bool, quiet: bool) -> str:  # noqa: ANN001
     fmt = options.output_format
     if fmt == "text":
         from lrlint.reporters import text
 
         if color:
-            return text.render_color(report, quiet=options.quiet)
-        return text.render(report, quiet=options.quiet)
+            return text.render_color(report, quiet=quiet)
+        return text.render(report, quiet=quiet)
+    if fmt == "full":
+        from lrlint.reporters import full
+
+        return full.render(report, quiet=quiet, color=color)
     from importlib import import_module
 
     reporter = import_module(f"lrlint.reporters.{fmt}")
@@ -284,10 +334,10 @@ def _statistics(report, as_json: bool) -> str:  # noqa: ANN001
 
 
 def _rule_command(argv: list[str], out: TextIO) -> int:
-    from lrlint.catalogue import rules
+    from lrlint.catalogue import codes
 
     options = _rule_parser().parse_args(argv)
-    catalogue = rules()
+    catalogue = codes()  # the rules, and the input codes E902/E999 that lrlint prints too
     if options.all:
         if options.output_format == "markdown":
             from lrlint.catalogue import markdown_table

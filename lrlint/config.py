@@ -21,6 +21,7 @@ from typing import Any
 from lrlint import __version__
 from lrlint.catalogue import rules
 from lrlint.diagnostics import FILE_CODES
+from lrlint.gitignore import GitIgnore
 from lrlint.globmatch import Glob
 
 if sys.version_info >= (3, 11):
@@ -42,8 +43,11 @@ ALWAYS_ENABLED = frozenset(FILE_CODES)
 
 FILE_KEYS = (
     "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-    "torch-version",
+    "torch-version", "respect-gitignore", "fail-on",
 )  # fmt: skip
+
+# `fail-on`: the least severe finding that makes the exit code 1.
+FAIL_ON = ("warning", "error")
 
 # Keys `load_settings` accepts in its `overrides` dict (argparse's `extend_select` spelling too).
 OVERRIDE_KEYS = (*FILE_KEYS, "config", "isolated")
@@ -120,6 +124,10 @@ class Settings:
     torch_version: str | None = None  # release like "2.6"; None means the latest torch
     config_path: Path | None = None  # the file the settings came from; None if none was used
     project_root: Path = field(default_factory=Path.cwd)  # anchor of relative patterns
+    respect_gitignore: bool = True
+    fail_on: str = "warning"  # one of FAIL_ON
+    # Built by load_settings when respect_gitignore; holds per-folder caches, so not compared.
+    gitignore: GitIgnore | None = field(default=None, compare=False, repr=False)
 
     def is_enabled(self, code: str, path: Path) -> bool:
         code = code.upper()
@@ -135,9 +143,16 @@ class Settings:
         )
 
     def is_excluded(self, path: Path) -> bool:
-        """Whether `path`, or a folder it lies in below the project root, matches an exclude."""
+        """Whether `path`, or a folder it lies in below the project root, matches an exclude,
+        or (with respect_gitignore) git ignores it."""
         full = _absolute(path)
-        return any(_excluded(self.exclude, _posix(c)) for c in _candidates(full, self.project_root))
+        if any(_excluded(self.exclude, _posix(c)) for c in _candidates(full, self.project_root)):
+            return True
+        return self.gitignore is not None and self.gitignore.is_ignored(full)
+
+    def fails(self, severity: str) -> bool:
+        """Whether a finding of this severity makes the exit code 1 (`fail-on`)."""
+        return self.fail_on == "warning" or severity == "error"
 
     @property
     def enabled_rules(self) -> list[str]:
@@ -157,6 +172,7 @@ class Settings:
             ],
             "exclude": [[p.absolute.pattern, p.basename.pattern] for p in self.exclude],
             "torch_version": self.torch_version,
+            "respect_gitignore": self.respect_gitignore,
         }
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
@@ -194,6 +210,8 @@ class _Layer:
     exclude: list[str] | None = None
     extend_exclude: list[str] = field(default_factory=list)
     torch_version: str | None = None  # as written; "latest" when explicitly the newest
+    respect_gitignore: bool | None = None
+    fail_on: str | None = None
 
 
 def _message(where: str, key: str, problem: str) -> str:
@@ -265,6 +283,12 @@ def _file_layer(path: Path, table: dict[str, Any]) -> _Layer:
             if not isinstance(value, str):
                 raise ConfigError(_message(where, key, 'must be a string such as "2.6"'))
             layer.torch_version = value
+        elif key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(_message(where, key, "must be true or false"))
+            layer.respect_gitignore = value
+        elif key == "fail-on":
+            layer.fail_on = _fail_on(where, key, value)
         else:
             setattr(layer, key.replace("-", "_"), _str_list(where, key, value))
     return layer
@@ -279,6 +303,12 @@ def _hint(key: str, path: Path) -> str:
 
     close = difflib.get_close_matches(key, FILE_KEYS, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _fail_on(where: str, key: str, value: Any) -> str:
+    if value not in FAIL_ON:
+        raise ConfigError(_message(where, key, f'must be "warning" or "error", got {value!r}'))
+    return str(value)
 
 
 def _str_list(where: str, key: str, value: Any) -> list[str]:
@@ -311,6 +341,10 @@ def _cli_layer(overrides: Mapping[str, Any]) -> _Layer:
             layer.per_file_ignores = _cli_per_file(_cli_items(value, key))
         elif key == "torch-version":
             layer.torch_version = str(value)
+        elif key == "respect-gitignore":
+            layer.respect_gitignore = bool(value)
+        elif key == "fail-on":
+            layer.fail_on = _fail_on("", "--fail-on", value)
         else:
             items = _cli_items(value, key)
             codes_or_globs = [part for item in items for part in _split(item)]
@@ -330,13 +364,33 @@ def _split(item: str) -> list[str]:
     return [part for part in re.split(r"[,\s]+", item) if part]
 
 
+_CODE_LIKE = re.compile(r"[A-Za-z]+[0-9]*")
+
+
 def _cli_per_file(items: Sequence[str]) -> dict[str, list[str]]:
+    """ruff's `PATTERN:CODES[,PATTERN:CODES...]`, codes also comma-separated after one colon:
+    `a/*:LR001,LR002,b/*:LR005`. A token holding `:` starts a new pair (the last `:` splits
+    it, so `C:/x/*:LR001` works); a token without one adds a code to the pair before it."""
     table: dict[str, list[str]] = {}
     for item in items:
-        glob, sep, codes = item.rpartition(":")
-        if not sep or not glob.strip():
-            raise ConfigError(f"--per-file-ignores: expected GLOB:CODES, got {item!r}")
-        table.setdefault(glob.strip(), []).extend(_split(codes))
+        current: list[str] | None = None
+        for token in (t.strip() for t in item.split(",")):
+            if not token:
+                continue
+            glob, sep, code = token.rpartition(":")
+            if sep:
+                glob, code = glob.strip(), code.strip()
+                if not glob or not code:
+                    raise ConfigError(f"--per-file-ignores: expected PATTERN:CODES, got {token!r} in {item!r}")
+                current = table.setdefault(glob, [])
+                current.extend(_split(code))
+            elif current is None:
+                raise ConfigError(f"--per-file-ignores: expected GLOB:CODES, got {item!r}")
+            elif not all(_CODE_LIKE.fullmatch(part) for part in _split(token)):
+                # `src/*:LR001,tests/*`: a pattern left without codes, not a code.
+                raise ConfigError(f"--per-file-ignores: {token!r} has no codes (expected PATTERN:CODES) in {item!r}")
+            else:
+                current.extend(_split(token))
     return table
 
 
@@ -471,6 +525,11 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
     else:
         torch_version = installed_torch_version()
 
+    deciding = _deciding(layers, cli, "respect_gitignore")
+    respect_gitignore = True if deciding is None else bool(deciding.respect_gitignore)
+    deciding = _deciding(layers, cli, "fail_on")
+    fail_on = "warning" if deciding is None else str(deciding.fail_on)
+
     return Settings(
         enabled=enabled,
         per_file_ignores=tuple(per_file),
@@ -478,6 +537,9 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
         torch_version=torch_version,
         config_path=config_path,
         project_root=root,
+        respect_gitignore=respect_gitignore,
+        fail_on=fail_on,
+        gitignore=GitIgnore() if respect_gitignore else None,
     )
 
 

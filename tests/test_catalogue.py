@@ -8,6 +8,7 @@ import re
 import pytest
 
 from lrlint.catalogue import markdown_table, rules, schedulers
+from lrlint.diagnostics import FILE_CODES
 from tests.helpers import ROOT
 
 
@@ -79,3 +80,23 @@ def test_every_rule_has_a_module_and_every_module_a_toml() -> None:
 def test_a_verified_rule_says_what_torch_shows() -> None:
     for info in rules().values():
         assert bool(info.verify_evidence) == info.verify, info.code
+
+
+
+def test_input_codes_are_documented_but_are_no_lint_rules() -> None:
+    from lrlint.catalogue import codes, input_codes, lookup
+
+    assert set(input_codes()) == {"E902", "E903", "E999"}
+    assert not set(input_codes()) & set(rules())  # rules() enumerates what can be selected: LR only
+    assert all(code.startswith("LR") for code in rules())
+    assert list(codes()) == [*rules(), "E902", "E903", "E999"]
+    for code, info in input_codes().items():
+        assert lookup(code.lower()) is info
+        assert info.severity == FILE_CODES[code][1] and info.verify is False
+        for part in (info.what_it_does, info.why_is_this_bad, info.example, info.use_instead):
+            assert part.strip()
+    assert lookup("LR003") is rules()["LR003"] and lookup("X1") is None
+    # The names are the ones findings carry.
+    from lrlint.diagnostics import file_error
+
+    assert {c: file_error("f.py", c, "m").name for c in input_codes()} == {c: i.name for c, i in input_codes().items()}

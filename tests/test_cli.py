@@ -25,7 +25,7 @@ from lrlint.cli import main
 from tests.helpers import FIXTURES, ROOT, expected_findings, run_cli
 
 CODES = list(rules())  # every rule of the catalogue, in code order
-VERIFY_HINT = "--verify needs torch: pip install 'lrlint[verify]'"
+VERIFY_HINT = "--verify needs torch (>= 2.0) in lrlint's environment: pip install torch"
 ANSI = "\x1b["
 # `path:row:col: CODE message`, with `cell N:` before the row in a notebook.
 TEXT_LINE = re.compile(r"(?P<path>[^:\s][^:]*):(?:cell (?P<cell>\d+):)?(?P<row>\d+):(?P<col>\d+): (?P<code>LR\d{3}|E\d{3}) (?P<message>\S.*)")
@@ -471,7 +471,8 @@ def test_explicit_file_in_excluded_folder(project: Path, capsys: pytest.CaptureF
     assert ("vendor/lib.py", 5, "LR001") not in linted(capsys)
     assert linted(capsys, "vendor/lib.py") == [("vendor/lib.py", 5, "LR001")]  # named: linted, as ruff does
     forced = lrlint_in_process(capsys, "--force-exclude", "vendor/lib.py")
-    assert (forced.rc, forced.out) == (0, "All checks passed! (0 files checked)\n")
+    assert (forced.rc, forced.out) == (0, "")
+    assert forced.err == "lrlint: warning: No Python files found under the given path(s)\n"
     assert linted(capsys, "--force-exclude", "vendor/lib.py", "src/train.py") == [("src/train.py", 5, "LR001")]
 
 
@@ -607,7 +608,27 @@ def test_rule_all(capsys: pytest.CaptureFixture[str]) -> None:
     assert result.rc == 0
     assert re.findall(r"^(LR\d{3}) ", result.out, re.M) == CODES
     as_json = json.loads(lrlint_in_process(capsys, "rule", "--all", "--output-format", "json").out)
-    assert [r["code"] for r in as_json] == CODES
+    assert [r["code"] for r in as_json] == [*CODES, "E902", "E903", "E999"]
+
+
+@pytest.mark.parametrize(("code", "name"), [("E999", "syntax-error"), ("E902", "io-error"), ("e999", "syntax-error"), ("io-error", "io-error")])
+def test_rule_docs_for_input_codes(capsys: pytest.CaptureFixture[str], code: str, name: str) -> None:
+    result = lrlint_in_process(capsys, "rule", code)
+    assert result.rc == 0, result.err
+    assert result.out.startswith(f"# {name} (")
+    assert "Verified in torch by --verify: no." in result.out
+    headings = re.findall(r"^## (.+)$", result.out, re.M)
+    assert headings[:4] == ["What it does", "Why is this bad?", "Example", "Use instead"]
+    as_json = json.loads(lrlint_in_process(capsys, "rule", code, "--output-format", "json").out)
+    assert (as_json["name"], as_json["severity"], as_json["verify"]) == (name, "error", False)
+
+
+def test_rule_all_lists_input_codes_with_severity_and_verify(capsys: pytest.CaptureFixture[str]) -> None:
+    out = lrlint_in_process(capsys, "rule", "--all").out
+    rows = {line.split()[0]: line.split()[1:5] for line in out.splitlines()[1:]}
+    assert rows["E999"] == ["syntax-error", "error", "none", "no"]
+    assert rows["E902"] == ["io-error", "error", "none", "no"]
+    assert rows["LR001"][3] == "yes"
 
 
 def test_unknown_rule(capsys: pytest.CaptureFixture[str]) -> None:

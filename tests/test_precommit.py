@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -69,3 +70,21 @@ def test_hook_blocks_a_commit_with_lr001_and_lets_the_fix_through(hooked_repo) -
     assert passed.returncode == 0, passed.stdout + passed.stderr
     log = _git(repo, "log", "--oneline", env=env)
     assert "add training script" in log.stdout
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_hook_over_many_files_prints_each_finding_once_and_no_summary_per_batch(hooked_repo) -> None:
+    """pre-commit splits the files into batches, one lrlint run each: no run's summary may repeat."""
+    repo, env = hooked_repo
+    # pre-commit runs 2 batches in parallel when TRAVIS is set (its target_concurrency), so the
+    # split happens on any machine, one CPU or many.
+    env = {**env, "TRAVIS": "1"}
+    for i in range(40):
+        (repo / f"train_{i:02}.py").write_text(BAD)
+    _git(repo, "add", ".", env=env)
+    run = _git(repo, "commit", "-m", "forty scripts", env=env)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, output
+    reported = sorted(re.findall(r"^(train_\d\d\.py):2:31: LR001 ", output, re.M))
+    assert reported == [f"train_{i:02}.py" for i in range(40)], output
+    assert "Found " not in output and "All checks passed" not in output, output

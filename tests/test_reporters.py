@@ -14,10 +14,11 @@ import jsonschema
 import pytest
 
 from lrlint import __version__
-from lrlint.catalogue import rules
+from lrlint.catalogue import lookup, rules
 from lrlint.diagnostics import DOCS_URL, Diagnostic, Position, file_error
 from lrlint.report import Report
 from lrlint.reporters import concise, github, junit, sarif
+from lrlint.sourcelines import SourceLines
 
 CWD = Path("/work/project").absolute()
 
@@ -44,9 +45,26 @@ def diag(
     )
 
 
-def report(*diagnostics: Diagnostic, files: int = 3) -> Report:
+# nb/explore.ipynb as nbformat writes it: cell 4's lines 2-4 are rows 29-31 of the file.
+NOTEBOOK_TEXT = json.dumps(
+    {
+        "cells": [
+            {"cell_type": "markdown", "metadata": {}, "source": ["# Explore\n"]},
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": ["import torch"]},
+            {"cell_type": "markdown", "metadata": {}, "source": "text"},
+            {"cell_type": "code", "metadata": {}, "outputs": [],
+             "source": ["m = MultiStepLR(\n", "    opt,\n", "    milestones=[5, 5],\n", ")\n"]},
+        ],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+    },
+    indent=1,
+)  # fmt: skip
+
+
+def report(*diagnostics: Diagnostic, files: int = 3, notebook: bool = True) -> Report:
     # Kept in the given order: sorting is the linter's job, reporters must not reorder.
-    return Report(diagnostics=list(diagnostics), files_checked=files, cwd=CWD)
+    given = {"nb/explore.ipynb": NOTEBOOK_TEXT.encode()} if notebook else {}
+    return Report(diagnostics=list(diagnostics), files_checked=files, cwd=CWD, sources=SourceLines(CWD, given))
 
 
 MIXED = report(
@@ -103,18 +121,27 @@ def unescape(text: str) -> str:
 def test_github_annotations() -> None:
     lines = github.render(MIXED).splitlines()
     parsed = [GITHUB_LINE.match(line) for line in lines]
-    assert all(parsed), lines
+    assert all(parsed[i] for i in (0, 2, 3)), lines  # [1], a notebook finding, has no columns
     first = {k: unescape(v) for k, v in parsed[2].groupdict().items()}  # type: ignore[union-attr]
     assert first == {
         "level": "error", "file": "src/train.py", "line": "3", "col": "13", "endLine": "3",
         "endColumn": "49", "title": "LR001 (steplr-milestones)", "msg": rules()["LR001"].summary,
     }  # fmt: skip
-    levels = [m["level"] for m in parsed]  # type: ignore[index]
+    levels = [line[2:].split(" ", 1)[0] for line in lines]
     assert levels == ["error", "warning", "error", "warning"]  # LR003/LR005 are warnings
-    notebook = parsed[1]
-    assert notebook["file"] == "nb/explore.ipynb"  # type: ignore[index]
-    assert notebook["msg"].startswith("cell 4: ")  # type: ignore[index]
-    assert (notebook["line"], notebook["endLine"]) == ("2", "4")  # type: ignore[index]
+    assert "col=" not in lines[1] and "endColumn=" not in lines[1]  # columns would count inside the JSON
+    notebook = {k: unescape(v) for k, v in re.match(r"::(\w+) (?P<props>[^:]+)::(?P<msg>.*)", lines[1]).groupdict().items()}  # type: ignore[union-attr]
+    props = dict(item.split("=", 1) for item in notebook["props"].split(","))
+    assert props == {"file": "nb/explore.ipynb", "line": "29", "endLine": "31", "title": "LR003 (milestones-not-increasing) in cell 4"}
+    assert notebook["msg"] == "cell 4, line 2: " + rules()["LR003"].summary
+    rows = NOTEBOOK_TEXT.splitlines()
+    assert rows[28].strip() == '"    opt,\\n",' and rows[30].strip() == '")\\n"'  # rows 29 and 31
+
+
+def test_github_notebook_without_its_text_points_at_the_first_row() -> None:
+    nb = diag("LR003", 2, 1, (4, 2), filename="nb/explore.ipynb", cell=4)
+    [line] = github.render(report(nb, notebook=False)).splitlines()
+    assert ",line=1,endLine=1,title=LR003 (milestones-not-increasing) in cell 4::cell 4, line 2: " in line
 
 
 def test_github_escaping() -> None:
@@ -294,7 +321,7 @@ def test_sarif_driver_lists_catalogue_and_builtin_rules() -> None:
     assert (driver["name"], driver["version"]) == ("lrlint", __version__)
     assert urlsplit(driver["informationUri"]).scheme == "https"
     ids = [r["id"] for r in driver["rules"]]
-    assert ids == [*rules(), "E999", "E902", "E903"]
+    assert ids == [*rules(), "E902", "E903", "E999"]
     for descriptor in driver["rules"][:-3]:
         info = rules()[descriptor["id"]]
         assert descriptor["name"] == info.name
@@ -327,12 +354,34 @@ def test_sarif_results() -> None:
     assert base == CWD.as_uri() + "/"
 
 
-def test_sarif_notebook_cell_goes_in_the_message() -> None:
+def test_sarif_notebook_points_at_the_rows_of_the_cell_lines() -> None:
     result = sarif_log(MIXED)["runs"][0]["results"][1]
-    assert result["message"]["text"] == "cell 4: " + rules()["LR003"].summary
+    assert result["message"]["text"] == "cell 4, line 2: " + rules()["LR003"].summary
     location = result["locations"][0]["physicalLocation"]
-    assert location["region"] == {"startLine": 2, "startColumn": 1, "endLine": 4, "endColumn": 2}
+    assert location["region"] == {"startLine": 29, "endLine": 31}  # where GitHub shows that code
     assert location["artifactLocation"]["uri"] == "nb/explore.ipynb"
+    assert result["properties"] == {
+        "notebookCell": 4, "cellRegion": {"startLine": 2, "startColumn": 1, "endLine": 4, "endColumn": 2}
+    }  # fmt: skip
+    plain = sarif_log(MIXED)["runs"][0]["results"][2]
+    assert "properties" not in plain  # only notebook findings carry a cell
+
+
+def test_sarif_notebook_without_its_text_still_has_a_start_line() -> None:
+    nb = diag("LR003", 2, 1, (4, 2), filename="nb/explore.ipynb", cell=4)
+    [result] = sarif_log(report(nb, notebook=False))["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}  # GitHub needs one
+    assert result["properties"]["notebookCell"] == 4
+
+
+def test_sarif_input_codes_carry_the_documentation_of_lrlint_rule() -> None:
+    driver = sarif_log(MIXED)["runs"][0]["tool"]["driver"]
+    for code in ("E902", "E999"):
+        [descriptor] = [r for r in driver["rules"] if r["id"] == code]
+        info = lookup(code)
+        assert info is not None
+        assert descriptor["help"]["markdown"] == info.markdown()
+        assert descriptor["shortDescription"]["text"] == info.summary
 
 
 def test_sarif_uris_are_encoded_and_outside_files_absolute() -> None:

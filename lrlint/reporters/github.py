@@ -2,6 +2,10 @@
 
 Escaping follows the Actions toolkit: `%`, `\\r`, `\\n` in the message; also `:` and `,` in the
 `key=value` properties, which those characters would otherwise split.
+
+A notebook finding is placed on the row of the `.ipynb` file where its cell line is stored (no
+columns: they would count inside the JSON), its title names the cell, and its message starts
+with `cell N, line R:`.
 """
 
 from __future__ import annotations
@@ -30,8 +34,15 @@ def render(report: Report) -> str:
             "endColumn": str(d.end_location.column),
             "title": f"{d.code} ({d.name})",
         }
+        message = d.message
+        if d.cell is not None:
+            from lrlint.reporters.sarif import notebook_rows
+
+            rows = notebook_rows(d, report)
+            del props["col"], props["endColumn"]
+            props["line"], props["endLine"] = (str(rows[0]), str(rows[1])) if rows else ("1", "1")
+            props["title"] += f" in cell {d.cell}"
+            message = f"cell {d.cell}, line {d.location.row}: {d.message}"
         joined = ",".join(f"{key}={escape_property(value)}" for key, value in props.items())
-        # Annotations show the file and line only; for a notebook the cell is in the message.
-        message = f"cell {d.cell}: {d.message}" if d.cell is not None else d.message
         lines.append(f"::{level} {joined}::{escape_data(message)}\n")
     return "".join(lines)

@@ -1,7 +1,13 @@
 """SARIF 2.1.0, the format GitHub code scanning (and most CI dashboards) ingest.
 
-Every rule of the catalogue, and lrlint's own E999/E902, is listed in `tool.driver.rules`, so a
-result's `ruleIndex` is stable between runs. Columns are code points, as lrlint counts them.
+Every rule of the catalogue, and lrlint's own input codes (E902, E999) with the same documentation
+as `lrlint rule`, is listed in `tool.driver.rules`, so a result's `ruleIndex` is stable between
+runs. Columns are code points, as lrlint counts them.
+
+A notebook finding points at the row of the `.ipynb` file where its cell line is stored (the
+line of the JSON string holding that code, which is what GitHub shows and fingerprints), without
+columns (they would count inside the JSON); the message starts with `cell N, line R:` and
+`properties` carries the cell and the region within the cell.
 """
 
 from __future__ import annotations
@@ -13,22 +19,14 @@ from typing import Any
 from urllib.parse import quote
 
 from lrlint import __version__
-from lrlint.catalogue import RuleInfo, rules
-from lrlint.diagnostics import CANNOT_ANALYSE, DOCS_URL, FILE_CODES, IO_ERROR, SYNTAX_ERROR, Diagnostic
+from lrlint.catalogue import RuleInfo, codes
+from lrlint.diagnostics import DOCS_URL, Diagnostic
 from lrlint.report import Report
 from lrlint.reporters._paths import relative_parts
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/lrlint/lrlint"
 SRCROOT = "%SRCROOT%"
-
-# lrlint's reports about an input, which are no rules of the catalogue.
-_BUILTIN = {
-    SYNTAX_ERROR: "The file could not be parsed as Python, so it went unchecked.",
-    IO_ERROR: "The file could not be read or decoded, so it was not checked.",
-    CANNOT_ANALYSE: "The file uses syntax newer than the Python lrlint runs on, so it went unchecked.",
-}
-
 
 def render(report: Report) -> str:
     descriptors, index = _rules(report.diagnostics)
@@ -45,15 +43,14 @@ def render(report: Report) -> str:
         "invocations": [{"executionSuccessful": True}],
         "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(report.cwd)}},
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, index[d.code], report.cwd) for d in report.diagnostics],
+        "results": [_result(d, index[d.code], report) for d in report.diagnostics],
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2) + "\n"
 
 
 def _rules(diagnostics: list[Diagnostic]) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    descriptors = [_catalogue_rule(info) for info in rules().values()]
-    descriptors += [_builtin_rule(code, FILE_CODES[code][0], text, FILE_CODES[code][1]) for code, text in _BUILTIN.items()]
+    descriptors = [_catalogue_rule(info) for info in codes().values()]
     known = {d["id"] for d in descriptors}
     for diag in diagnostics:  # a code outside the catalogue still gets a valid ruleIndex
         if diag.code not in known:
@@ -92,32 +89,43 @@ def _level(severity: str) -> str:
     return "warning" if severity == "warning" else "error"
 
 
-def _result(d: Diagnostic, rule_index: int, cwd: Path) -> dict[str, Any]:
+def _region(d: Diagnostic) -> dict[str, int]:
     start_row, start_col = max(d.location.row, 1), max(d.location.column, 1)
     end_row, end_col = max(d.end_location.row, 1), max(d.end_location.column, 1)
     if (end_row, end_col) < (start_row, start_col):
         end_row, end_col = start_row, start_col  # an empty region rather than an invalid one
-    # The region's rows are the cell's own for a notebook: the message says which cell.
-    text = f"cell {d.cell}: {d.message}" if d.cell is not None else d.message
-    return {
+    return {"startLine": start_row, "startColumn": start_col, "endLine": end_row, "endColumn": end_col}
+
+
+def notebook_rows(d: Diagnostic, report: Report) -> tuple[int, int] | None:
+    """The rows of the `.ipynb` file holding the first and last line of a cell finding."""
+    assert d.cell is not None
+    sources = report.source_lines()
+    start = sources.notebook_row(d.filename, d.cell, d.location.row)
+    if start is None:
+        return None
+    end = sources.notebook_row(d.filename, d.cell, max(d.end_location.row, d.location.row))
+    return start, max(end or start, start)
+
+
+def _result(d: Diagnostic, rule_index: int, report: Report) -> dict[str, Any]:
+    region = _region(d)
+    result: dict[str, Any] = {
         "ruleId": d.code,
         "ruleIndex": rule_index,
         "level": _level(d.severity),
-        "message": {"text": text},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": _artifact(d.filename, cwd),
-                    "region": {
-                        "startLine": start_row,
-                        "startColumn": start_col,
-                        "endLine": end_row,
-                        "endColumn": end_col,
-                    },
-                }
-            }
-        ],
+        "message": {"text": d.message},
     }
+    if d.cell is not None:
+        result["message"]["text"] = f"cell {d.cell}, line {d.location.row}: {d.message}"
+        result["properties"] = {"notebookCell": d.cell, "cellRegion": region}
+        rows = notebook_rows(d, report)
+        # GitHub needs a startLine; without the notebook's text, the file's first line.
+        region = {"startLine": rows[0], "endLine": rows[1]} if rows else {"startLine": 1}
+    result["locations"] = [
+        {"physicalLocation": {"artifactLocation": _artifact(d.filename, report.cwd), "region": region}}
+    ]
+    return result
 
 
 def _artifact(filename: str, cwd: Path) -> dict[str, str]:

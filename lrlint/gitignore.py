@@ -1,0 +1,191 @@
+"""`.gitignore` semantics for walking folders, in pure Python (no dependency, nothing heavy).
+
+What git does, and ruff (through the `ignore` crate) too:
+
+- the rules apply only inside a git repository (a folder holding `.git`, a folder or a file);
+  outside one, `.gitignore` files are plain files;
+- every `.gitignore` from the repository root down to a path's folder applies, a deeper one
+  taking precedence; `.git/info/exclude` applies at the root with the lowest precedence;
+- within one file the last matching pattern wins; `!pattern` re-includes; `pattern/` matches
+  folders only; a pattern with a `/` at the start or in the middle is anchored to its file's
+  folder, one without matches a name at any depth; `*`, `?`, `[...]` never match `/`; `**/`,
+  `/**/` and a trailing `/**` span folders; `\\` escapes the next character;
+- a path inside an ignored folder is ignored, whatever a later `!` says (git cannot re-include
+  a file whose parent folder is excluded).
+
+Not read: the user's global excludes file (`core.excludesFile`) and `.ignore` files.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+GITIGNORE = ".gitignore"
+
+
+@dataclass(frozen=True)
+class Rule:
+    pattern: str  # as written, for messages and tests
+    regex: re.Pattern[str]  # matches a path relative to the rule's folder, with `/` separators
+    negated: bool
+    dir_only: bool
+
+
+def translate(pattern: str) -> str:
+    """The regular expression body for one gitignore glob (already stripped of `!`, `/`)."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            out.append(re.escape(pattern[i + 1]) if i + 1 < n else re.escape(ch))
+            i += 2
+            continue
+        if ch == "*":
+            if pattern.startswith("**", i):
+                after = i + 2
+                whole = (i == 0 or pattern[i - 1] == "/") and (after == n or pattern[after] == "/")
+                if whole and after == n:
+                    out.append(".*")  # trailing `/**` (or a lone `**`): everything below
+                    i = after
+                    continue
+                if whole:
+                    out.append("(?:.*/)?")  # `**/`: zero or more folders
+                    i = after + 1
+                    continue
+            while i < n and pattern[i] == "*":  # other runs of `*` are one `*`
+                i += 1
+            out.append("[^/]*")
+            continue
+        if ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = _class_end(pattern, i)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end]
+                negate = body[:1] in ("!", "^")
+                if negate:
+                    body = body[1:]
+                body = "".join("\\" + c if c in "\\[]^&~|" else c for c in body)
+                out.append(f"(?!/)[{'^' if negate else ''}{body}]")  # a class never matches `/`
+                i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return "".join(out)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    j = start + 1
+    if j < len(pattern) and pattern[j] in "!^":
+        j += 1
+    if j < len(pattern) and pattern[j] == "]":
+        j += 1  # a leading `]` is a member
+    return pattern.find("]", j)
+
+
+def parse_line(line: str) -> Rule | None:
+    """One line of a `.gitignore`; None for blanks, comments and patterns that match nothing."""
+    line = line.rstrip("\n").rstrip("\r")
+    while line.endswith(" ") and not line.endswith("\\ "):
+        line = line[:-1]  # trailing spaces are dropped unless escaped
+    if not line or line.startswith("#"):
+        return None
+    written = line
+    negated = line.startswith("!")
+    if negated:
+        line = line[1:]
+    dir_only = line.endswith("/")
+    if dir_only:
+        line = line[:-1]
+    if not line or line == "/":
+        return None
+    anchored = "/" in line  # at the start or in the middle (a trailing one was removed)
+    if line.startswith("/"):
+        line = line[1:]
+    body = translate(line)
+    if not anchored:
+        body = "(?:.*/)?" + body
+    return Rule(written, re.compile(f"(?s:{body})\\Z"), negated, dir_only)
+
+
+def parse(text: str) -> tuple[Rule, ...]:
+    return tuple(rule for rule in map(parse_line, text.splitlines()) if rule is not None)
+
+
+def _read_rules(path: str) -> tuple[Rule, ...]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return parse(fh.read())
+    except OSError:  # missing, unreadable or a folder: no rules
+        return ()
+
+
+class GitIgnore:
+    """Answers "is this path ignored?" for paths in any number of repositories, caching per folder."""
+
+    def __init__(self) -> None:
+        self._roots: dict[str, str | None] = {}  # folder -> its repository root
+        self._rules: dict[str, tuple[Rule, ...]] = {}  # folder -> rules of its own files
+        self._dirs: dict[str, bool] = {}  # folder -> ignored
+
+    def is_ignored(self, path: os.PathLike[str] | str, is_dir: bool | None = None) -> bool:
+        full = os.path.abspath(path)
+        parent = os.path.dirname(full)
+        root = self._root(parent)
+        if root is None or full == root:
+            return False
+        if self._dir_ignored(parent, root):
+            return True
+        return self._matches(full, root, is_dir)
+
+    def _root(self, folder: str) -> str | None:
+        if folder in self._roots:
+            return self._roots[folder]
+        if os.path.exists(os.path.join(folder, ".git")):
+            root: str | None = folder
+        else:
+            up = os.path.dirname(folder)
+            root = None if up == folder else self._root(up)
+        self._roots[folder] = root
+        return root
+
+    def _dir_ignored(self, folder: str, root: str) -> bool:
+        if folder == root or len(folder) <= len(root):
+            return False
+        if folder not in self._dirs:
+            self._dirs[folder] = self._dir_ignored(os.path.dirname(folder), root) or self._matches(
+                folder, root, True
+            )
+        return self._dirs[folder]
+
+    def _folder_rules(self, folder: str, root: str) -> tuple[Rule, ...]:
+        if folder not in self._rules:
+            rules = _read_rules(os.path.join(folder, GITIGNORE))
+            if folder == root:  # info/exclude first: the root .gitignore overrides it
+                rules = _read_rules(os.path.join(root, ".git", "info", "exclude")) + rules
+            self._rules[folder] = rules
+        return self._rules[folder]
+
+    def _matches(self, full: str, root: str, is_dir: bool | None) -> bool:
+        """The verdict of the deepest `.gitignore` with a pattern matching `full` itself."""
+        level = os.path.dirname(full)
+        while True:
+            rules = self._folder_rules(level, root)
+            if rules:
+                rel = os.path.relpath(full, level).replace(os.sep, "/")
+                for rule in reversed(rules):
+                    if rule.dir_only:
+                        if is_dir is None:
+                            is_dir = os.path.isdir(full)
+                        if not is_dir:
+                            continue
+                    if rule.regex.match(rel):
+                        return not rule.negated
+            if level == root or len(level) <= len(root):
+                return False
+            level = os.path.dirname(level)

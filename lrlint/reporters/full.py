@@ -1,0 +1,154 @@
+"""ruff's "full" format: each finding's header line, then its source lines with the span underlined.
+
+```
+train.py:5:31: LR001 `StepLR` has no `milestones` parameter: ...
+  |
+3 |
+4 | optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+5 | scheduler = StepLR(optimizer, milestones=[30, 60])
+  |                               ^^^^^^^^^^^^^^^^^^^ LR001
+  |
+```
+
+A notebook finding quotes its cell, numbered as the cell's own lines. The plain text and the
+coloured text (rich, imported only for colour) come from the same segments, so they differ by
+the ANSI codes only.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from lrlint.diagnostics import Diagnostic
+from lrlint.report import Report
+from lrlint.reporters.text import _STATUS_STYLE, location, summary, verification_line
+
+CONTEXT = 2  # lines shown before and after the span, as ruff
+MAX_SPAN = 6  # a longer span shows its first and last lines around a `...` gutter
+TAB = "    "
+
+Segment = tuple[str, str]  # (text, rich style; "" for none)
+Line = list[Segment]
+
+
+def render(report: Report, quiet: bool = False, color: bool = False, width: int = 100) -> str:
+    lines: list[Line] = []
+    sources = report.source_lines() if report.diagnostics else None
+    for d in report.diagnostics:
+        lines.append(_header(d))
+        extra = _verification(d)
+        if extra:
+            lines.append(extra)
+        source = sources.lines(d.filename, d.cell) if sources is not None else None
+        lines.extend(snippet(d, source))
+        lines.append([])
+    if not quiet:
+        style = "bold green" if not report.diagnostics else "bold"
+        lines.append([(summary(report), style if color else "")])
+    elif lines:
+        lines.pop()  # no summary follows: no blank line after the last snippet
+    if color:
+        return _colour(lines, width)
+    return "".join("".join(text for text, _ in line) + "\n" for line in lines)
+
+
+def _severity_style(d: Diagnostic) -> str:
+    return "bold red" if d.severity == "error" else "bold yellow"
+
+
+def _header(d: Diagnostic) -> Line:
+    return [(location(d), "bold"), (": ", ""), (d.code, _severity_style(d)), (" " + d.message, "")]
+
+
+def _verification(d: Diagnostic) -> Line | None:
+    text = verification_line(d)
+    if text is None or d.verification is None:
+        return None
+    head = "    verify: "
+    status = d.verification.status
+    return [(head, ""), (status, _STATUS_STYLE.get(status, "")), (text[len(head) + len(status) :], "")]
+
+
+def snippet(d: Diagnostic, source: list[str] | None) -> list[Line]:
+    """The framed source lines of a finding; nothing when its line cannot be shown."""
+    start_row, end_row = d.location.row, max(d.end_location.row, d.location.row)
+    if source is None or not 1 <= start_row <= len(source):
+        return []
+    end_row = min(end_row, len(source))
+    first, last = max(1, start_row - CONTEXT), min(len(source), end_row + CONTEXT)
+    rows = list(range(first, last + 1))
+    if end_row - start_row + 1 > MAX_SPAN:  # elide the middle of a long span
+        keep = MAX_SPAN // 2
+        rows = [r for r in rows if r < start_row + keep or r > end_row - keep]
+    gutter = len(str(last))
+    bar: Segment = (" " * gutter + " |", "bold blue")
+    out: list[Line] = [[bar]]
+    mark = _severity_style(d)
+    previous = None
+    for row in rows:
+        if previous is not None and row != previous + 1:
+            out.append([("." * gutter + " |", "bold blue")])
+        previous = row
+        text, cells = _display(source[row - 1])
+        out.append([(f"{row:>{gutter}} |", "bold blue"), (" " + text if text else "", "")])
+        if start_row <= row <= end_row:
+            lo, hi = _span_on_row(d, row, source[row - 1])
+            left, right = cells[lo], max(cells[hi], cells[lo] + 1)
+            label = f" {d.code}" if row == end_row else ""
+            out.append([bar, (" " + " " * left + "^" * (right - left), mark), (label, mark)])
+    out.append([bar])
+    return out
+
+
+def _span_on_row(d: Diagnostic, row: int, line: str) -> tuple[int, int]:
+    """The (start, end) character offsets of the span on one line: end exclusive, clamped."""
+    indent = len(line) - len(line.lstrip())
+    lo = d.location.column - 1 if row == d.location.row else indent
+    if d.end_location.row == row:
+        hi = d.end_location.column - 1
+    elif d.end_location.row < row:  # an inverted or empty span: one caret at the start
+        hi = lo
+    else:
+        hi = len(line.rstrip())
+    lo = min(max(lo, 0), len(line))
+    hi = min(max(hi, lo), len(line))
+    return lo, hi
+
+
+def _display(line: str) -> tuple[str, list[int]]:
+    """The line as printed (tabs expanded, control characters replaced) and, for each character
+    offset (and one past the end), the terminal column it starts at."""
+    shown: list[str] = []
+    cells = [0]
+    for ch in line:
+        if ch == "\t":
+            piece = TAB
+        elif unicodedata.category(ch) in ("Cc", "Cf") or ch in "\u2028\u2029":
+            piece = "\ufffd"  # never echo an escape sequence or bidi control to the terminal
+        else:
+            piece = ch
+        shown.append(piece)
+        cells.append(cells[-1] + sum(_cell_width(c) for c in piece))
+    return "".join(shown), cells
+
+
+def _cell_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _colour(lines: list[Line], width: int) -> str:
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, highlight=False, soft_wrap=True, width=width)
+    for line in lines:
+        text = Text()
+        for segment, style in line:
+            text.append(segment, style=style or None)
+        console.print(text)
+    return buffer.getvalue()

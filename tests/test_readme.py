@@ -1,0 +1,73 @@
+"""The README's snippets are what users copy: they must parse, run once, and say what lrlint says."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lrlint.cli import VERIFY_HINT
+from tests.helpers import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def block_after(heading: str, lang: str) -> str:
+    """The first ```lang block after a heading line."""
+    start = README.index(heading)
+    match = re.compile(rf"^```{lang}\n(.*?)^```", re.S | re.M).search(README, start)
+    assert match is not None, heading
+    return match.group(1)
+
+
+def test_actions_workflow_is_valid_and_lints_once() -> None:
+    yaml = pytest.importorskip("yaml")  # PyYAML comes with pre-commit, a test dependency
+    workflow = yaml.safe_load(block_after("### GitHub Actions with code scanning", "yaml"))
+    # YAML 1.1 reads the key `on` as True; GitHub reads it as "on". Either way it must be there.
+    triggers = workflow.get("on", workflow.get(True))
+    assert triggers and "pull_request" in triggers
+    (job,) = workflow["jobs"].values()
+    runs = [step.get("run", "") for step in job["steps"]]
+    lint_runs = [run for run in runs if re.match(r"lrlint\b", run)]
+    assert lint_runs == ["lrlint --output-format sarif -o lrlint.sarif ."]  # one lint, one report
+    upload = next(step for step in job["steps"] if "upload-sarif" in step.get("uses", ""))
+    assert upload["if"] == "always()" and upload["with"]["sarif_file"] == "lrlint.sarif"
+    lint = next(step for step in job["steps"] if step.get("run", "").startswith("lrlint"))
+    assert lint["continue-on-error"] is True
+    gate = job["steps"][-1]
+    assert gate["if"] == f"steps.{lint['id']}.outcome == 'failure'" and gate["run"] == "exit 1"
+    install = next(run for run in runs if run.startswith("pip install"))
+    assert "git+https://github.com/lrlint/lrlint@" in install  # not `pip install lrlint`
+    assert job["permissions"]["security-events"] == "write"
+
+
+def test_no_install_command_names_a_package_no_index_has() -> None:
+    # `pip install lrlint` / `pip install 'lrlint[verify]'`: by name, from an index that lacks it.
+    by_name = re.compile(r"pip install ['\"]?lrlint(\[\w+\])?['\"]?(?!\s*@)(\s|`|$)")
+    offenders = [line for line in README.splitlines() if by_name.search(line) and "does not find it" not in line]
+    assert offenders == []
+    assert "pip install 'lrlint[verify] @ git+https://github.com/lrlint/lrlint@<commit-sha>'" in README
+
+
+def test_the_hint_lrlint_prints_is_the_one_the_readme_shows() -> None:
+    assert f"lrlint: error: {VERIFY_HINT}" in README
+    assert "lrlint[verify]'" not in VERIFY_HINT and "pip install torch" in VERIFY_HINT
+
+
+def test_pre_commit_rev_is_no_invented_tag() -> None:
+    yaml = pytest.importorskip("yaml")
+    config = yaml.safe_load(block_after("### pre-commit", "yaml"))
+    (repo,) = config["repos"]
+    assert repo["rev"] == "<full commit SHA>"  # a placeholder the text explains, not a made-up tag
+    assert "40-character SHA" in README and "--bleeding-edge --freeze" in README
+    assert repo["hooks"] == [{"id": "lrlint"}]
+    hook = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())[0]
+    assert "--quiet" in hook["entry"].split()  # the README explains why
+
+
+def test_test_command_stays_and_the_cpu_route_is_documented() -> None:
+    test_command = block_after("<!-- test-command -->", "sh")
+    assert "pip install torch==2.13.0 && pip install -e '.[test]' && pytest -q" in test_command
+    assert "download.pytorch.org" not in test_command  # .ci/run runs it here, from the local wheel
+    assert "--index-url https://download.pytorch.org/whl/cpu" in README
+    assert "resolves to the CUDA build" in README
