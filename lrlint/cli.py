@@ -73,6 +73,7 @@ def _check_parser() -> argparse.ArgumentParser:
     perf.add_argument("-j", "--jobs", type=_positive_int, metavar="N", help="worker processes (default: one per CPU)")
     perf.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     perf.add_argument("--cache-dir", metavar="PATH", help="where the cache lives (default: .lrlint_cache in the project root)")
+    perf.add_argument("--show-progress", action="store_true", help="draw a progress bar on stderr even when it is not a terminal")
     ver = parser.add_argument_group("runtime verification (needs torch)")
     ver.add_argument("--verify", action="store_true", help="prove each finding by building its literal configuration in torch")
     ver.add_argument("--verify-all", action="store_true", help="also run every scheduler without a finding and report its schedule")
@@ -199,19 +200,26 @@ def _check_command(argv: list[str], out: TextIO) -> int:
 
         given[options.stdin_filename or "-"] = sys.stdin.buffer.read() if sys.stdin is not None else b""
         stdin = io.BytesIO(given[options.stdin_filename or "-"])
-    result = lint_paths(
-        paths,
-        settings,
-        stdin=stdin,
-        stdin_filename=options.stdin_filename,
-        force_exclude=options.force_exclude,
-        with_schedules=options.verify_all,
-        options=RunOptions(
-            jobs=options.jobs,
-            cache_dir=Path(options.cache_dir) if options.cache_dir else None,
-            use_cache=not options.no_cache,
-        ),
-    )
+    from lrlint.progress import ProgressBar
+
+    progress = ProgressBar(sys.stderr, forced=options.show_progress)
+    try:
+        result = lint_paths(
+            paths,
+            settings,
+            stdin=stdin,
+            stdin_filename=options.stdin_filename,
+            force_exclude=options.force_exclude,
+            with_schedules=options.verify_all,
+            options=RunOptions(
+                jobs=options.jobs,
+                cache_dir=Path(options.cache_dir) if options.cache_dir else None,
+                use_cache=not options.no_cache,
+            ),
+            progress=progress,
+        )
+    finally:
+        progress.close()
     from lrlint.sourcelines import SourceLines
 
     report = Report(result.diagnostics, result.files_checked, Path.cwd(), SourceLines(Path.cwd(), given))
