@@ -72,7 +72,8 @@ class Cache:
             return {}
         if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), dict):
             return {}
-        return data["entries"]
+        entries: dict[str, tuple[Stamp, Any]] = data["entries"]
+        return entries
 
     def get(self, path: Path, stamp: Stamp) -> Any | None:
         entry = self._entries.get(str(path))

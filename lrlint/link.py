@@ -282,12 +282,12 @@ def _step_fixpoint(project: Project) -> dict[tuple[int, int], frozenset[StepTarg
     for _ in range(MAX_ROUNDS):
         changed = False
         for caller_key, calls in sites.items():
-            caller = project.function_of(*caller_key)
-            assert caller is not None
+            caller_ref = project.function_of(*caller_key)
+            assert caller_ref is not None
             module = project.files[caller_key[0]].module
             for call, callee in calls:
                 for target in steps.get(callee.key, ()):
-                    mapped = _through_call(target, call, callee, caller.function, module)
+                    mapped = _through_call(target, call, callee, caller_ref.function, module)
                     if mapped is not None and mapped not in steps[caller_key]:
                         steps[caller_key].add(mapped)
                         changed = True

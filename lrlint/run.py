@@ -110,10 +110,10 @@ def lint_paths(
         summary_paths.append(path if path.name != STDIN and path.exists() else None)
         for note in summary.notes:
             warn(f"lrlint: warning: {note}")
-    found = [d for s in summaries for d in s.diagnostics]
-    found += project_diagnostics(summaries, torch_version, summary_paths)
+    reported = [d for s in summaries for d in s.diagnostics]
+    reported += project_diagnostics(summaries, torch_version, summary_paths)
     path_of = {s.filename: p for s, p in zip(summaries, summary_paths)}
-    run.diagnostics += [d for d in found if settings.is_enabled(d.code, path_of.get(d.filename) or Path(d.filename))]
+    run.diagnostics += [d for d in reported if settings.is_enabled(d.code, path_of.get(d.filename) or Path(d.filename))]
     run.diagnostics.sort(key=Diagnostic.sort_key)
     if with_schedules:
         for summary in summaries:

@@ -82,7 +82,7 @@ def _analyze_chunk(tasks: Sequence[Task], torch_version: str | None) -> list[Out
 
 def default_jobs() -> int:
     try:
-        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+        return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
 

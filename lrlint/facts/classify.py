@@ -127,8 +127,9 @@ class Classifier:
         bound = self.bindings.of(self.bindings.resolve(ctx.scope, head))
         if not bound:
             return False
-        if all(isinstance(b, ImportBinding) for b in bound):
-            return not any(b.level == 0 and (b.target == "torch" or b.target.startswith("torch.")) for b in bound)
+        imports = [b for b in bound if isinstance(b, ImportBinding)]
+        if len(imports) == len(bound):
+            return not any(b.level == 0 and (b.target == "torch" or b.target.startswith("torch.")) for b in imports)
         return "." not in callee  # a function defined here (or a local name: resolved later or not)
 
     def torch_name(self, func: ast.expr, ctx: Context) -> str | None:

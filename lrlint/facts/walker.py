@@ -162,15 +162,15 @@ class Walker:
                 self._block(node.orelse, self._push(ctx, "cond"))
         elif isinstance(node, ast.Try) or (_TRY_STAR is not None and isinstance(node, _TRY_STAR)):
             self._block(node.body, ctx)
-            for handler in node.handlers:  # type: ignore[attr-defined]
+            for handler in node.handlers:
                 if handler.type is not None:
                     self._expression(handler.type, ctx)
                 if handler.name is not None:
                     self.bindings.bind(ctx.scope, handler.name, OTHER)
                 self._block(handler.body, self._push(ctx, "cond"))
-            if node.orelse:  # type: ignore[attr-defined]
-                self._block(node.orelse, self._push(ctx, "cond"))  # type: ignore[attr-defined]
-            self._block(node.finalbody, ctx)  # type: ignore[attr-defined]
+            if node.orelse:
+                self._block(node.orelse, self._push(ctx, "cond"))
+            self._block(node.finalbody, ctx)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
             for item in node.items:
                 self._expression(item.context_expr, ctx)
@@ -178,8 +178,8 @@ class Walker:
                     self._bind_target(item.optional_vars, OTHER, ctx)
             self._block(node.body, ctx)
         elif _MATCH is not None and isinstance(node, _MATCH):
-            self._expression(node.subject, ctx)  # type: ignore[attr-defined]
-            for case in node.cases:  # type: ignore[attr-defined]
+            self._expression(node.subject, ctx)
+            for case in node.cases:
                 for name in _pattern_names(case.pattern):
                     self.bindings.bind(ctx.scope, name, OTHER)
                 if case.guard is not None:
@@ -219,8 +219,8 @@ class Walker:
                     if node.level == 0:
                         self.walk.star_imports.add(module)
                     continue
-                target = f"{module}.{alias.name}" if module else alias.name
-                self._import(ctx, alias.asname or alias.name, ImportBinding(target, node.level))
+                imported = f"{module}.{alias.name}" if module else alias.name
+                self._import(ctx, alias.asname or alias.name, ImportBinding(imported, node.level))
         elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Pass, ast.Break, ast.Continue)):
             return
         else:  # Expr, Return, Raise, Assert, TypeAlias...

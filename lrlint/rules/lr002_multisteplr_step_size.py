@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, Iterator
 
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
@@ -27,7 +27,7 @@ class MultiStepLRStepSize(ConstructorRule):
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
         if "step_size" in fact.unexpected:
-            value = fact.values.get("step_size")
+            value: Any = fact.values.get("step_size")
             period = value if _is_int(value) else "..."
             hint = f"milestones=[{value}, {value * 2}, ...]" if _is_int(value) else "milestones=[...]"
             yield Finding(
