@@ -21,10 +21,11 @@ from typing import Callable, Sequence
 
 from lrlint.diagnostics import IO_ERROR, file_error
 from lrlint.linter import FileSummary, analyze_file
+from lrlint.prefilter import may_have_findings
 
 # Below this many files to analyse, starting processes costs more than it saves.
 MIN_FILES_FOR_WORKERS = 8
-_CHUNK = 8
+_CHUNK = 2  # files per task: the files workers get are the long ones
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Task:
     path: Path
     notebook: bool
     force: bool = False  # analyse even if the prefilter would skip it (a module the link needs)
+    data: bytes | None = None  # the content, when the parent read it already
+    stat: os.stat_result | None = None
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Outcome:
 
 
 def analyze_path(task: Task, torch_version: str | None) -> Outcome:
+    if task.data is not None:
+        return analyze_data(task.display, task.data, task.notebook, torch_version, task.stat, task.force)
     try:
         stat = os.stat(task.path)
         data = task.path.read_bytes()
@@ -51,6 +56,21 @@ def analyze_path(task: Task, torch_version: str | None) -> Outcome:
         summary = FileSummary(task.display, [file_error(task.display, IO_ERROR, exc.strerror or str(exc))])
         return Outcome(summary, unread=True)
     return analyze_data(task.display, data, task.notebook, torch_version, stat, task.force)
+
+
+def _screen(task: Task, torch_version: str | None) -> Outcome | Task:
+    """Read a file in this process: the outcome when the prefilter settles it (most files, at the
+    cost of a read), else the task with its content, for a worker."""
+    if task.notebook or task.force:
+        return task
+    try:
+        stat = os.stat(task.path)
+        data = task.path.read_bytes()
+    except OSError:
+        return task  # the worker reports it, as for any read error
+    if may_have_findings(data):
+        return Task(task.display, task.path, task.notebook, task.force, data, stat)
+    return analyze_data(task.display, data, task.notebook, torch_version, stat)
 
 
 def analyze_data(
@@ -99,7 +119,15 @@ def analyze_all(
             outcomes.append(analyze_path(task, torch_version))
             progress(1)
         return outcomes
-    return _in_processes(tasks, torch_version, jobs, progress)
+    # Workers get only the files the prefilter cannot settle: sending them the rest would cost
+    # more than reading them here.
+    screened = [_screen(task, torch_version) for task in tasks]
+    heavy = [i for i, item in enumerate(screened) if isinstance(item, Task)]
+    progress(len(tasks) - len(heavy))
+    parsed = _in_processes([screened[i] for i in heavy], torch_version, jobs, progress) if heavy else []  # type: ignore[misc]
+    for index, outcome in zip(heavy, parsed):
+        screened[index] = outcome
+    return [item for item in screened if isinstance(item, Outcome)]
 
 
 def _context() -> multiprocessing.context.BaseContext:
