@@ -13,7 +13,6 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -128,6 +127,8 @@ class Settings:
     fail_on: str = "warning"  # one of FAIL_ON
     # Built by load_settings when respect_gitignore; holds per-folder caches, so not compared.
     gitignore: GitIgnore | None = field(default=None, compare=False, repr=False)
+    # Exclude verdicts by absolute posix path: a walk asks about the same folders once per file.
+    _excluded: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def is_enabled(self, code: str, path: Path) -> bool:
         code = code.upper()
@@ -146,8 +147,12 @@ class Settings:
         """Whether `path`, or a folder it lies in below the project root, matches an exclude,
         or (with respect_gitignore) git ignores it."""
         full = _absolute(path)
-        if any(_excluded(self.exclude, _posix(c)) for c in _candidates(full, self.project_root)):
-            return True
+        for candidate in _candidates(_posix(full), _posix(_absolute(self.project_root))):
+            verdict = self._excluded.get(candidate)
+            if verdict is None:
+                verdict = self._excluded[candidate] = any(p.matches(candidate) for p in self.exclude)
+            if verdict:
+                return True
         return self.gitignore is not None and self.gitignore.is_ignored(full)
 
     def fails(self, severity: str) -> bool:
@@ -178,20 +183,16 @@ class Settings:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=1 << 16)
-def _excluded(patterns: tuple[PathPattern, ...], abs_posix: str) -> bool:
-    # Memoised: a walk asks about the same folders once per file below them.
-    return any(p.matches(abs_posix) for p in patterns)
-
-
-def _candidates(path: Path, root: Path) -> list[Path]:
-    """The path and its ancestors up to, not including, the root (or the cwd, for paths outside)."""
-    for anchor in (_absolute(root), _absolute(Path.cwd())):
-        try:
-            parts = path.relative_to(anchor).parts
-        except ValueError:
-            continue
-        return [anchor.joinpath(*parts[: i + 1]) for i in range(len(parts))]
+def _candidates(path: str, root: str) -> list[str]:
+    """The path and its ancestors up to, not including, the root (or the cwd, for paths outside),
+    as absolute posix strings."""
+    for anchor in (root, _posix(_absolute(Path.cwd()))):
+        prefix = anchor.rstrip("/") + "/"
+        if path == anchor.rstrip("/") or path == anchor:
+            return []
+        if path.startswith(prefix):
+            parts = path[len(prefix):].split("/")
+            return [prefix + "/".join(parts[: i + 1]) for i in range(len(parts))]
     return [path]
 
 

@@ -30,6 +30,9 @@ class Position:
     row: int
     column: int
 
+    def __reduce__(self) -> tuple[type[Position], tuple[int, int]]:
+        return (Position, (self.row, self.column))  # compact in the cache and between processes
+
 
 @dataclass
 class Verification:

@@ -66,8 +66,9 @@ def discover(
             yield Target(path, shown)
 
 
-def _remember(path: Path, seen: set[Path]) -> bool:
-    key = Path(os.path.realpath(path))
+def _remember(path: Path, seen: set[Path], real: Path | None = None) -> bool:
+    """Whether a file is new to this run (a file reached twice through links is linted once)."""
+    key = real if real is not None else Path(os.path.realpath(path))
     if key in seen:
         return False
     seen.add(key)
@@ -104,7 +105,7 @@ def _walk(
                 continue
             if entry.is_symlink() and not path.exists():
                 yield file_error(display_name(path), IO_ERROR, "broken symbolic link")
-            elif entry.is_file() and _remember(path, seen):
+            elif entry.is_file() and _remember(path, seen, None if entry.is_symlink() else real / entry.name):
                 yield Target(path, display_name(path))
         except OSError as exc:
             yield file_error(display_name(path), IO_ERROR, _os_message(exc))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, file_error
@@ -227,15 +228,16 @@ def project_diagnostics(summaries: Iterable[FileSummary], torch_version: str | N
     from lrlint.rules.base import RuleContext
 
     rules = project_rules()
-    analysed = [s for s in summaries if isinstance(s.facts, FileFacts)]
+    listed = list(summaries)
+    where = list(paths) if paths is not None else [None] * len(listed)
+    analysed = [(s, p) for s, p in zip(listed, where) if isinstance(s.facts, FileFacts)]
     if not rules or not analysed:
         return []
-    by_name = {s.filename: s for s in analysed}
+    by_name = {s.filename: s for s, _ in analysed}
     linked = []
-    for i, s in enumerate(analysed):
-        path = paths[i] if paths is not None else None
-        module = module_name(path)[1] if path is not None else None  # type: ignore[arg-type]
-        linked.append(LinkedFile(s.filename, s.facts, path, module))  # type: ignore[arg-type]
+    for s, path in analysed:
+        module = module_name(path)[1] if isinstance(path, Path) else None
+        linked.append(LinkedFile(s.filename, s.facts, path if isinstance(path, Path) else None, module))  # type: ignore[arg-type]
     project = link(linked)
     context = RuleContext.from_version(torch_version)
     found: list[Diagnostic] = []
