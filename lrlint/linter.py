@@ -88,6 +88,8 @@ def analyze_file(
 
 def _syntax_diagnostic(filename: str, text: str, error: SourceError) -> Diagnostic:
     """E999 for code no Python accepts; E903 for syntax of a newer Python than this one."""
+    if "Exceeds the limit" in error.message:
+        return file_error(filename, error.code, error.message, error.row, error.column)  # no Python runs it
     if may_be_newer_syntax(text, error) and _newer_python_parses(text):
         import sys
 

@@ -86,6 +86,10 @@ def _parse(data: bytes, filename: str) -> dict[str, Any]:
         raise NotebookError(
             f"{filename}: invalid notebook JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
+    except RecursionError:  # `[[[[...` a thousand deep: no notebook is shaped like that
+        raise NotebookError(f"{filename}: invalid notebook: JSON nested too deeply") from None
+    except ValueError as exc:  # a number over Python's int conversion limit, and the like
+        raise NotebookError(f"{filename}: invalid notebook JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise NotebookError(f"{filename}: invalid notebook: the top level is not a JSON object")
     version = doc.get("nbformat", 4)

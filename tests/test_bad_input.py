@@ -206,3 +206,25 @@ def test_invalid_notebook_is_one_e902_without_repeating_the_name() -> None:
     [d] = result.diagnostics
     assert d.code == "E902" and d.filename == "nb.ipynb"
     assert d.message.startswith("invalid notebook") and "nb.ipynb" not in d.message
+
+
+@pytest.mark.parametrize(
+    "name,data,code,start",
+    [
+        ("deep.ipynb", b"[" * 1000 + b"]" * 1000, "E902", "invalid notebook: JSON nested too deeply"),
+        ("huge.ipynb", b'{"nbformat": 4, "cells": [], "x": ' + b"1" * 5000 + b"}", "E902", "invalid notebook JSON: Exceeds the limit"),
+        ("bigint.py", b"from torch.optim.lr_scheduler import StepLR\nx = " + b"1" * 5000 + b"\n", "E999", "SyntaxError: Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_inputs_that_once_were_internal_errors_are_one_finding(name: str, data: bytes, code: str, start: str) -> None:
+    [d] = lint_bytes(name, data, notebook=name.endswith(".ipynb")).diagnostics
+    assert d.code == code and d.message.startswith(start), d.message
+
+
+def test_a_class_redefining_an_imported_steplr_is_not_torchs() -> None:
+    source = (
+        "from torch.optim.lr_scheduler import StepLR\n"
+        "class StepLR:\n    def __init__(self, optimizer, milestones): ...\n"
+        "StepLR(opt, milestones=[30, 80])\n"
+    )
+    assert lint_bytes("f.py", source.encode()).diagnostics == []
