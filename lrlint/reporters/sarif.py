@@ -6,7 +6,6 @@ result's `ruleIndex` is stable between runs. Columns are code points, as lrlint 
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path, PurePath
 from typing import Any
@@ -16,6 +15,7 @@ from lrlint import __version__
 from lrlint.catalogue import RuleInfo, rules
 from lrlint.diagnostics import DOCS_URL, IO_ERROR, SYNTAX_ERROR, Diagnostic
 from lrlint.report import Report
+from lrlint.reporters._json import dumps
 from lrlint.reporters._paths import relative_parts
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -47,7 +47,7 @@ def render(report: Report) -> str:
         "results": [_result(d, index[d.code], report.cwd) for d in report.diagnostics],
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2) + "\n"
+    return dumps(log, indent=2) + "\n"
 
 
 def _rules(diagnostics: list[Diagnostic]) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -98,7 +98,7 @@ def _result(d: Diagnostic, rule_index: int, cwd: Path) -> dict[str, Any]:
         end_row, end_col = start_row, start_col  # an empty region rather than an invalid one
     # The region's rows are the cell's own for a notebook: the message says which cell.
     text = f"cell {d.cell}: {d.message}" if d.cell is not None else d.message
-    return {
+    result: dict[str, Any] = {
         "ruleId": d.code,
         "ruleIndex": rule_index,
         "level": _level(d.severity),
@@ -117,6 +117,16 @@ def _result(d: Diagnostic, rule_index: int, cwd: Path) -> dict[str, Any]:
             }
         ],
     }
+    if d.verification is not None:
+        result["properties"] = {"verification": _verification(d)}
+    return result
+
+
+def _verification(d: Diagnostic) -> dict[str, Any]:
+    """--verify's verdict in the result's property bag (the trajectory stays in the JSON output)."""
+    v = d.verification
+    assert v is not None
+    return {"status": v.status, "evidence": v.evidence, "device": v.device, "torch_version": v.torch_version}
 
 
 def _artifact(filename: str, cwd: Path) -> dict[str, str]:
