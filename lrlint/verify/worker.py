@@ -404,7 +404,10 @@ def handle(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> N
     try:
         torch = import_torch()
     except Exception as exc:  # not installed, or broken: every job is affected alike
-        send({"type": "hello", "protocol": PROTOCOL, "error": f"torch could not be imported: {_one_line(exc)}"})
+        hint = ""
+        if isinstance(exc, ModuleNotFoundError):  # torch reachable only through PYTHONPATH?
+            hint = f" (the worker runs isolated, PYTHONPATH ignored: install torch for {sys.executable})"
+        send({"type": "hello", "protocol": PROTOCOL, "error": f"torch could not be imported: {_one_line(exc)}{hint}"})
         return
     torch.set_num_threads(1)  # a 1-element parameter gains nothing from threads; concurrent runs share the CPU
     device, error = resolve_device(torch, str(request.get("device", "cpu")))
