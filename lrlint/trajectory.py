@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-MAX_CHANGES = 500  # change points kept per trajectory; more are thinned evenly (both ends kept)
+MAX_CHANGES = 200  # change points kept per trajectory; more are thinned evenly (both ends kept)
 _REL_TOL, _ABS_TOL = 1e-9, 1e-15  # float noise (0.0010000000000000002) is no change
 
 

@@ -278,6 +278,8 @@ def _gamma(run: Run) -> Verdict:
     start, end = run.base_lr, run.trajectory[-1]
     gamma = run.params.get("gamma")
     overflow = _overflow(run)
+    if not math.isfinite(start):
+        return Verdict("inconclusive", f"the optimizer's lr is {start} before any step: growth cannot be measured")
     if overflow:
         # Stepping stopped at the overflow: the finite trajectory alone would read as "never applied".
         grew = run.overflow_value == math.inf and math.isfinite(start) and start > 0
