@@ -56,6 +56,8 @@ def _thin(changes: list[tuple[int, float]], limit: int) -> list[tuple[int, float
     """At most `limit` evenly spaced change points, keeping the first and the last."""
     if len(changes) <= limit:
         return changes
+    if limit < 2:  # no room for both ends: the last change says where the curve ends up
+        return changes[-1:] if limit == 1 else []
     last = len(changes) - 1
     picks = sorted({round(i * last / (limit - 1)) for i in range(limit)})
     return [changes[i] for i in picks]

@@ -2,6 +2,7 @@
 
 Every rule of the catalogue, and lrlint's own E999/E902, is listed in `tool.driver.rules`, so a
 result's `ruleIndex` is stable between runs. Columns are code points, as lrlint counts them.
+Under --verify, a result's property bag holds the verdict: `properties.verification`.
 """
 
 from __future__ import annotations
