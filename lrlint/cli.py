@@ -79,7 +79,8 @@ def _check_parser() -> argparse.ArgumentParser:
     ver.add_argument("--verify-all", action="store_true", help="also run every scheduler without a finding and report its schedule")
     ver.add_argument("--device", choices=DEVICES, default="cpu", help="where torch runs the verification (default: cpu)")
     ver.add_argument("--show-trajectory", action="store_true", help="draw the learning-rate curve of each verified scheduler")
-    ver.add_argument("--verify-timeout", type=float, default=120.0, metavar="SECONDS", help="limit for the torch worker (default: 120)")
+    ver.add_argument("--verify-timeout", default="120", metavar="SECONDS", help="time limit per finding in torch (default: 120); past it the finding is inconclusive")
+    ver.add_argument("--schedules-file", metavar="PATH", help="with --verify-all: also write every scheduler's schedule to PATH as JSON")
     parser.add_argument("--version", action="version", version=f"lrlint {__version__}")
     return parser
 
@@ -185,6 +186,7 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         raise UsageError("--show-trajectory needs --verify or --verify-all")
     if options.show_trajectory and options.output_format not in ("text", "full"):
         raise UsageError("--show-trajectory draws in the text output only; the JSON output carries each trajectory")
+    _check_verify_options(options)
     if options.verify:
         from lrlint.verify import torch_available
 
@@ -230,12 +232,18 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     color = False if options.output_file else _use_color(options.color, out)
     schedules_text = ""
     if options.verify:
-        from lrlint.verify import verify_diagnostics
+        from lrlint.verify import verify
 
         checked = [d for d in report.diagnostics if d.code.startswith("LR")]
-        verify_diagnostics(checked, device=options.device, timeout=options.verify_timeout)
+        # Findings and --verify-all schedules go to ONE worker request.
+        wanted = options.verify_all and (options.output_format in ("text", "full") or options.schedules_file)
+        schedules = verify(checked, result.schedules if wanted else [], options.device, options.verify_timeout)
+        if options.schedules_file:
+            _write_schedules(schedules, options.schedules_file)
+        elif options.verify_all and options.output_format not in ("text", "full"):
+            print("lrlint: note: the JSON output stays an array of findings; --schedules-file PATH writes the --verify-all schedules", file=sys.stderr)
         if options.output_format in ("text", "full"):
-            schedules_text = _verification_extras(report, result.schedules, options, color)
+            schedules_text = _verification_extras(report, schedules if options.verify_all else None, options, color)
     if options.statistics:
         # As ruff: the counts replace the findings, in the chosen format.
         rendered = _statistics(report, as_json=options.output_format == "json")
@@ -274,9 +282,29 @@ def _render(report, options: argparse.Namespace, color: bool, quiet: bool) -> st
     return reporter.render(report)
 
 
-def _verification_extras(report, schedules, options: argparse.Namespace, color: bool) -> str:  # noqa: ANN001
+def _check_verify_options(options: argparse.Namespace) -> None:
+    from lrlint.verify.runner import parse_timeout
+
+    try:
+        options.verify_timeout = parse_timeout(options.verify_timeout)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if options.schedules_file and not options.verify_all:
+        raise UsageError("--schedules-file needs --verify-all")
+
+
+def _write_schedules(schedules, path: str) -> None:  # noqa: ANN001
+    from lrlint.verify.runner import write_schedules
+
+    try:
+        write_schedules(schedules, path)
+    except OSError as exc:
+        raise UsageError(f"--schedules-file: cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _verification_extras(report, results, options: argparse.Namespace, color: bool) -> str:  # noqa: ANN001
     """Trajectories of verified findings (--show-trajectory) and of every scheduler (--verify-all)."""
-    from lrlint.verify import render_trajectory, schedule_trajectories
+    from lrlint.verify import render_trajectory
 
     lines: list[object] = []
     if options.show_trajectory:
@@ -285,16 +313,15 @@ def _verification_extras(report, schedules, options: argparse.Namespace, color: 
                 cell = f"cell {d.cell}:" if d.cell is not None else ""
                 label = f"{d.filename}:{cell}{d.location.row} {d.code}"
                 lines.append(render_trajectory(label, d.verification.trajectory))
-    if options.verify_all and schedules:
-        results = schedule_trajectories(schedules, device=options.device, timeout=options.verify_timeout)
-        ran = sum(1 for item in results if not (item.error or "").startswith("not built"))
+    if results:
+        ran = sum(1 for item in results if item.built)
         not_run = f", {len(results) - ran} not run" if ran != len(results) else ""
         lines.append(f"Schedules ({ran} scheduler{'s' if ran != 1 else ''} run in torch{not_run}):")
         for item in results:
             head = f"{item.label} {item.scheduler}"
             if item.error:
                 lines.append(f"  {head}: not run: {item.error}")
-            elif options.show_trajectory:
+            elif options.show_trajectory and item.trajectory is not None:
                 lines.append(render_trajectory(head, item.trajectory))
             else:
                 lines.append(f"  {head}: {_trajectory_summary(item.trajectory)}" + (f" ({item.note})" if item.note else ""))
@@ -303,13 +330,14 @@ def _verification_extras(report, schedules, options: argparse.Namespace, color: 
     return "\n" + _print_lines(lines, color)
 
 
-def _trajectory_summary(trajectory: list[float]) -> str:
+def _trajectory_summary(trajectory) -> str:  # noqa: ANN001 - lrlint.trajectory.Trajectory | None
     from lrlint.verify.render import describe_changes
 
-    if not trajectory:
+    if trajectory is None:
         return "no steps"
     changes = describe_changes(trajectory)
-    return f"lr {trajectory[0]:.4g} -> {trajectory[-1]:.4g} over {len(trajectory) - 1} steps" + (
+    # The note that follows says where the step count came from (a loop's range(N), or assumed).
+    return f"lr {trajectory.start:.4g} -> {trajectory.end:.4g} over {trajectory.epochs} steps" + (
         f"; {changes}" if changes else ""
     )
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from lrlint.scenario import Scenario
+from lrlint.trajectory import Trajectory
 
 Severity = Literal["error", "warning"]
 
@@ -42,7 +43,7 @@ class Verification:
     evidence: str
     device: str | None = None
     torch_version: str | None = None
-    trajectory: list[float] = field(default_factory=list)
+    trajectory: Trajectory | None = None  # None when nothing was stepped
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,7 +51,7 @@ class Verification:
             "device": self.device,
             "torch_version": self.torch_version,
             "evidence": self.evidence,
-            "trajectory": self.trajectory,
+            "trajectory": self.trajectory.to_json() if self.trajectory is not None else None,
         }
 
 

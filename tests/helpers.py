@@ -97,3 +97,14 @@ def run_cli(
         env=full_env,
         timeout=120,
     )
+
+
+def expand_trajectory(data: dict | None) -> list[float]:
+    """Every step's lr from the compact JSON trajectory (written independently of lrlint's own)."""
+    if data is None:
+        return []
+    values = [float(data["start"])]
+    changes = dict((epoch, float(lr)) for epoch, lr in data["changes"])
+    for epoch in range(1, data["epochs"] + 1):
+        values.append(changes.get(epoch, values[-1]))
+    return values

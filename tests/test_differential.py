@@ -26,7 +26,7 @@ import pytest
 from lrlint.linter import lint_bytes
 from lrlint.verify.hooks import verifiable_codes
 from lrlint.verify.render import BLOCKS
-from tests.helpers import FIXTURES, ROOT, _parse_expect, expected_findings, expected_verdicts, expected_verdicts_of, run_cli
+from tests.helpers import FIXTURES, ROOT, _parse_expect, expand_trajectory, expected_findings, expected_verdicts, expected_verdicts_of, run_cli
 
 ORDER_WARNING = "Detected call of `lr_scheduler.step()` before `optimizer.step()`"
 VERIFIED_DIRS = ("bad", "seeds")
@@ -145,11 +145,13 @@ def test_static_finding_and_runtime_verdict_agree(verified: dict[Key, Finding], 
     v = finding["verification"]
     assert v["status"] == verdict, v["evidence"]
     assert v["evidence"] and "\n" not in v["evidence"]
-    assert isinstance(v["trajectory"], list) and all(isinstance(x, float) for x in v["trajectory"])
+    if v["trajectory"] is not None:  # compact: the start, then [epoch, lr] where the lr changes
+        assert set(v["trajectory"]) == {"start", "epochs", "changes", "change_count", "horizon", "assumed", "capped"}
+        assert all(isinstance(lr, float) for _, lr in v["trajectory"]["changes"])
     if verdict == "skipped":
         # Nothing was run: no torch, no device, no trajectory, and the reason names the unknowns.
         assert v["evidence"].startswith("not verified:")
-        assert v["device"] is None and v["torch_version"] is None and v["trajectory"] == []
+        assert v["device"] is None and v["torch_version"] is None and v["trajectory"] is None
         return
     assert v["device"] == "cpu"
     assert v["torch_version"] == installed_torch()
@@ -170,15 +172,15 @@ def lr001_lr002(message: str, v: dict[str, Any], line: str) -> None:
     assert expected in v["evidence"].partition("TypeError: ")[2], v["evidence"]
     if "building it raises" in message:
         assert re.search(r"\w+\(\.\.\.\) raises TypeError", v["evidence"]), v["evidence"]
-        assert v["trajectory"] == []  # construction failed: nothing to step
+        assert v["trajectory"] is None  # construction failed: nothing to step
     else:
         assert "the first `scheduler.step()` raises" in message
         assert "is built, but step 1 raises TypeError" in v["evidence"]
-        assert len(v["trajectory"]) == 1  # built (the lr after construction), never stepped
+        assert v["trajectory"]["epochs"] == 0  # built (the lr after construction), never stepped
 
 
 def lr003(message: str, v: dict[str, Any], line: str) -> None:
-    trajectory = v["trajectory"]
+    trajectory = expand_trajectory(v["trajectory"])
     assert trajectory, "the MultiStepLR was built: its trajectory must be there"
     repeat = re.search(r"multiplied by gamma\*\*(\d+) at epoch (\d+)", message)
     if repeat:  # repeated milestone: decays by gamma**k at that epoch, k times in one step
@@ -196,7 +198,7 @@ def lr003(message: str, v: dict[str, Any], line: str) -> None:
 
 
 def lr004(message: str, v: dict[str, Any], line: str) -> None:
-    trajectory = v["trajectory"]
+    trajectory = expand_trajectory(v["trajectory"])
     assert len(trajectory) > 1
     gamma = re.search(r"gamma=([\d.]+)", message)
     assert gamma and f"gamma={gamma.group(1)}" in v["evidence"]
@@ -211,7 +213,7 @@ def lr004(message: str, v: dict[str, Any], line: str) -> None:
 
 
 def lr005(message: str, v: dict[str, Any], line: str) -> None:
-    trajectory = v["trajectory"]
+    trajectory = expand_trajectory(v["trajectory"])
     assert "runs before" in message and "skips the first value" in message
     assert line.strip().split("  #")[0] in message  # the flagged `....step()` call is quoted
     assert len(trajectory) > 1
@@ -389,7 +391,7 @@ def test_rebound_scheduler_name_is_reported_for_the_scheduler_it_holds(snippets_
     assert "ExponentialLR" in finding["message"], finding["message"]
     # ExponentialLR(gamma=0.5) stepped first: epoch 0 already trains with 0.05.
     assert "epoch 0 trains with lr 0.05 instead of 0.1" in finding["verification"]["evidence"]
-    assert finding["verification"]["trajectory"] == pytest.approx([0.1, 0.05, 0.025, 0.0125])
+    assert expand_trajectory(finding["verification"]["trajectory"]) == pytest.approx([0.1, 0.05, 0.025, 0.0125])
 
 
 def test_show_trajectory_draws_one_curve_per_scheduler() -> None:

@@ -4,6 +4,7 @@ JUnit by xml.etree. Reports are built by hand from Diagnostics."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -15,10 +16,13 @@ import pytest
 
 from lrlint import __version__
 from lrlint.catalogue import lookup, rules
-from lrlint.diagnostics import DOCS_URL, Diagnostic, Position, file_error
+from lrlint.diagnostics import DOCS_URL, Diagnostic, Position, Verification, file_error
 from lrlint.report import Report
 from lrlint.reporters import concise, github, junit, sarif
+from lrlint.reporters import json as json_reporter
+from lrlint.reporters._json import dumps
 from lrlint.sourcelines import SourceLines
+from lrlint.trajectory import Trajectory
 
 CWD = Path("/work/project").absolute()
 
@@ -411,3 +415,36 @@ def test_sarif_empty_report_is_valid() -> None:
     run = sarif_log(report())["runs"][0]
     assert run["results"] == []
     assert len(run["tool"]["driver"]["rules"]) == len(rules()) + 3
+
+
+# ------------------------------------------------------------------- --verify in the reports
+
+
+def verified(values: tuple[float, ...] = (0.1, 0.2)) -> Diagnostic:
+    d = diag("LR004", 8, 40, (8, 47))
+    d.verification = Verification("confirmed", "lr grows 0.1 -> 13.15 over 100 epochs", "cpu", "2.13.0+cpu", Trajectory.from_values(values))
+    return d
+
+
+def strict(text: str) -> Any:
+    def reject(token: str) -> Any:
+        raise ValueError(token)
+
+    return json.loads(text, parse_constant=reject)
+
+
+def test_sarif_result_carries_the_verdict_in_its_property_bag() -> None:
+    result = sarif_log(report(verified(), diag("LR001")))["runs"][0]["results"]
+    assert result[0]["properties"] == {
+        "verification": {"status": "confirmed", "evidence": "lr grows 0.1 -> 13.15 over 100 epochs", "device": "cpu", "torch_version": "2.13.0+cpu"}
+    }
+    assert "properties" not in result[1]
+
+
+def test_json_and_sarif_never_print_non_finite_numbers() -> None:
+    rep = report(verified((math.inf,)), verified((0.1, math.inf, math.nan)))
+    found = strict(json_reporter.render(rep))
+    assert found[0]["verification"]["trajectory"]["start"] == "inf"
+    assert found[1]["verification"]["trajectory"]["changes"] == [[1, "inf"], [2, "nan"]]
+    strict(sarif.render(rep))
+    assert strict(dumps({"a": [math.nan, -math.inf, 1.5]})) == {"a": ["nan", "-inf", 1.5]}

@@ -114,7 +114,7 @@ def test_lr001_quotes_torchs_type_error(verified: dict[str, Diagnostic], torch: 
     assert status == "confirmed"
     assert f"TypeError: {raised.value}" in evidence
     assert "unexpected keyword argument 'milestones'" in evidence
-    assert verified["steplr_milestones"].verification.trajectory == []  # type: ignore[union-attr]
+    assert verified["steplr_milestones"].verification.trajectory is None  # type: ignore[union-attr]
 
 
 def test_lr001_is_verified_despite_unknowns_and_says_so(verified: dict[str, Diagnostic]) -> None:
@@ -148,7 +148,7 @@ def test_lr003_repeated_milestone_decays_twice(verified: dict[str, Diagnostic], 
     status, evidence = verdict(verified, "milestones_repeated")
     assert status == "confirmed"
     assert evidence == "lr 0.1 -> 0.001 at epoch 30: decayed by gamma**2 (milestone 30 listed twice)"
-    assert verified["milestones_repeated"].verification.trajectory == pytest.approx(schedule)  # type: ignore[union-attr]
+    assert verified["milestones_repeated"].verification.trajectory.values() == pytest.approx(schedule)  # type: ignore[union-attr]
 
 
 def test_lr003_unsorted_is_refuted_with_the_real_drop_epochs(verified: dict[str, Diagnostic], torch: Any) -> None:
@@ -189,7 +189,7 @@ def test_lr004_exponential_growth_matches_torch(verified: dict[str, Diagnostic],
     status, evidence = verdict(verified, "gamma_exp_grows")
     assert status == "confirmed"
     assert evidence == "lr grows 0.1 -> 11.74 over 50 epochs (gamma=1.1)"
-    assert verified["gamma_exp_grows"].verification.trajectory == pytest.approx(schedule)  # type: ignore[union-attr]
+    assert verified["gamma_exp_grows"].verification.trajectory.values() == pytest.approx(schedule)  # type: ignore[union-attr]
 
 
 def test_lr004_decaying_gamma_is_refuted(verified: dict[str, Diagnostic]) -> None:
@@ -208,14 +208,15 @@ def test_lr004_long_loop_is_capped_and_says_so(verified: dict[str, Diagnostic]) 
     status, evidence = verdict(verified, "gamma_capped")
     assert status == "confirmed"
     assert evidence == "lr stays 0.1 over 10000 epochs (gamma=1.0; loop range(50000) capped at 10000 steps)"
-    assert len(verified["gamma_capped"].verification.trajectory) == 10_001  # type: ignore[union-attr]
+    trajectory = verified["gamma_capped"].verification.trajectory  # type: ignore[union-attr]
+    assert trajectory.epochs == 10_000 and trajectory.changes == () and trajectory.capped and not trajectory.assumed
 
 
 def test_unknown_parameter_is_skipped_never_guessed(verified: dict[str, Diagnostic]) -> None:
     v = verified["gamma_unknown"].verification
     assert v is not None and v.status == "skipped"
     assert "`gamma` is not a literal" in v.evidence
-    assert v.device is None and v.trajectory == []
+    assert v.device is None and v.trajectory is None
 
 
 def test_no_scenario_is_skipped(verified: dict[str, Diagnostic]) -> None:
@@ -307,8 +308,9 @@ def test_trajectories_match_torch_stepped_directly(trajectories: list[Any], torc
         assert result.label == label and result.scheduler == scenario.scheduler
         assert result.error is None, (label, result.error)
         expected, _, _ = direct_trajectory(torch, scenario.scheduler, steps=scenario.epochs, lr=scenario.lr or 0.1, **kwargs)
-        assert result.trajectory == pytest.approx(expected), label
-        assert len(set(result.trajectory)) > 1, label  # every one of these schedules moves
+        assert result.trajectory.values() == pytest.approx(expected), label
+        assert result.trajectory.changes, label  # every one of these schedules moves
+        assert not result.trajectory.assumed, label  # each has a literal range(N)
         assert result.device == ("cuda" if torch.cuda.is_available() else "cpu")  # "auto"
 
 
@@ -321,7 +323,9 @@ def test_plateau_trajectory_says_it_used_a_constant_metric(trajectories: list[An
 def test_default_horizon_covers_every_milestone(trajectories: list[Any]) -> None:
     result = trajectories[len(TRAJECTORIES)]
     assert result.error is None and "default horizon" in result.note
-    assert len(result.trajectory) > 81 and result.trajectory[80] < result.trajectory[79]
+    values = result.trajectory.values()
+    assert len(values) > 81 and values[80] < values[79]
+    assert result.trajectory.assumed and result.trajectory.horizon.startswith("default horizon")
 
 
 def test_one_cycle_default_horizon_ends_at_its_last_training_rate(trajectories: list[Any]) -> None:
@@ -329,15 +333,16 @@ def test_one_cycle_default_horizon_ends_at_its_last_training_rate(trajectories: 
     assert result.error is None
     # total_steps=50 rates: the initial one plus 49 steps. A 50th step is allowed by torch but lies
     # past the cycle (the rate jumps back up), so it is not part of the schedule shown.
-    assert len(result.trajectory) == 50
-    assert result.trajectory[-1] == min(result.trajectory)
+    values = result.trajectory.values()
+    assert len(values) == 50
+    assert values[-1] == min(values)
 
 
 def test_trajectory_errors_are_reported_not_raised(trajectories: list[Any]) -> None:
     past_end, unknown, missing = trajectories[len(TRAJECTORIES) + 1 : len(TRAJECTORIES) + 4]
     assert past_end.error.startswith("ValueError: Tried to step 11 times")
-    assert len(past_end.trajectory) == 11 and all(math.isfinite(v) for v in past_end.trajectory)
-    assert unknown.error == "not built: `lr_lambda` not a literal" and unknown.trajectory == []
+    assert len(past_end.trajectory.values()) == 11 and all(math.isfinite(v) for v in past_end.trajectory.values())
+    assert unknown.error == "not built: `lr_lambda` not a literal" and unknown.trajectory is None
     assert "no scheduler class 'NoSuchLR'" in missing.error
 
 

@@ -50,6 +50,47 @@ def test_torch_available_does_not_import_torch() -> None:
     assert torch_available() is True
 
 
+# A fake protocol-2 worker: reads the request, says hello, then runs FAKE_BODY once per job
+# (`job` and `send` in scope). Each test decides how a job is answered, crashes or hangs.
+FAKE_WORKER = """
+import json, os, sys, time
+request = json.load(sys.stdin)
+def send(line):
+    sys.stdout.write(json.dumps(line) + "\\n"); sys.stdout.flush()
+send({"type": "hello", "protocol": 2, "torch_version": "9.9", "device": "cpu", "error": None})
+for position, job in enumerate(request["jobs"]):
+%s
+send({"type": "done"})
+"""
+ANSWER = '    send({"type": "result", "id": job["id"], "status": "confirmed", "evidence": "ok " + job["id"], "trajectory": None})'
+
+
+def fake_worker(monkeypatch: pytest.MonkeyPatch, body: str) -> list[list[str]]:
+    """Use FAKE_WORKER with `body`; returns the job ids of each worker started, as they start."""
+    started: list[list[str]] = []
+    code = FAKE_WORKER % body
+
+    def command() -> list[str]:
+        started.append([])
+        return [sys.executable, "-c", code]
+
+    original = runner._Worker.__init__
+
+    def recording_init(self: Any, request: str) -> None:
+        command_calls = len(started)
+        original(self, request)
+        if len(started) == command_calls + 1:
+            started[-1].extend(job["id"] for job in json.loads(request)["jobs"])
+
+    monkeypatch.setattr(runner, "_worker_command", command)
+    monkeypatch.setattr(runner._Worker, "__init__", recording_init)
+    return started
+
+
+def findings(count: int) -> list[Diagnostic]:
+    return [finding() for _ in range(count)]
+
+
 def test_worker_timeout_is_inconclusive_and_kills_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     # The hanging worker also starts a child that holds the pipes: the whole group must go.
     use_worker(
@@ -57,14 +98,67 @@ def test_worker_timeout_is_inconclusive_and_kills_the_worker(monkeypatch: pytest
         "import subprocess, sys, time; "
         "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)",
     )
+    monkeypatch.setattr(runner, "STARTUP_TIMEOUT", 1.0)
+    monkeypatch.setattr(runner, "GRACE", 0.5)
     diagnostics = [finding(), finding("LR003", scheduler="MultiStepLR", kwargs={"milestones": [2, 2]})]
     started = time.monotonic()
     verify_diagnostics(diagnostics, timeout=1.5)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 10  # one worker: it never started, no job is to blame
     for d in diagnostics:
         v = only_verification(d)
         assert v.status == "inconclusive"
-        assert v.evidence == "verification worker timed out after 1.5 s and was killed"
+        assert v.evidence == "verification timed out: no answer (starting torch) within 2 s; the worker was killed"
+
+
+def test_a_hanging_job_costs_only_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per-finding timeout: answered findings keep their verdict; the rest go to a fresh worker."""
+    started = fake_worker(monkeypatch, ANSWER.replace("    send(", "    time.sleep(60) if job['id'] == '1' else send("))
+    monkeypatch.setattr(runner, "GRACE", 0.5)
+    diagnostics = findings(4)
+    began = time.monotonic()
+    verify_diagnostics(diagnostics, timeout=1.0)
+    assert time.monotonic() - began < 15
+    verdicts = [only_verification(d) for d in diagnostics]
+    assert [(v.status, v.evidence) for v in verdicts] == [
+        ("confirmed", "ok 0"),
+        ("inconclusive", "verification timed out: no result within 1.5 s; the worker was killed"),
+        ("confirmed", "ok 2"),
+        ("confirmed", "ok 3"),
+    ]
+    assert started == [["0", "1", "2", "3"], ["2", "3"]]
+    assert {v.torch_version for v in verdicts} == {"9.9"}
+
+
+def test_a_crash_mid_run_keeps_earlier_verdicts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each worker answers its first job, then dies on the next: 0 answered, 1 crashed, 2 in a new worker...
+    started = fake_worker(monkeypatch, "    if position == 1:\n        sys.stderr.write('Fatal Python error: Segmentation fault\\n'); os._exit(139)\n" + ANSWER)
+    diagnostics = findings(4)
+    verify_diagnostics(diagnostics)
+    got = [(only_verification(d).status, only_verification(d).evidence) for d in diagnostics]
+    crashed = ("inconclusive", "verification worker crashed (exit code 139): Fatal Python error: Segmentation fault")
+    assert got == [("confirmed", "ok 0"), crashed, ("confirmed", "ok 2"), crashed]
+    assert started == [["0", "1", "2", "3"], ["2", "3"]]
+
+
+def test_restarts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = fake_worker(monkeypatch, "    os._exit(3)\n")
+    diagnostics = findings(6)
+    verify_diagnostics(diagnostics)
+    evidence = [only_verification(d).evidence for d in diagnostics]
+    assert len(started) == runner.MAX_WORKERS == 4
+    assert all(e.startswith("verification worker crashed (exit code 3)") for e in evidence[:4])
+    assert evidence[4:] == ["not run: the verification worker failed 4 times in this run"] * 2
+
+
+def test_the_workers_own_budget_interrupts_a_slow_job() -> None:
+    """The real worker times a job out itself and goes on with the next: one worker, no kill."""
+    slow = finding(scheduler="ExponentialLR", kwargs={"gamma": 1.0}, epochs=10**9)  # capped at MAX_STEPS
+    quick = finding("LR001", scheduler="StepLR", kwargs={"milestones": [3]}, epochs=3)  # raises at once
+    verify_diagnostics([slow, quick], timeout=0.02)
+    assert only_verification(slow).status == "inconclusive"
+    assert only_verification(slow).evidence == "timed out: no result within 0.02 s (--verify-timeout, per finding)"
+    # The worker lived on: the next job has its verdict (or its own timeout, never a crash).
+    assert only_verification(quick).evidence.startswith(("StepLR(...) raises TypeError", "timed out: no result within"))
 
 
 def test_worker_crash_is_inconclusive(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,14 +183,15 @@ def test_worker_garbage_output_is_inconclusive(monkeypatch: pytest.MonkeyPatch) 
     verify_diagnostics([d])
     v = only_verification(d)
     assert v.status == "inconclusive"
-    assert v.evidence == "verification worker sent no valid JSON reply (got: Segmentation fault? not JSON)"
+    assert v.evidence == "verification worker sent no valid JSON line (got: Segmentation fault? not JSON)"
 
 
 def test_worker_missing_a_result_is_inconclusive(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_worker(monkeypatch, "import sys, json; json.load(sys.stdin); print(json.dumps({'results': []}))")
+    started = fake_worker(monkeypatch, "    pass\n")  # hello, then "done" without results
     d = finding()
     verify_diagnostics([d])
-    assert only_verification(d).evidence == "verification worker returned no result for this finding"
+    assert only_verification(d).evidence == "verification worker returned no result for this job"
+    assert len(started) == 1
 
 
 def test_worker_that_cannot_start_is_inconclusive(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -109,8 +204,16 @@ def test_worker_that_cannot_start_is_inconclusive(monkeypatch: pytest.MonkeyPatc
 def test_trajectories_survive_a_crashing_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     use_worker(monkeypatch, "raise SystemExit(1)")
     (result,) = schedule_trajectories([("t.py:1", Scenario("StepLR", kwargs={"step_size": 3}))])
-    assert result.trajectory == [] and result.error is not None
+    assert result.trajectory is None and result.error is not None
     assert result.error.startswith("verification worker crashed (exit code 1)")
+
+
+def test_findings_and_schedules_share_one_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = fake_worker(monkeypatch, ANSWER.replace('"status"', '"note": "n", "error": None, "status"'))
+    d = finding()
+    (schedule,) = runner.verify([d], [("t.py:1", Scenario("StepLR", kwargs={"step_size": 3}))])
+    assert started == [["0", "t0"]]
+    assert only_verification(d).evidence == "ok 0" and schedule.error is None and schedule.note == "n"
 
 
 def test_nothing_to_verify_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,11 +232,36 @@ def test_unknown_device_is_inconclusive_without_a_worker(monkeypatch: pytest.Mon
     assert only_verification(d).evidence == "unknown device 'tpu': expected cpu, cuda or auto"
 
 
+def test_literals_json_cannot_carry_cost_only_their_finding(monkeypatch: pytest.MonkeyPatch) -> None:
+    started = fake_worker(monkeypatch, ANSWER)
+    huge = finding(kwargs={"gamma": 10**5000})  # past CPython's int-to-str digit limit
+    fine = finding()
+    verify_diagnostics([huge, fine])
+    assert only_verification(huge).evidence.startswith("not sent to torch: its literals cannot be encoded")
+    assert only_verification(fine).evidence == "ok 1" and started == [["1"]]
+
+
+def worker_lines(request: Any, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    out = subprocess.run(
+        [sys.executable, "-m", "lrlint.verify.worker"],
+        input=request if isinstance(request, str) else json.dumps(request),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "NumPy" not in out.stderr  # torch's import-time numpy warning is silenced
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
 def test_worker_protocol_round_trip() -> None:
-    """The JSON protocol as the worker speaks it, without the runner in between."""
+    """The JSON-lines protocol as the worker speaks it, without the runner in between."""
     request = {
-        "protocol": 1,
+        "protocol": 2,
         "device": "cpu",
+        "timeout": 30,
         "jobs": [
             {"id": "a", "kind": "verify", "code": "LR004", "scenario": Scenario("StepLR", (2, 3.0), epochs=4).to_json()},
             {"id": "b", "kind": "trajectory", "scenario": Scenario("StepLR", kwargs={"step_size": 2}, lr=1.0, epochs=4).to_json()},
@@ -141,50 +269,36 @@ def test_worker_protocol_round_trip() -> None:
             {"id": "d", "kind": "bogus"},
         ],
     }
-    out = subprocess.run(
-        [sys.executable, "-m", "lrlint.verify.worker"],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    assert "NumPy" not in out.stderr  # torch's import-time numpy warning is silenced
-    reply = json.loads(out.stdout)
-    assert reply["protocol"] == 1 and reply["device"] == "cpu" and reply["error"] is None
-    assert reply["torch_version"][0].isdigit()
-    a, b, c, d = reply["results"]
+    hello, a, b, c, d, done = worker_lines(request)
+    assert hello["type"] == "hello" and hello["protocol"] == 2 and hello["device"] == "cpu" and hello["error"] is None
+    assert hello["torch_version"][0].isdigit()
     assert a == {
+        "type": "result",
         "id": "a",
         "status": "confirmed",
         "evidence": "lr grows 0.1 -> 0.9 over 4 epochs (gamma=3.0; lr is not a literal: 0.1 stood in)",
-        "trajectory": pytest.approx([0.1, 0.1, 0.3, 0.3, 0.9]),
-    }
-    assert b["trajectory"] == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.01]) and b["error"] is None
+        "trajectory": {
+            "start": 0.1, "epochs": 4, "changes": [[2, pytest.approx(0.3)], [4, pytest.approx(0.9)]], "change_count": 2,
+            "horizon": "loop range(4)", "assumed": False, "capped": False,
+        },
+    }  # fmt: skip
+    assert b["trajectory"]["changes"] == [[2, pytest.approx(0.1)], [4, pytest.approx(0.01)]] and b["error"] is None
     assert b["note"] == "loop range(4)"
     assert c["status"] == "inconclusive" and c["evidence"].startswith("worker error: KeyError")
     assert d["status"] == "inconclusive" and "unknown job kind 'bogus'" in d["evidence"]
+    assert done == {"type": "done"}
 
 
 def test_worker_rejects_a_bad_request_in_protocol() -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "lrlint.verify.worker"], input="not json", capture_output=True, text=True, cwd=ROOT, timeout=60
-    )
-    assert out.returncode == 0
-    reply = json.loads(out.stdout)
-    assert reply["results"] == [] and reply["error"].startswith("worker: bad request: JSONDecodeError")
+    (hello,) = worker_lines("not json")
+    assert hello["type"] == "hello" and hello["error"].startswith("worker: bad request: JSONDecodeError")
 
 
 def test_worker_without_a_usable_torch_answers_in_protocol(tmp_path: Path) -> None:
     (tmp_path / "torch.py").write_text("raise ImportError('this torch is broken')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
-    request = json.dumps({"protocol": 1, "device": "cpu", "jobs": []})
-    out = subprocess.run(
-        [sys.executable, "-m", "lrlint.verify.worker"], input=request, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
-    )
-    reply = json.loads(out.stdout)
-    assert reply["error"] == "torch could not be imported: ImportError: this torch is broken"
+    (hello,) = worker_lines({"protocol": 2, "device": "cpu", "jobs": []}, env=env)
+    assert hello["error"] == "torch could not be imported: ImportError: this torch is broken"
 
 
 def test_user_code_is_never_executed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
+import pytest
 from rich.console import Console
 from rich.text import Text
 
 from lrlint.scenario import Scenario
+from lrlint.trajectory import Trajectory
 from lrlint.verify import render_trajectory
-from lrlint.verify.evidence import ORDER_WARNING, Run, judge, skip_reason
+from lrlint.verify.evidence import ORDER_WARNING, Run, judge, listed, skip_reason
 from lrlint.verify.render import change_epochs, sparkline, summary
 
 
@@ -120,3 +124,93 @@ def test_render_trajectory_is_a_rich_text() -> None:
     console.print(rendered)
     shown = console.export_text()
     assert shown.startswith("train.py:12  █▃▁  start 0.1  end 0.025")  # linear: 0.05 is a third up
+
+
+# --- overflow (no torch: the worker's Run as it records an lr that left the floats) -------------
+
+
+def test_overflow_at_the_first_decay_is_growth_not_never_applied() -> None:
+    # StepLR(step_size=30, gamma=inf): the lr is inf at epoch 30, so stepping stopped at 29.
+    r = run("StepLR", [0.1] * 30, params={"step_size": 30, "gamma": math.inf}, overflow_at=30, overflow_value=math.inf)
+    verdict = judge("LR004", Scenario("StepLR"), r)
+    assert verdict.status == "confirmed"
+    assert verdict.evidence == "lr grows 0.1 -> inf: lr overflows to inf at epoch 30 (gamma=inf)"
+    assert "never applied" not in verdict.evidence
+
+
+def test_a_nan_lr_is_not_called_growth() -> None:
+    r = run("ExponentialLR", [0.1], params={"gamma": math.inf}, overflow_at=1, overflow_value=math.nan)
+    verdict = judge("LR004", Scenario("ExponentialLR"), r)
+    assert verdict.status == "inconclusive" and verdict.evidence == "lr becomes nan at epoch 1 (gamma=inf)"
+
+
+def test_repeated_milestone_cut_short_by_an_overflow_says_so() -> None:
+    r = run("MultiStepLR", [0.1] * 30, params={"milestones": [30, 30], "gamma": 1e200}, overflow_at=30, overflow_value=math.inf)
+    verdict = judge("LR003", Scenario("MultiStepLR"), r)
+    assert verdict.status == "inconclusive"
+    assert verdict.evidence == "milestone 30 is listed twice, but lr overflows to inf at epoch 30 (gamma=1e+200): stepping stopped there"
+
+
+def test_long_literal_lists_are_quoted_short() -> None:
+    assert listed([1, 2, 3]) == "[1, 2, 3]"
+    assert listed(list(range(100_000))) == "[0, 1, 2, 3, 4, 5, 6, 7, ... (+99992 more)]"
+    r = run("MultiStepLR", [0.1] * 5, params={"milestones": list(range(1, 100_001)), "gamma": 0.1})
+    assert judge("LR003", Scenario("MultiStepLR"), r).evidence == "milestones [1, 2, 3, 4, 5, 6, 7, 8, ... (+99992 more)] are strictly increasing"
+
+
+# --- the compact trajectory -------------------------------------------------------------------
+
+
+def test_trajectory_keeps_change_points_and_expands_back() -> None:
+    values = [0.1] * 10 + [0.01] * 10 + [0.001] * 11
+    curve = Trajectory.from_values(values, horizon="loop range(30)")
+    assert curve.changes == ((10, 0.01), (20, 0.001)) and curve.epochs == 30 and len(curve) == 31
+    assert curve.values() == values and curve.end == 0.001 and curve.value_at(15) == 0.01
+    assert curve.to_json() == {
+        "start": 0.1, "epochs": 30, "changes": [[10, 0.01], [20, 0.001]], "change_count": 2,
+        "horizon": "loop range(30)", "assumed": False, "capped": False,
+    }  # fmt: skip
+    assert Trajectory.from_json(json.loads(json.dumps(curve.to_json()))) == curve
+
+
+def test_trajectory_ignores_float_noise_but_not_a_slow_drift() -> None:
+    assert Trajectory.from_values([0.001, 0.0010000000000000002]).changes == ()
+    drift = [1.0 * (1 - 1e-10) ** i for i in range(100)]  # each step within tolerance, the sum not
+    assert Trajectory.from_values(drift).change_count >= 1
+
+
+def test_smooth_trajectory_is_thinned_keeping_both_ends() -> None:
+    values = [0.1 * 0.999**i for i in range(10_001)]
+    curve = Trajectory.from_values(values, max_changes=50)
+    assert len(curve.changes) == 50 and curve.change_count == 10_000 and curve.sampled
+    assert curve.changes[0] == (1, values[1]) and curve.changes[-1] == (10_000, values[-1])
+
+
+def test_non_finite_rates_are_strings_in_json() -> None:
+    curve = Trajectory.from_values([math.inf])
+    assert curve.to_json()["start"] == "inf"
+    assert math.isinf(Trajectory.from_json(curve.to_json()).start)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [],
+        {"start": 0.1, "epochs": -1, "changes": []},
+        {"start": 0.1, "epochs": 10**12, "changes": []},
+        {"start": 0.1, "epochs": 5, "changes": [[6, 0.1]]},
+        {"start": 0.1, "epochs": 5, "changes": [[3, 0.1], [2, 0.1]]},
+        {"start": "fast", "epochs": 5, "changes": []},
+        {"start": 0.1, "epochs": 5, "changes": [[1, 0.1]], "change_count": 0},
+    ],
+)
+def test_malformed_trajectory_json_is_rejected(bad: Any) -> None:
+    with pytest.raises(ValueError):
+        Trajectory.from_json(bad)
+
+
+def test_summary_of_a_compact_trajectory_says_when_epochs_were_assumed() -> None:
+    curve = Trajectory.from_values([0.1, 0.1, 0.01], assumed=True)
+    assert summary("a.py:3 StepLR", curve).endswith("over 2 epochs (assumed: no literal range(N))  changes at 2: 0.1->0.01")
+    capped = Trajectory.from_values([0.1, 0.1], capped=True)
+    assert "over 1 epochs (capped)" in summary("b", capped)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from lrlint.report import Report
+from lrlint.reporters._json import dumps
 
 
 def render(report: Report) -> str:
-    return json.dumps([d.to_json() for d in report.diagnostics], indent=2) + "\n"
+    return dumps([d.to_json() for d in report.diagnostics], indent=2) + "\n"

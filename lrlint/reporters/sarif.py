@@ -1,18 +1,18 @@
 """SARIF 2.1.0, the format GitHub code scanning (and most CI dashboards) ingest.
 
-Every rule of the catalogue, and lrlint's own input codes (E902, E999) with the same documentation
-as `lrlint rule`, is listed in `tool.driver.rules`, so a result's `ruleIndex` is stable between
-runs. Columns are code points, as lrlint counts them.
+Every rule of the catalogue, and lrlint's own input codes (E902, E903, E999) with the same
+documentation as `lrlint rule`, is listed in `tool.driver.rules`, so a result's `ruleIndex` is
+stable between runs. Columns are code points, as lrlint counts them.
 
 A notebook finding points at the row of the `.ipynb` file where its cell line is stored (the
 line of the JSON string holding that code, which is what GitHub shows and fingerprints), without
 columns (they would count inside the JSON); the message starts with `cell N, line R:` and
-`properties` carries the cell and the region within the cell.
+`properties` carries the cell and the region within the cell. Under --verify, a result's property
+bag holds the verdict: `properties.verification`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path, PurePath
 from typing import Any
@@ -22,6 +22,7 @@ from lrlint import __version__
 from lrlint.catalogue import RuleInfo, codes
 from lrlint.diagnostics import DOCS_URL, Diagnostic
 from lrlint.report import Report
+from lrlint.reporters._json import dumps
 from lrlint.reporters._paths import relative_parts
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -46,7 +47,7 @@ def render(report: Report) -> str:
         "results": [_result(d, index[d.code], report) for d in report.diagnostics],
     }
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
-    return json.dumps(log, indent=2) + "\n"
+    return dumps(log, indent=2) + "\n"
 
 
 def _rules(diagnostics: list[Diagnostic]) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -116,16 +117,28 @@ def _result(d: Diagnostic, rule_index: int, report: Report) -> dict[str, Any]:
         "level": _level(d.severity),
         "message": {"text": d.message},
     }
+    properties: dict[str, Any] = {}
     if d.cell is not None:
         result["message"]["text"] = f"cell {d.cell}, line {d.location.row}: {d.message}"
-        result["properties"] = {"notebookCell": d.cell, "cellRegion": region}
+        properties.update(notebookCell=d.cell, cellRegion=region)
         rows = notebook_rows(d, report)
         # GitHub needs a startLine; without the notebook's text, the file's first line.
         region = {"startLine": rows[0], "endLine": rows[1]} if rows else {"startLine": 1}
+    if d.verification is not None:
+        properties["verification"] = _verification(d)
+    if properties:
+        result["properties"] = properties
     result["locations"] = [
         {"physicalLocation": {"artifactLocation": _artifact(d.filename, report.cwd), "region": region}}
     ]
     return result
+
+
+def _verification(d: Diagnostic) -> dict[str, Any]:
+    """--verify's verdict in the result's property bag (the trajectory stays in the JSON output)."""
+    v = d.verification
+    assert v is not None
+    return {"status": v.status, "evidence": v.evidence, "device": v.device, "torch_version": v.torch_version}
 
 
 def _artifact(filename: str, cwd: Path) -> dict[str, str]:

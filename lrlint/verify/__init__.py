@@ -5,12 +5,13 @@ does.
 """
 
 from lrlint.verify.render import render_trajectory
-from lrlint.verify.runner import TrajectoryResult, schedule_trajectories, torch_available, verify_diagnostics
+from lrlint.verify.runner import TrajectoryResult, schedule_trajectories, torch_available, verify, verify_diagnostics
 
 __all__ = [
     "TrajectoryResult",
     "render_trajectory",
     "schedule_trajectories",
     "torch_available",
+    "verify",
     "verify_diagnostics",
 ]

@@ -52,6 +52,10 @@ class Run:
     params: dict[str, Any] = field(default_factory=dict)  # bound arguments, torch defaults applied
     notes: list[str] = field(default_factory=list)  # stand-ins the worker used (lr, optimizer, metric)
     placeholders: list[str] = field(default_factory=list)  # unknown keywords given a placeholder
+    # The step at which the lr stopped being finite (inf, -inf, nan), and that value: the worker
+    # stops there, so the trajectory holds only finite values.
+    overflow_at: int | None = None
+    overflow_value: float | None = None
 
     @property
     def failed(self) -> str | None:
@@ -69,6 +73,26 @@ def fmt(value: float) -> str:
 
 def same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
+
+
+MAX_LISTED = 8  # values of a literal list quoted in evidence; a 100,000-item list stays one line
+
+
+def listed(values: list[Any]) -> str:
+    """A literal list as evidence quotes it: short lists whole, long ones cut with a count."""
+    if len(values) <= MAX_LISTED:
+        return str(values)
+    head = ", ".join(str(v)[:40] for v in values[:MAX_LISTED])
+    return f"[{head}, ... (+{len(values) - MAX_LISTED} more)]"
+
+
+def _overflow(run: Run) -> str | None:
+    """"lr overflows to inf at epoch 30", or None while the lr stayed finite."""
+    if run.overflow_at is None:
+        return None
+    value = run.overflow_value if run.overflow_value is not None else math.inf
+    verb = "overflows to" if math.isinf(value) else "becomes"
+    return f"lr {verb} {value} at epoch {run.overflow_at}"
 
 
 def unknown_params(scenario: Scenario) -> list[str]:
@@ -207,11 +231,11 @@ def _milestones(run: Run) -> Verdict:
         return _repeated_milestone(run, repeated, counts, gamma)
     drops = _changes(run)
     if milestones == sorted(milestones):
-        return Verdict("refuted", f"milestones {milestones} are strictly increasing")
+        return Verdict("refuted", f"milestones {listed(milestones)} are strictly increasing")
     if not drops:
         return Verdict(
             "refuted",
-            f"no runtime error: torch treats {milestones} as sorted; the {run.horizon}-epoch loop "
+            f"no runtime error: torch treats {listed(milestones)} as sorted; the {run.horizon}-epoch loop "
             f"reaches no milestone{_suffix(run)}",
         )
     return Verdict(
@@ -227,10 +251,15 @@ def _times(count: int) -> str:
 def _repeated_milestone(run: Run, repeated: list[int], counts: Counter[Any], gamma: float) -> Verdict:
     reached = [m for m in repeated if isinstance(m, int) and 0 <= m <= run.horizon]
     if not reached:
-        listed = ", ".join(f"milestone {m} is listed {_times(counts[m])}" for m in repeated)
+        which = ", ".join(f"milestone {m} is listed {_times(counts[m])}" for m in repeated[:MAX_LISTED])
+        if len(repeated) > MAX_LISTED:
+            which += f" (+{len(repeated) - MAX_LISTED} more repeats)"
+        overflow = _overflow(run)
+        if overflow:  # the loop was cut short by the overflow, not by its length
+            return Verdict("inconclusive", f"{which}, but {overflow} (gamma={gamma}): stepping stopped there")
         return Verdict(
             "inconclusive",
-            f"{listed}, but the {run.horizon}-epoch loop never reaches it{_suffix(run)}",
+            f"{which}, but the {run.horizon}-epoch loop never reaches it{_suffix(run)}",
         )
     epoch = reached[0]
     count = counts[epoch]
@@ -271,6 +300,16 @@ def _first_decay_due(run: Run) -> int | None:
 def _gamma(run: Run) -> Verdict:
     start, end = run.base_lr, run.trajectory[-1]
     gamma = run.params.get("gamma")
+    overflow = _overflow(run)
+    if not math.isfinite(start):
+        return Verdict("inconclusive", f"the optimizer's lr is {start} before any step: growth cannot be measured")
+    if overflow:
+        # Stepping stopped at the overflow: the finite trajectory alone would read as "never applied".
+        grew = run.overflow_value == math.inf and math.isfinite(start) and start > 0
+        return Verdict(
+            "confirmed" if grew else "inconclusive",
+            f"lr grows {fmt(start)} -> inf: {overflow} (gamma={gamma})" if grew else f"{overflow} (gamma={gamma})",
+        )
     span = f"over {run.horizon} epochs{_suffix(run, f'gamma={gamma}')}"
     if end > start and not same(end, start):
         return Verdict("confirmed", f"lr grows {fmt(start)} -> {fmt(end)} {span}")

@@ -2,63 +2,99 @@
 
 This module never imports torch (the static linter must not): torch lives in the worker only.
 
-Protocol (version 1), one JSON object each way:
+Protocol (version 2). The request is one JSON object on the worker's stdin:
 
-    request (stdin):  {"protocol": 1, "device": "cpu" | "cuda" | "cuda:N" | "auto",
-                       "jobs": [{"id": "3", "kind": "verify", "code": "LR003", "scenario": {...}},
-                                {"id": "t0", "kind": "trajectory", "scenario": {...}}]}
-    reply (stdout):   {"protocol": 1, "torch_version": "2.13.0+cpu", "device": "cpu",
-                       "error": null | "why no job ran (e.g. no CUDA device)",
-                       "results": [{"id": "3", "status": "confirmed", "evidence": "...",
-                                    "trajectory": [0.1, ...]},
-                                   {"id": "t0", "trajectory": [...], "error": null | "...",
-                                    "note": "loop range(50); ..." | null}]}
+    {"protocol": 2, "device": "cpu" | "cuda" | "cuda:N" | "auto", "timeout": 120.0,
+     "jobs": [{"id": "3", "kind": "verify", "code": "LR003", "scenario": {...}},
+              {"id": "t0", "kind": "trajectory", "scenario": {...}}]}
 
-A scenario is `Scenario.to_json()`: literals only, never user code.
+The worker answers with JSON lines on stdout, each written as soon as it is known:
+
+    {"type": "hello", "protocol": 2, "torch_version": "2.13.0+cpu", "device": "cpu",
+     "error": null | "why no job can run (torch missing, no CUDA device, bad request)"}
+    {"type": "result", "id": "3", "status": "confirmed", "evidence": "...", "trajectory": {...} | null}
+    {"type": "result", "id": "t0", "trajectory": {...} | null, "error": null | "...", "note": "..."}
+    {"type": "done"}
+
+Results come in the order of `jobs`. `timeout` is each job's own budget (--verify-timeout): the
+worker interrupts a job that overruns it, and the parent, reading line by line, kills a worker that
+stays silent longer than that (plus a grace period). Jobs already answered keep their verdicts; the
+one in flight becomes `inconclusive` with the reason; the rest go to a fresh worker. Trajectories
+are lrlint/trajectory.py's compact shape. A scenario is `Scenario.to_json()`: literals only.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import math
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 from lrlint.diagnostics import Diagnostic, Verification
 from lrlint.scenario import Scenario
+from lrlint.trajectory import Trajectory
 from lrlint.verify.evidence import skip_reason, unknown_params, verifiable_codes
 
-PROTOCOL = 1
+PROTOCOL = 2
 DEVICES = ("cpu", "cuda", "auto")
 # The directory holding the lrlint package this process runs: the worker must import the same one,
-# and nothing from the user's working directory.
+# and nothing from the user's working directory, PYTHONPATH or site hooks.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_TIMEOUT = 120.0  # seconds per finding (--verify-timeout)
+MAX_TIMEOUT = 86_400.0  # a day: beyond this a "timeout" is a typo, and timers overflow
+STARTUP_TIMEOUT = 120.0  # importing torch (and CUDA) is not a finding's time: its own allowance
+GRACE = 5.0  # the worker's own timer fires first and reports; the parent's is the fallback
+MAX_WORKERS = 4  # one per run normally; a crash or a hang costs one job and a fresh worker
+STDERR_KEPT = 64 * 1024  # tail of the worker's stderr kept to explain a crash
+
+# `-I`: no PYTHONPATH, no current directory or script directory on sys.path, no user site
+# (so no sitecustomize/usercustomize/.pth from the user's tree). lrlint's own root comes in argv,
+# is put first only while lrlint imports, then dropped so that `import torch` finds the real one.
+BOOTSTRAP = (
+    "import sys\n"
+    "root = sys.argv[1]\n"
+    "sys.path.insert(0, root)\n"
+    "from lrlint.verify import worker\n"
+    "sys.path.remove(root)\n"
+    "sys.exit(worker.main())\n"
+)
 
 
 @dataclass
 class TrajectoryResult:
-    """One scheduler's learning rate per epoch (index 0: after construction), or why there is none."""
+    """One scheduler's learning-rate trajectory over its horizon, or why there is none."""
 
     label: str  # where the scheduler was built, e.g. "train.py:12"
     scheduler: str
-    trajectory: list[float] = field(default_factory=list)
+    trajectory: Trajectory | None = None
     error: str | None = None  # what torch raised, or why the scheduler was not built
     note: str | None = None  # horizon used and any stand-in (lr, optimizer, plateau metric)
     device: str | None = None
     torch_version: str | None = None
 
+    @property
+    def built(self) -> bool:
+        """Whether it went to torch at all (not "not built" for want of literals)."""
+        return not (self.error or "").startswith("not built")
+
 
 @dataclass
 class WorkerReply:
-    results: dict[str, dict[str, Any]]
-    failure: str | None  # one line when the worker gave no usable answer: every job is affected
+    results: dict[str, dict[str, Any]]  # job id -> its result line
+    failures: dict[str, str]  # job id -> one line: why this job has no result
     device: str | None
     torch_version: str | None
+    workers: int = 0  # worker processes started
 
 
 def torch_available() -> bool:
@@ -69,16 +105,22 @@ def torch_available() -> bool:
         return False
 
 
+def parse_timeout(text: str) -> float:
+    """--verify-timeout: seconds per finding, a finite number > 0; ValueError says why not."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"--verify-timeout: expected a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"--verify-timeout: expected a number of seconds above 0, got {text!r}")
+    if value > MAX_TIMEOUT:
+        raise ValueError(f"--verify-timeout: at most {MAX_TIMEOUT:g} seconds, got {text!r}")
+    return value
+
+
 def _worker_command() -> list[str]:
     """The worker's command line; tests replace it to simulate a crashing or hanging worker."""
-    return [sys.executable, "-m", "lrlint.verify.worker"]
-
-
-def _worker_env() -> dict[str, str]:
-    env = dict(os.environ)
-    path = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = str(PACKAGE_ROOT) + (os.pathsep + path if path else "")
-    return env
+    return [sys.executable, "-I", "-c", BOOTSTRAP, str(PACKAGE_ROOT)]
 
 
 def _one_line(text: str, limit: int = 200) -> str:
@@ -91,7 +133,9 @@ def _last_line(text: str) -> str:
     return _one_line(lines[-1]) if lines else "no output on stderr"
 
 
-def _exit_reason(returncode: int) -> str:
+def _exit_reason(returncode: int | None) -> str:
+    if returncode is None:
+        return "still running"
     if returncode < 0:
         try:
             return f"killed by {signal.Signals(-returncode).name}"
@@ -100,69 +144,212 @@ def _exit_reason(returncode: int) -> str:
     return f"exit code {returncode}"
 
 
-def _communicate(request: dict[str, Any], timeout: float) -> tuple[str, str, int] | str:
-    """(stdout, stderr, returncode) of the worker, or a one-line failure."""
-    try:
-        proc = subprocess.Popen(
+# --- one worker process ----------------------------------------------------------------------
+
+
+class _Worker:
+    """A started worker: its stdout lines arrive on a queue, so every wait has a deadline."""
+
+    def __init__(self, request: str) -> None:
+        self.proc = subprocess.Popen(
             _worker_command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            # The worker's cwd is lrlint's own install root: `-m` puts the cwd on sys.path, and the
-            # user's directory (a stray torch.py) must never be importable there.
+            encoding="utf-8",
+            errors="replace",
+            # Not the user's directory: nothing there must be importable or even looked at.
             cwd=str(PACKAGE_ROOT),
-            env=_worker_env(),
-            start_new_session=True,  # so a timeout can kill the worker and anything it started
+            start_new_session=True,  # so a timeout kills the worker and anything it started
         )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr: deque[str] = deque()
+        self._stderr_size = 0
+        # Threads: a worker that never reads stdin or floods stderr must not block lrlint.
+        for target, args in ((self._send, (request,)), (self._read_stdout, ()), (self._read_stderr, ())):
+            threading.Thread(target=target, args=args, daemon=True).start()
+
+    def _send(self, request: str) -> None:
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(request)
+            self.proc.stdin.close()
+        except (OSError, ValueError):  # it died first: its exit explains why
+            pass
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        try:
+            for line in self.proc.stdout:
+                self.lines.put(line)
+        except (OSError, ValueError):
+            pass
+        self.lines.put(None)
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        try:
+            for line in self.proc.stderr:
+                self.stderr.append(line)
+                self._stderr_size += len(line)
+                while self._stderr_size > STDERR_KEPT and len(self.stderr) > 1:
+                    self._stderr_size -= len(self.stderr.popleft())
+        except (OSError, ValueError):
+            pass
+
+    def next_line(self, timeout: float) -> str | None:
+        """The next stdout line; None at end of output; raises queue.Empty after `timeout`."""
+        return self.lines.get(timeout=timeout)
+
+    def crash_reason(self) -> str:
+        try:
+            returncode = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        time.sleep(0.05)  # let the stderr reader take the last lines
+        return f"verification worker crashed ({_exit_reason(returncode)}): {_last_line(''.join(self.stderr))}"
+
+    def stop(self) -> None:
+        """Kill the worker and whatever it started; safe to call twice and after it ended."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (OSError, AttributeError):  # no process groups (Windows) or already gone
+                self.proc.kill()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+@dataclass
+class _Attempt:
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    device: str | None = None
+    torch_version: str | None = None
+    failure: str | None = None  # why the worker stopped before answering every job
+    in_flight: str | None = None  # the job it was on when it failed; None: it failed before any
+
+
+def _parse(line: str) -> dict[str, Any]:
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    return data
+
+
+def _attempt(device: str, jobs: list[dict[str, Any]], timeout: float) -> _Attempt:
+    """Run `jobs` in one fresh worker until it answers them all, fails, or overruns a job's budget."""
+    outcome = _Attempt(device=device)
+    request = json.dumps({"protocol": PROTOCOL, "device": device, "timeout": timeout, "jobs": jobs})
+    try:
+        worker = _Worker(request)
     except OSError as exc:
-        return f"verification worker could not start: {_one_line(str(exc))}"
+        outcome.failure = f"verification worker could not start: {_one_line(str(exc))}"
+        return outcome
     try:
-        stdout, stderr = proc.communicate(json.dumps(request), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        return f"verification worker timed out after {timeout:g} s and was killed"
-    return stdout, stderr, proc.returncode
+        _converse(worker, jobs, timeout, outcome)
+    finally:
+        worker.stop()  # on every way out, Ctrl-C included: the worker never outlives lrlint's run
+    return outcome
 
 
-def _kill(proc: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (OSError, AttributeError):  # no process groups (Windows) or already gone
-        proc.kill()
-    try:
-        proc.communicate(timeout=5)
-    except subprocess.TimeoutExpired:
-        pass
+def _converse(worker: _Worker, jobs: list[dict[str, Any]], timeout: float, outcome: _Attempt) -> None:
+    waiting = [str(job["id"]) for job in jobs]  # in the order the worker answers them
+    hello = False
+    while True:
+        limit = timeout + GRACE if hello else max(STARTUP_TIMEOUT, timeout + GRACE)
+        outcome.in_flight = waiting[0] if hello and waiting else None
+        try:
+            line = worker.next_line(limit)
+        except queue.Empty:
+            what = "no result" if hello else "no answer (starting torch)"
+            outcome.failure = f"verification timed out: {what} within {limit:g} s; the worker was killed"
+            return
+        if line is None:
+            if waiting:
+                outcome.failure = worker.crash_reason()
+            return
+        try:
+            data = _parse(line)
+        except ValueError:
+            shown = _one_line(line, 80) or "nothing"
+            outcome.failure = f"verification worker sent no valid JSON line (got: {shown})"
+            return
+        kind = data.get("type")
+        if kind == "hello":
+            hello = True
+            outcome.device = data.get("device", outcome.device)
+            outcome.torch_version = data.get("torch_version")
+            if data.get("error"):
+                outcome.in_flight, outcome.failure = None, _one_line(str(data["error"]))
+                return
+        elif kind == "result" and hello:
+            job_id = str(data.get("id"))
+            outcome.results[job_id] = data
+            if job_id in waiting:
+                waiting.remove(job_id)
+        elif kind == "done":
+            outcome.in_flight = None
+            return
+        else:
+            outcome.failure = f"verification worker sent an unexpected line (type {kind!r})"
+            return
+
+
+def _encodable(jobs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Jobs whose literals JSON can carry (a 5,000-digit int cannot), and a reason for the others."""
+    ok, failures = [], {}
+    for job in jobs:
+        try:
+            json.dumps(job)
+        except (ValueError, TypeError, RecursionError) as exc:
+            failures[str(job["id"])] = f"not sent to torch: its literals cannot be encoded ({_one_line(str(exc), 120)})"
+            continue
+        ok.append(job)
+    return ok, failures
 
 
 def _run_worker(device: str, jobs: list[dict[str, Any]], timeout: float) -> WorkerReply:
-    """Run every job in one worker; never raises: failures come back as `failure`."""
+    """Run every job, in one worker unless one crashes or hangs; never raises."""
     if device not in DEVICES and not device.startswith("cuda:"):
-        return WorkerReply({}, f"unknown device {device!r}: expected cpu, cuda or auto", None, None)
-    outcome = _communicate({"protocol": PROTOCOL, "device": device, "jobs": jobs}, timeout)
-    if isinstance(outcome, str):
-        return WorkerReply({}, outcome, device, None)
-    stdout, stderr, returncode = outcome
-    if returncode != 0:
-        reason = _exit_reason(returncode)
-        return WorkerReply({}, f"verification worker crashed ({reason}): {_last_line(stderr)}", device, None)
-    try:
-        reply = json.loads(stdout)
-        if not isinstance(reply, dict) or not isinstance(reply.get("results"), list):
-            raise ValueError("not a reply object")
-    except ValueError:
-        shown = _one_line(stdout, 80) or "nothing"
-        return WorkerReply({}, f"verification worker sent no valid JSON reply (got: {shown})", device, None)
-    results = {str(r.get("id")): r for r in reply["results"] if isinstance(r, dict)}
-    error = reply.get("error")
-    failure = _one_line(str(error)) if error else None
-    return WorkerReply(results, failure, reply.get("device", device), reply.get("torch_version"))
+        reason = f"unknown device {device!r}: expected cpu, cuda or auto"
+        return WorkerReply({}, {str(job["id"]): reason for job in jobs}, None, None)
+    pending, failures = _encodable(jobs)
+    reply = WorkerReply({}, failures, device, None)
+    while pending:
+        if reply.workers == MAX_WORKERS:
+            for job in pending:
+                failures[str(job["id"])] = f"not run: the verification worker failed {MAX_WORKERS} times in this run"
+            break
+        attempt = _attempt(device, pending, timeout)
+        reply.workers += 1
+        reply.results.update(attempt.results)
+        reply.device = attempt.device or reply.device
+        reply.torch_version = attempt.torch_version or reply.torch_version
+        pending = [job for job in pending if str(job["id"]) not in attempt.results]
+        if not pending:
+            break
+        if attempt.failure is None:  # the worker said "done" but skipped some: a protocol slip
+            for job in pending:
+                failures[str(job["id"])] = "verification worker returned no result for this job"
+            break
+        if attempt.in_flight is None:  # it failed before any job: every job would fail alike
+            for job in pending:
+                failures[str(job["id"])] = attempt.failure
+            break
+        failures[attempt.in_flight] = attempt.failure
+        pending = [job for job in pending if str(job["id"]) != attempt.in_flight]
+    return reply
 
 
-def verify_diagnostics(diagnostics: list[Diagnostic], device: str = "cpu", timeout: float = 60.0) -> None:
-    """Fill `verification` of every finding whose rule has a verify hook, all in one worker;
-    never raises."""
+# --- what lrlint asks for --------------------------------------------------------------------
+
+
+def _verify_jobs(diagnostics: Iterable[Diagnostic]) -> tuple[list[dict[str, Any]], dict[str, Diagnostic]]:
+    """Jobs for every finding whose rule has a verify hook and that can be rebuilt; the others
+    get `skipped` now."""
     verifiable = verifiable_codes()
     jobs: list[dict[str, Any]] = []
     pending: dict[str, Diagnostic] = {}
@@ -176,34 +363,10 @@ def verify_diagnostics(diagnostics: list[Diagnostic], device: str = "cpu", timeo
         job_id = str(index)
         pending[job_id] = diagnostic
         jobs.append({"id": job_id, "kind": "verify", "code": diagnostic.code, "scenario": diagnostic.scenario.to_json()})
-    if not jobs:
-        return
-    reply = _run_worker(device, jobs, timeout)
-    for job_id, diagnostic in pending.items():
-        diagnostic.verification = _verification(reply, reply.results.get(job_id))
+    return jobs, pending
 
 
-def _verification(reply: WorkerReply, result: dict[str, Any] | None) -> Verification:
-    def made(status: Any, evidence: str, trajectory: Any = ()) -> Verification:
-        return Verification(status, evidence, reply.device, reply.torch_version, [float(v) for v in trajectory])
-
-    if reply.failure:
-        return made("inconclusive", reply.failure)
-    if result is None:
-        return made("inconclusive", "verification worker returned no result for this finding")
-    status = result.get("status")
-    if status not in ("confirmed", "refuted", "inconclusive", "skipped"):
-        return made("inconclusive", f"verification worker returned an unknown status {status!r}")
-    try:
-        return made(status, _one_line(str(result.get("evidence", "")), 400), result.get("trajectory") or ())
-    except (TypeError, ValueError):
-        return made("inconclusive", "verification worker returned a malformed trajectory")
-
-
-def schedule_trajectories(
-    scenarios: list[tuple[str, Scenario]], device: str = "cpu", timeout: float = 60.0
-) -> list[TrajectoryResult]:
-    """Each scheduler's learning-rate trajectory over its horizon (--verify-all), in one worker."""
+def _trajectory_jobs(scenarios: list[tuple[str, Scenario]]) -> tuple[list[dict[str, Any]], list[TrajectoryResult]]:
     results = [TrajectoryResult(label, scenario.scheduler) for label, scenario in scenarios]
     jobs: list[dict[str, Any]] = []
     for index, (result, (_, scenario)) in enumerate(zip(results, scenarios)):
@@ -211,27 +374,115 @@ def schedule_trajectories(
         if unknown:  # building it would mean guessing these values
             result.error = "not built: " + ", ".join(f"`{name}`" for name in unknown) + " not a literal"
             continue
-        jobs.append({"id": str(index), "kind": "trajectory", "scenario": scenario.to_json()})
+        jobs.append({"id": f"t{index}", "kind": "trajectory", "scenario": scenario.to_json()})
+    return jobs, results
+
+
+def verify(
+    diagnostics: list[Diagnostic],
+    schedules: Sequence[tuple[str, Scenario]] = (),
+    device: str = "cpu",
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[TrajectoryResult]:
+    """Fill `verification` of every finding a rule can verify and run every schedule (--verify-all),
+    all in ONE worker request; never raises. Returns the schedules' trajectories."""
+    verify_jobs, pending = _verify_jobs(diagnostics)
+    trajectory_jobs, results = _trajectory_jobs(list(schedules))
+    jobs = verify_jobs + trajectory_jobs
     if not jobs:
         return results
     reply = _run_worker(device, jobs, timeout)
-    for job in jobs:
-        result = results[int(job["id"])]
-        result.device, result.torch_version = reply.device, reply.torch_version
-        _fill_trajectory(result, reply, reply.results.get(job["id"]))
+    for job_id, diagnostic in pending.items():
+        diagnostic.verification = _verification(reply, job_id)
+    for job in trajectory_jobs:
+        _fill_trajectory(results[int(job["id"][1:])], reply, job["id"])
     return results
 
 
-def _fill_trajectory(result: TrajectoryResult, reply: WorkerReply, answer: dict[str, Any] | None) -> None:
-    if reply.failure:
-        result.error = reply.failure
+def verify_diagnostics(diagnostics: list[Diagnostic], device: str = "cpu", timeout: float = DEFAULT_TIMEOUT) -> None:
+    """Fill `verification` of every finding a rule can verify, all in one worker; never raises."""
+    verify(diagnostics, [], device, timeout)
+
+
+def schedule_trajectories(
+    scenarios: list[tuple[str, Scenario]], device: str = "cpu", timeout: float = DEFAULT_TIMEOUT
+) -> list[TrajectoryResult]:
+    """Each scheduler's learning-rate trajectory over its horizon (--verify-all), in one worker."""
+    return verify([], scenarios, device, timeout)
+
+
+def _trajectory(data: Any) -> Trajectory | None:
+    return None if data is None else Trajectory.from_json(data)
+
+
+def _verification(reply: WorkerReply, job_id: str) -> Verification:
+    def made(status: Any, evidence: str, trajectory: Trajectory | None = None) -> Verification:
+        return Verification(status, evidence, reply.device, reply.torch_version, trajectory)
+
+    if job_id in reply.failures:
+        return made("inconclusive", reply.failures[job_id])
+    result = reply.results.get(job_id)
+    if result is None:
+        return made("inconclusive", "verification worker returned no result for this finding")
+    status = result.get("status")
+    if status not in ("confirmed", "refuted", "inconclusive", "skipped"):
+        return made("inconclusive", f"verification worker returned an unknown status {status!r}")
+    try:
+        return made(status, _one_line(str(result.get("evidence", "")), 400), _trajectory(result.get("trajectory")))
+    except ValueError:
+        return made("inconclusive", "verification worker returned a malformed trajectory")
+
+
+def _fill_trajectory(result: TrajectoryResult, reply: WorkerReply, job_id: str) -> None:
+    result.device, result.torch_version = reply.device, reply.torch_version
+    answer = reply.results.get(job_id)
+    if job_id in reply.failures:
+        result.error = reply.failures[job_id]
     elif answer is None:
         result.error = "verification worker returned no result for this scheduler"
     else:
         try:
-            result.trajectory = [float(v) for v in answer.get("trajectory") or ()]
-        except (TypeError, ValueError):
+            result.trajectory = _trajectory(answer.get("trajectory"))
+        except ValueError:
             result.error = "verification worker returned a malformed trajectory"
             return
         result.error = answer.get("error")
         result.note = answer.get("note")
+
+
+def schedules_json(results: list[TrajectoryResult]) -> list[dict[str, Any]]:
+    """--schedules-file: one object per scheduler built (label parsed back into file, cell, row)."""
+    return [_schedule_json(item) for item in results]
+
+
+def _schedule_json(item: TrajectoryResult) -> dict[str, Any]:
+    import re
+
+    match = re.fullmatch(r"(.*?):(?:cell (\d+):)?(\d+)", item.label)
+    filename, cell, row = (match.group(1), match.group(2), match.group(3)) if match else (item.label, None, "0")
+    return {
+        "filename": filename,
+        "row": int(row),
+        "cell": int(cell) if cell else None,
+        "scheduler": item.scheduler,
+        "ran": item.built,
+        "error": item.error,
+        "note": item.note,
+        "device": item.device if item.built else None,
+        "torch_version": item.torch_version if item.built else None,
+        "trajectory": item.trajectory.to_json() if item.trajectory is not None else None,
+    }
+
+
+def write_schedules(results: list[TrajectoryResult], path: str) -> None:
+    """--schedules-file: strict JSON, written whole then moved in place (concurrent runs never
+    leave a half-written file). Raises OSError."""
+    from lrlint.reporters._json import dumps
+
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(dumps(schedules_json(results), indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)

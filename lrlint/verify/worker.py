@@ -1,8 +1,10 @@
 """Child side of --verify: rebuild literal scheduler configurations in real torch.
 
-Run as `python -m lrlint.verify.worker`. Reads ONE JSON request on stdin, writes ONE JSON reply on
-stdout (see lrlint/verify/runner.py for the protocol). It only ever sees the JSON scenarios: it
-never imports, executes or evaluates the user's code. torch is imported once, here and nowhere else.
+Started by lrlint/verify/runner.py as `python -I -c BOOTSTRAP PACKAGE_ROOT` (isolated: no
+PYTHONPATH, no current directory, no user site), or by hand as `python -m lrlint.verify.worker`.
+Reads ONE JSON request on stdin and streams JSON lines on stdout, one per job as it finishes (see
+runner.py for the protocol). It only ever sees the JSON scenarios: it never imports, executes or
+evaluates the user's code. torch is imported once, here and nowhere else.
 """
 
 from __future__ import annotations
@@ -10,15 +12,25 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import os
+import signal
 import sys
+import threading
+import time
 import warnings
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import IO, Any, Callable, Iterator
 
 from lrlint.scenario import Scenario
+from lrlint.trajectory import Trajectory
 from lrlint.verify.evidence import Run, Verdict, fmt, judge, needs_reference, rejected_keyword
 
-PROTOCOL = 1
-MAX_STEPS = 10_000  # bound on loop iterations simulated per scenario
+PROTOCOL = 2
+MAX_STEPS = 10_000  # bound on loop iterations simulated per scenario (each run, LR005's reference too)
+# Memory a job may add on top of what importing torch took (Linux, CPU): a literal that makes torch
+# allocate without bound fails that job with MemoryError, not the machine.
+MEMORY_HEADROOM = 2 * 1024**3
+PARENT_POLL_S = 0.5  # how often the worker checks that lrlint is still there
 DEFAULT_HORIZON = 100  # when the loop length is unknown and no argument says how far to look
 DEFAULT_LR = 0.1
 PLATEAU_METRIC = 1.0  # ReduceLROnPlateau needs a metric: a constant one, i.e. never improving
@@ -159,10 +171,18 @@ def default_horizon(name: str, params: dict[str, Any]) -> tuple[int, str]:
     return horizon, f"default horizon {horizon} epochs (covers {why})"
 
 
-def horizon_for(scenario: Scenario, params: dict[str, Any]) -> tuple[int, str, bool]:
-    """(iterations, note, capped): the loop's literal range(N), else a default; never past MAX_STEPS."""
+def literal_epochs(scenario: Scenario) -> int | None:
+    """N of the loop's literal range(N), when there is one."""
     epochs = scenario.epochs
     if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 0:
+        return epochs
+    return None
+
+
+def horizon_for(scenario: Scenario, params: dict[str, Any]) -> tuple[int, str, bool]:
+    """(iterations, note, capped): the loop's literal range(N), else a default; never past MAX_STEPS."""
+    epochs = literal_epochs(scenario)
+    if epochs is not None:
         horizon, note = epochs, f"loop range({epochs})"
     else:
         horizon, note = default_horizon(scenario.scheduler, params)
@@ -228,8 +248,9 @@ def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwar
             run.step_error, run.step_error_at = _one_line(exc), iteration
             return
         lr = current_lr()
-        if not math.isfinite(lr):  # a growing lr overflows; keep the trajectory finite (valid JSON)
+        if not math.isfinite(lr):  # a growing lr overflows: stop, and say where (the evidence must)
             run.horizon, run.capped = iteration - 1, True
+            run.overflow_at, run.overflow_value = iteration, lr
             run.horizon_note += f"; lr overflows to {lr} at step {iteration}: stopped there"
             run.applied.pop()
             return
@@ -246,6 +267,16 @@ def _scheduler_stepper(scheduler: Any, run: Run) -> Callable[[], None]:
 # --- jobs ------------------------------------------------------------------------------------
 
 
+def compact(scenario: Scenario, run: Run) -> dict[str, Any] | None:
+    """The run's trajectory as change points (lrlint/trajectory.py), or None when nothing was stepped."""
+    if not run.trajectory:
+        return None
+    trajectory = Trajectory.from_values(
+        run.trajectory, horizon=run.horizon_note or None, assumed=literal_epochs(scenario) is None, capped=run.capped
+    )
+    return trajectory.to_json()
+
+
 def verify_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:
     code = str(job["code"])
     scenario = Scenario.from_json(job["scenario"])
@@ -255,7 +286,7 @@ def verify_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]
     if needs_reference(code):
         reference = simulate(torch, scenario, device, "optimizer-first", code)
     verdict: Verdict = judge(code, scenario, run, reference)
-    return {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": run.trajectory}
+    return {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": compact(scenario, run)}
 
 
 def trajectory_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:
@@ -267,7 +298,7 @@ def trajectory_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, 
     elif run.step_error:
         error = f"{run.step_error} (at step {run.step_error_at})"
     note = "; ".join([run.horizon_note, *run.notes]) if run.horizon_note else "; ".join(run.notes)
-    return {"id": job["id"], "trajectory": run.trajectory, "error": error, "note": note or None}
+    return {"id": job["id"], "trajectory": compact(scenario, run), "error": error, "note": note or None}
 
 
 JOBS: dict[str, Callable[[Torch, dict[str, Any], str], dict[str, Any]]] = {
@@ -278,47 +309,142 @@ JOBS: dict[str, Callable[[Torch, dict[str, Any], str], dict[str, Any]]] = {
 
 def _job_failure(job: dict[str, Any], message: str) -> dict[str, Any]:
     if job.get("kind") == "trajectory":
-        return {"id": job.get("id"), "trajectory": [], "error": message, "note": None}
-    return {"id": job.get("id"), "status": "inconclusive", "evidence": message, "trajectory": []}
+        return {"id": job.get("id"), "trajectory": None, "error": message, "note": None}
+    return {"id": job.get("id"), "status": "inconclusive", "evidence": message, "trajectory": None}
 
 
-def handle(request: dict[str, Any]) -> dict[str, Any]:
+# --- bounds ----------------------------------------------------------------------------------
+
+
+class JobTimeout(BaseException):
+    """Raised in the job by SIGALRM; a BaseException so that torch's `except Exception` cannot eat it."""
+
+
+@contextmanager
+def time_budget(seconds: float | None) -> Iterator[None]:
+    """Interrupt the job after `seconds` (Unix; elsewhere the parent's own timer still applies)."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: Any) -> None:
+        raise JobTimeout
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def limit_memory(device: str) -> None:
+    """Cap the address space at what torch took plus MEMORY_HEADROOM (Linux, CPU only).
+
+    CUDA maps tens of GB of address space, so no cap there; failure to set one is not an error.
+    """
+    if device != "cpu" or not sys.platform.startswith("linux"):
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        wanted = size + MEMORY_HEADROOM
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        if soft == resource.RLIM_INFINITY or soft > wanted:
+            resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+    except (OSError, ValueError, ImportError):
+        pass
+
+
+def watch_parent() -> None:
+    """Exit when lrlint goes away (killed, or ended without stopping us): never outlive it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="lrlint-parent-watch", daemon=True).start()
+
+
+# --- the protocol ----------------------------------------------------------------------------
+
+
+def run_job(torch: Torch, job: dict[str, Any], device: str, budget: float | None) -> dict[str, Any]:
+    """One job's result line; never raises (a timeout or an error is that job's inconclusive result)."""
+    runner = JOBS.get(job.get("kind"))  # type: ignore[arg-type]
+    if runner is None:
+        return _job_failure(job, f"worker: unknown job kind {job.get('kind')!r}")
+    try:
+        with time_budget(budget):
+            return runner(torch, job, device)
+    except JobTimeout:
+        return _job_failure(job, f"timed out: no result within {budget:g} s (--verify-timeout, per finding)")
+    except MemoryError:
+        return _job_failure(job, f"worker error: MemoryError (over the {MEMORY_HEADROOM // 1024**3} GiB a job may use)")
+    except Exception as exc:  # one bad job must not cost the others their verdicts
+        return _job_failure(job, f"worker error: {_one_line(exc)}")
+
+
+def _budget(request: dict[str, Any]) -> float | None:
+    value = request.get("timeout")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0:
+        return float(value)
+    return None
+
+
+def handle(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> None:
+    """Send the hello line, then one result line per job as it finishes, then "done"."""
     try:
         torch = import_torch()
     except Exception as exc:  # not installed, or broken: every job is affected alike
-        return {"protocol": PROTOCOL, "error": f"torch could not be imported: {_one_line(exc)}", "results": []}
-    reply: dict[str, Any] = {"protocol": PROTOCOL, "torch_version": str(torch.__version__), "error": None}
+        hint = ""
+        if isinstance(exc, ModuleNotFoundError):  # torch reachable only through PYTHONPATH?
+            hint = f" (the worker runs isolated, PYTHONPATH ignored: install torch for {sys.executable})"
+        send({"type": "hello", "protocol": PROTOCOL, "error": f"torch could not be imported: {_one_line(exc)}{hint}"})
+        return
+    torch.set_num_threads(1)  # a 1-element parameter gains nothing from threads; concurrent runs share the CPU
     device, error = resolve_device(torch, str(request.get("device", "cpu")))
-    reply["device"] = device
+    send({"type": "hello", "protocol": PROTOCOL, "torch_version": str(torch.__version__), "device": device, "error": error})
     if error:
-        reply["error"], reply["results"] = error, []
-        return reply
-    results = []
+        return
+    limit_memory(device)
+    budget = _budget(request)
     for job in request.get("jobs", []):
-        run_job = JOBS.get(job.get("kind"))
-        if run_job is None:
-            results.append(_job_failure(job, f"worker: unknown job kind {job.get('kind')!r}"))
-            continue
-        try:
-            results.append(run_job(torch, job, device))
-        except Exception as exc:  # one bad job must not cost the others their verdicts
-            results.append(_job_failure(job, f"worker error: {_one_line(exc)}"))
-    reply["results"] = results
-    return reply
+        job = job if isinstance(job, dict) else {"id": None, "kind": None}
+        send({"type": "result", **run_job(torch, job, device, budget)})
+    send({"type": "done"})
+
+
+def read_request(stream: IO[str]) -> dict[str, Any]:
+    request = json.load(stream)
+    if not isinstance(request, dict) or request.get("protocol") != PROTOCOL:
+        raise ValueError(f"expected a protocol {PROTOCOL} request object")
+    return request
 
 
 def main() -> int:
     reply_to = sys.stdout
-    sys.stdout = sys.stderr  # whatever torch or a scheduler prints must not corrupt the JSON reply
+    sys.stdout = sys.stderr  # whatever torch or a scheduler prints must not corrupt the JSON lines
+
+    def send(line: dict[str, Any]) -> None:
+        reply_to.write(json.dumps(line) + "\n")
+        reply_to.flush()
+
+    watch_parent()
     try:
-        request = json.load(sys.stdin)
-        if not isinstance(request, dict) or request.get("protocol") != PROTOCOL:
-            raise ValueError(f"expected a protocol {PROTOCOL} request object")
-        reply = handle(request)
+        request = read_request(sys.stdin)
     except Exception as exc:
-        reply = {"protocol": PROTOCOL, "error": f"worker: bad request: {_one_line(exc)}", "results": []}
-    reply_to.write(json.dumps(reply))
-    reply_to.flush()
+        send({"type": "hello", "protocol": PROTOCOL, "error": f"worker: bad request: {_one_line(exc)}"})
+        return 0
+    handle(request, send)
     return 0
 
 
