@@ -200,7 +200,9 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     if "-" in paths:  # read here so that the full format can quote it
         import io
 
-        given[options.stdin_filename or "-"] = sys.stdin.buffer.read() if sys.stdin is not None else b""
+        from lrlint.source import read_stream
+
+        given[options.stdin_filename or "-"] = read_stream(sys.stdin.buffer) if sys.stdin is not None else b""
         stdin = io.BytesIO(given[options.stdin_filename or "-"])
     from lrlint.progress import ProgressBar
 

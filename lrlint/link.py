@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Literal
 
-from lrlint.facts.model import CallSite, FileFacts, FunctionFact
+from lrlint.facts.model import CallSite, FileFacts, FunctionFact, ImportFact
 
 TargetKind = Literal["param", "self", "global"]
 
@@ -58,10 +58,8 @@ class Project:
     steps: dict[tuple[int, int], frozenset[StepTarget]] = field(default_factory=dict)
 
     def function_of(self, file: int, frame: int) -> FunctionRef | None:
-        for function in self.files[file].facts.functions:
-            if function.frame == frame:
-                return FunctionRef(file, function)
-        return None
+        function = self.files[file].facts.function_at(frame)
+        return FunctionRef(file, function) if function is not None else None
 
 
 MAX_ROUNDS = 20  # call chains deeper than this are not followed further
@@ -136,6 +134,8 @@ class _ModuleIndex:
             if file.path is not None:
                 root = module_name(file.path)[0]
             self.roots.append(root)
+        self._bases_by_file: dict[int, dict[str, tuple[str, ...]]] = {}
+        self._imports_by_file: dict[int, dict[str, list[ImportFact]]] = {}
         # Functions by qualname within each file; a name defined twice is ambiguous (None).
         self.functions: list[dict[str, FunctionFact | None]] = []
         for file in project.files:
@@ -153,9 +153,7 @@ class _ModuleIndex:
             local = self._function(file, head)
             if local is not None:
                 return local
-        for imported in facts.imports:
-            if imported.name != head:
-                continue
+        for imported in self._imports(file).get(head, ()):
             target = f"{imported.target}.{rest}" if rest else imported.target
             return self._qualified(file, target, imported.level)
         return None
@@ -180,33 +178,45 @@ class _ModuleIndex:
             found = self._function(where, f"{cls}.{name}")
             if found is not None:
                 return found
-            bases = {c.name: c.bases for c in self.project.files[where].facts.classes}
-            for base in bases.get(cls, ()):
+            for base in self._bases(where).get(cls, ()):
                 located = self._class(where, base)
                 if located is not None:
                     classes.append(located)
         return None
 
+    def _bases(self, file: int) -> dict[str, tuple[str, ...]]:
+        found = self._bases_by_file.get(file)
+        if found is None:
+            found = self._bases_by_file[file] = {c.name: c.bases for c in self.project.files[file].facts.classes}
+        return found
+
+    def _imports(self, file: int) -> dict[str, list[ImportFact]]:
+        found = self._imports_by_file.get(file)
+        if found is None:
+            found = self._imports_by_file[file] = defaultdict(list)
+            for imported in self.project.files[file].facts.imports:
+                found[imported.name].append(imported)
+        return found
+
     def _class(self, file: int, dotted: str) -> tuple[int, str] | None:
         """Where a base class named in `file` is defined: this module, or one it imports."""
-        if any(c.name == dotted for c in self.project.files[file].facts.classes):
+        if dotted in self._bases(file):
             return (file, dotted)
         head, _, rest = dotted.partition(".")
-        for imported in self.project.files[file].facts.imports:
-            if imported.name == head:
-                target = self._absolute(file, f"{imported.target}.{rest}" if rest else imported.target, imported.level)
-                module, _, qualname = target.rpartition(".")
-                candidates = self._modules(file, module)
-                if len(candidates) == 1:
-                    return (candidates[0], qualname)
+        for imported in self._imports(file).get(head, ()):
+            target = self._absolute(file, f"{imported.target}.{rest}" if rest else imported.target, imported.level)
+            module, _, qualname = target.rpartition(".")
+            candidates = self._modules(file, module)
+            if len(candidates) == 1:
+                return (candidates[0], qualname)
         return None
 
     def _enclosing_function(self, file: int, frames: tuple[int, ...]) -> FunctionFact | None:
         facts = self.project.files[file].facts
-        by_frame = {f.frame: f for f in facts.functions}
         for frame in reversed(frames):
-            if frame in by_frame:
-                return by_frame[frame]
+            function = facts.function_at(frame)
+            if function is not None:
+                return function
         return None
 
     def _absolute(self, file: int, target: str, level: int) -> str:
@@ -239,8 +249,8 @@ def _direct_targets(project: Project, file: int, function: FunctionFact) -> set[
     facts = project.files[file].facts
     params = set(function.params)
     found: set[StepTarget] = set()
-    for step in facts.steps:
-        if step.scheduler is not None or _innermost_function(facts, step.frames) != function.frame:
+    for step in facts.steps_in(function.frame):
+        if step.scheduler is not None:
             continue
         for name in (step.receiver if step.method == "step" else None, step.first_arg):
             target = _target(name, params, function, project.files[file].module)

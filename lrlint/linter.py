@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Sequence
 from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, file_error
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
-from lrlint.source import SourceError, check_syntax, decode, may_be_newer_syntax
+from lrlint.source import MAX_FILE_BYTES, SourceError, check_syntax, decode, may_be_newer_syntax, too_dense, too_large
 
 CodeFilter = Callable[[str], bool]
 
@@ -57,6 +57,8 @@ def analyze_file(
     """
     summary = FileSummary(filename)
     try:
+        if len(data) > MAX_FILE_BYTES:
+            raise too_large()
         if notebook:
             from lrlint.notebook import NotebookError, load_notebook
 
@@ -73,7 +75,12 @@ def analyze_file(
         summary.diagnostics.append(file_error(filename, exc.code, exc.message, exc.row, exc.column))
         return summary
     # The prefilter (see prefilter.py); on a notebook, its code cells only.
-    if not force and not may_have_findings(text.encode("utf-8", "surrogatepass") if notebook else data):
+    code = text.encode("utf-8", "surrogatepass") if notebook else data
+    if not force and not may_have_findings(code):
+        return summary
+    dense = too_dense(code)
+    if dense is not None:
+        summary.diagnostics.append(file_error(filename, dense.code, dense.message))
         return summary
     summary.parsed = True
     tree, error = check_syntax(text)

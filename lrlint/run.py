@@ -15,6 +15,7 @@ from lrlint.diagnostics import IO_ERROR, Diagnostic, file_error
 from lrlint.discovery import Target, discover
 from lrlint.linter import FileSummary, project_diagnostics, schedules_of
 from lrlint.scenario import Scenario
+from lrlint.source import read_stream
 from lrlint.workers import Outcome, Task, analyze_all, analyze_data, default_jobs
 
 STDIN = "-"
@@ -58,7 +59,7 @@ def lint_paths(
         source = stdin if stdin is not None else sys.stdin.buffer
         if not (force_exclude and stdin_filename and settings.is_excluded(Path(stdin_filename))):
             try:
-                data = source.read()
+                data = read_stream(source)
             except OSError as exc:
                 run.diagnostics.append(file_error(name, IO_ERROR, exc.strerror or str(exc)))
             else:

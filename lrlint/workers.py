@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 from lrlint.diagnostics import IO_ERROR, file_error
 from lrlint.linter import FileSummary, analyze_file
 from lrlint.prefilter import may_have_findings
+from lrlint.source import read_source
 
 # Below this many files to analyse, starting processes costs more than it saves.
 MIN_FILES_FOR_WORKERS = 8
@@ -50,8 +51,7 @@ def analyze_path(task: Task, torch_version: str | None) -> Outcome:
     if task.data is not None:
         return analyze_data(task.display, task.data, task.notebook, torch_version, task.stat, task.force)
     try:
-        stat = os.stat(task.path)
-        data = task.path.read_bytes()
+        stat, data = read_source(task.path)
     except OSError as exc:
         summary = FileSummary(task.display, [file_error(task.display, IO_ERROR, exc.strerror or str(exc))])
         return Outcome(summary, unread=True)
@@ -64,8 +64,7 @@ def _screen(task: Task, torch_version: str | None) -> Outcome | Task:
     if task.notebook or task.force:
         return task
     try:
-        stat = os.stat(task.path)
-        data = task.path.read_bytes()
+        stat, data = read_source(task.path)
     except OSError:
         return task  # the worker reports it, as for any read error
     if may_have_findings(data):

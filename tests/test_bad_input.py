@@ -114,16 +114,18 @@ def test_unreadable_file(tmp_path: Path, capsys, monkeypatch) -> None:
     target = tmp_path / "secret.py"
     target.write_text(GOOD_BAD)
     (tmp_path / "ok.py").write_text(GOOD_BAD)
-    real = Path.read_bytes
+    import lrlint.workers
 
-    def deny(self: Path) -> bytes:
-        if self.name == "secret.py":
+    real = lrlint.workers.read_source
+
+    def deny(path: Path) -> tuple[os.stat_result, bytes]:
+        if Path(path).name == "secret.py":  # as root, chmod 000 would not stop the read
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path)
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(lrlint.workers, "read_source", deny)
     monkeypatch.chdir(tmp_path)
-    code, diags, _ = _run(["."], capsys)
+    code, diags, _ = _run(["--no-cache", "."], capsys)
     assert code == 1
     assert {(d["filename"], d["code"], d["message"]) for d in diags} == {
         ("ok.py", "LR001", diags[0]["message"] if diags[0]["filename"] == "ok.py" else diags[1]["message"]),
@@ -228,3 +230,43 @@ def test_a_class_redefining_an_imported_steplr_is_not_torchs() -> None:
         "StepLR(opt, milestones=[30, 80])\n"
     )
     assert lint_bytes("f.py", source.encode()).diagnostics == []
+
+
+def test_files_over_the_size_limit_are_named_not_analysed(tmp_path: Path, capsys) -> None:
+    from lrlint.source import MAX_FILE_BYTES
+
+    line = b"from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[3])\n"
+    (tmp_path / "huge.py").write_bytes(line * (MAX_FILE_BYTES // len(line) + 1))
+    (tmp_path / "ok.py").write_bytes(line)
+    code, diags, _ = _run(["--no-cache", str(tmp_path)], capsys)
+    assert code == 1
+    assert [(Path(d["filename"]).name, d["code"]) for d in diags] == [("huge.py", "E903"), ("ok.py", "LR001")]
+    assert diags[0]["message"] == "not analysed: the file is larger than lrlint's limit of 1 MiB per file"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_or_device_named_on_the_command_line_never_hangs(tmp_path: Path, capsys) -> None:
+    fifo = tmp_path / "pipe.py"
+    os.mkfifo(fifo)
+    code, diags, _ = _run(["--no-cache", str(fifo), "/dev/zero"], capsys)
+    assert code == 1
+    assert {(d["code"], d["message"]) for d in diags} == {("E902", "not a regular file (a FIFO, socket or device), skipped")}
+    assert len(diags) == 2
+
+
+def test_stdin_that_never_ends_is_bounded() -> None:
+    import subprocess
+
+    with open("/dev/zero", "rb") as zero:
+        done = subprocess.run(
+            [sys.executable, "-m", "lrlint", "--no-cache", "-", "--stdin-filename", "z.py"],
+            stdin=zero, capture_output=True, timeout=60, check=False,
+        )
+    assert done.returncode == 1 and b"E903" in done.stdout
+
+
+def test_code_too_dense_for_bounded_memory_is_named_not_analysed() -> None:
+    data = b"from torch.optim.lr_scheduler import StepLR\n" + b"g(lambda q: q)\n" * 40_000
+    [d] = lint_bytes("gen.py", data).diagnostics
+    assert (d.code, d.severity) == ("E903", "warning")
+    assert d.message == "not analysed: 160,006 names and numbers, over lrlint's limit of 100,000 per file"

@@ -203,6 +203,47 @@ class FileFacts:
     def frame(self, frame_id: int) -> Frame:
         return self.frames[frame_id]
 
+    def function_at(self, frame: int) -> FunctionFact | None:
+        """The function whose body is `frame` (indexed once per FileFacts, not pickled)."""
+        index: dict[int, FunctionFact] | None = self.__dict__.get("_functions_by_frame")
+        if index is None:
+            index = {f.frame: f for f in self.functions}
+            object.__setattr__(self, "_functions_by_frame", index)
+        return index.get(frame)
+
+    def steps_in(self, function_frame: int) -> tuple[StepFact, ...]:
+        """The step calls whose innermost function (or the module) is `function_frame`.
+
+        Built once per FileFacts (not pickled): comparing each step with every step of the file
+        would be quadratic on long files.
+        """
+        index: dict[int, tuple[StepFact, ...]] | None = self.__dict__.get("_steps_by_function")
+        if index is None:
+            grouped: dict[int, list[StepFact]] = {}
+            for step in self.steps:
+                owner = next(
+                    (f for f in reversed(step.frames) if self.frames[f].kind in ("function", "module")), 0
+                )
+                grouped.setdefault(owner, []).append(step)
+            index = {owner: tuple(steps) for owner, steps in grouped.items()}
+            object.__setattr__(self, "_steps_by_function", index)
+        return index.get(function_frame, ())
+
+    def steps_on(self, function_frame: int, name: str) -> tuple[StepFact, ...]:
+        """The step calls in a function whose receiver or first argument is `name`: the only ones
+        that can step the optimizer stored under it (indexed once, not pickled)."""
+        index: dict[tuple[int, str], tuple[StepFact, ...]] | None = self.__dict__.get("_steps_by_name")
+        if index is None:
+            grouped: dict[tuple[int, str], list[StepFact]] = {}
+            for owner in {f for f in range(len(self.frames)) if self.frames[f].kind in ("function", "module")}:
+                for step in self.steps_in(owner):
+                    for key in {step.receiver, step.first_arg}:
+                        if key is not None:
+                            grouped.setdefault((owner, key), []).append(step)
+            index = {key: tuple(steps) for key, steps in grouped.items()}
+            object.__setattr__(self, "_steps_by_name", index)
+        return index.get((function_frame, name), ())
+
     def scheduler(self, scheduler_id: int) -> SchedulerFact:
         return self.schedulers[scheduler_id]
 

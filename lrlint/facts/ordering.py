@@ -68,7 +68,7 @@ def step_ordering(step: StepFact, facts: FileFacts) -> Ordering | None:
     function, anchor = region_of(step, facts)
     matching = tuple(
         other
-        for other in facts.steps
+        for other in facts.steps_on(function, key)
         if other.steps_optimizer(key, binding) and anchor in other.frames and region_of(other, facts)[0] == function
     )
     if not matching:
