@@ -270,3 +270,27 @@ def test_code_too_dense_for_bounded_memory_is_named_not_analysed() -> None:
     [d] = lint_bytes("gen.py", data).diagnostics
     assert (d.code, d.severity) == ("E903", "warning")
     assert d.message == "not analysed: 160,006 names and numbers, over lrlint's limit of 100,000 per file"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Code libcst once rejected although CPython accepts it: never an E999 now.
+        b"try:\n    pass\n\\\nfinally:\n    pass\n",
+        b"x = (" + b" ".join(b'"s"' for _ in range(5000)) + b")\n",
+        # An 8,000-operand `and`: flat in CPython's tree, it once crashed libcst.
+        b"x = " + b" and ".join([b"a"] * 8000) + b"\n",
+    ],
+    ids=["backslash-before-finally", "5000-implicit-strings", "and-chain-8000"],
+)
+def test_what_cpython_parses_is_analysed(body: bytes) -> None:
+    data = b"from torch.optim.lr_scheduler import StepLR\n" + body + b"StepLR(opt, milestones=[3])\n"
+    assert [d.code for d in lint_bytes("f.py", data).diagnostics] == ["LR001"]
+
+
+def test_a_lone_surrogate_in_a_notebook_cell_is_one_finding_about_that_file() -> None:
+    source = r'import torch.optim.lr_scheduler\nx = \"\ud800\"\n'  # JSON escapes
+    cell = '{"cell_type": "code", "metadata": {}, "outputs": [], "source": "' + source + '"}'
+    data = ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + cell + "]}").encode()
+    [d] = lint_bytes("nb.ipynb", data, notebook=True).diagnostics
+    assert d.code == "E999" and "surrogates not allowed" in d.message
