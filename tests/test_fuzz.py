@@ -22,13 +22,13 @@ FIXED = settings(
 )
 
 
-@settings(FIXED, max_examples=150)
+@settings(FIXED, max_examples=300)
 @given(inputs())
 def test_lint_bytes_never_raises(sample: Sample) -> None:
     properties.lint_alone(sample)
 
 
-@settings(FIXED, max_examples=60)
+@settings(FIXED, max_examples=100)
 @given(notebooks())
 def test_lint_bytes_never_raises_on_notebooks(sample: Sample) -> None:
     properties.lint_alone(sample)
