@@ -75,21 +75,43 @@ def load_notebook(data: bytes, filename: str) -> NotebookSource:
     return NotebookSource(filename, text, len(cells), tuple(included), tuple(rows))
 
 
+# nbformat nests a handful of levels (outputs' JSON data a few more); far below Python's stack.
+MAX_JSON_DEPTH = 200
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings skipped)."""
+    depth = deepest = 0
+    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def _parse(data: bytes, filename: str) -> dict[str, Any]:
     try:
         text = data.decode("utf-8-sig")  # nbformat files are UTF-8; tolerate a BOM
     except UnicodeDecodeError:
         raise NotebookError(f"{filename}: invalid notebook: not UTF-8 JSON") from None
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        # Checked before parsing: json's own limit is the interpreter's recursion limit, so the
+        # same file would be read or rejected depending on the stack depth of the caller.
+        raise NotebookError(f"{filename}: invalid notebook JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise NotebookError(
             f"{filename}: invalid notebook JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from None
-    except RecursionError:  # `[[[[...` a thousand deep: no notebook is shaped like that
-        raise NotebookError(f"{filename}: invalid notebook: JSON nested too deeply") from None
-    except ValueError as exc:  # a number over Python's int conversion limit, and the like
-        raise NotebookError(f"{filename}: invalid notebook JSON: {exc}") from None
+    except RecursionError:  # arrays or objects nested past the interpreter's recursion limit
+        raise NotebookError(f"{filename}: invalid notebook JSON: nested too deeply") from None
+    except ValueError as exc:  # an integer over CPython's 4,300-digit limit is no JSONDecodeError
+        raise NotebookError(f"{filename}: invalid notebook JSON: {str(exc).split(';')[0]}") from None
     if not isinstance(doc, dict):
         raise NotebookError(f"{filename}: invalid notebook: the top level is not a JSON object")
     version = doc.get("nbformat", 4)
@@ -102,13 +124,20 @@ def _parse(data: bytes, filename: str) -> dict[str, Any]:
 
 def _source(cell: dict[str, Any], number: int, filename: str) -> str:
     source = cell.get("source")
-    if isinstance(source, str):
-        return source
     if isinstance(source, list) and all(isinstance(part, str) for part in source):
-        return "".join(source)  # nbformat's list form: lines that keep their own "\n"
-    raise NotebookError(
-        f"{filename}: invalid notebook: cell {number} 'source' is not a string or list of strings"
-    )
+        source = "".join(source)  # nbformat's list form: lines that keep their own "\n"
+    if not isinstance(source, str):
+        raise NotebookError(
+            f"{filename}: invalid notebook: cell {number} 'source' is not a string or list of strings"
+        )
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:  # JSON's "\ud800" escape decodes to a lone surrogate
+        raise NotebookError(
+            f"{filename}: invalid notebook: cell {number} holds a lone surrogate "
+            f"({source[exc.start]!a}), which is not text Python can compile"
+        ) from None
+    return source
 
 
 def _notebook_language(doc: dict[str, Any]) -> str | None:

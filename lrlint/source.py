@@ -107,24 +107,49 @@ def check_syntax(text: str) -> tuple[ast.Module | None, SourceError | None]:
 
 
 # libcst's native parser overflows the C stack on pathological nesting that CPython's parser
-# rejects cleanly; only inputs well inside these bounds are given to it after CPython said no.
-_MAX_LINE = 20_000
+# rejects cleanly, and it is quadratic in the length of an operator chain (`a|a|...` with 6,000
+# operands: 12 s; `a.a.` 9,000 deep or `-` 9,000 deep: a segfault; `f(1)(1)...` 6,000 long: over
+# a minute). Only inputs well inside these bounds are given to it after CPython said no.
+_MAX_LINE = 20_000  # characters of one logical line (brackets and backslashes joined)
 _MAX_BRACKET_DEPTH = 150
+_MAX_CHAIN = 500  # operators, dots, trailers and operator keywords in one logical line (~0.25 s)
+_MAX_CHAIN_COST = 10_000_000  # the sum of their squares over the file (~10 s of libcst at worst)
+# What binds into a nested node in libcst: operators, attribute dots (not a float's point),
+# call/subscript trailers, and the operator keywords.
+_CHAIN_TOKEN = re.compile(
+    r"[-+*/%@&|^~<>]|(?<![0-9])\.(?![0-9])|[)\]]\s*[(\[]|\b(?:not|and|or|lambda|if|await|is|in)\b"
+)
+# CPython's own limits, which no Python version lifts by default: libcst accepts such a file, but
+# calling it "newer syntax" would be false.
+_NOT_A_GRAMMAR_ERROR = ("Exceeds the limit", "too deeply nested", "too many nested")
 
 
 def may_be_newer_syntax(text: str, error: SourceError) -> bool:
     """Whether a file the running CPython rejected is worth a second opinion from libcst, which
     knows the grammar of newer Pythons (a 3.12 f-string on 3.11)."""
-    if "too deeply nested" in error.message or "too many nested" in error.message:
+    if any(marker in error.message for marker in _NOT_A_GRAMMAR_ERROR):
         return False
     depth = deepest = 0
+    logical: list[str] = []  # the physical lines of the logical line being read
+    length = cost = 0
     for line in text.splitlines():
-        if len(line) > _MAX_LINE:
-            return False
         for char in line:
             if char in "([{":
                 depth += 1
                 deepest = max(deepest, depth)
             elif char in ")]}":
-                depth -= 1
+                depth = max(depth - 1, 0)  # a stray closer must not hide the next opener
+        logical.append(line)
+        length += len(line) + 1
+        if length > _MAX_LINE:
+            return False
+        if depth > 0 or line.endswith("\\"):
+            continue  # the logical line goes on
+        chain = len(_CHAIN_TOKEN.findall("\n".join(logical)))
+        cost += chain * chain
+        if chain > _MAX_CHAIN or cost > _MAX_CHAIN_COST:
+            return False
+        logical, length = [], 0
+    if len(_CHAIN_TOKEN.findall("\n".join(logical))) > _MAX_CHAIN:  # a bracket left open at the end
+        return False
     return deepest <= _MAX_BRACKET_DEPTH

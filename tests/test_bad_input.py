@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -213,8 +214,6 @@ def test_invalid_notebook_is_one_e902_without_repeating_the_name() -> None:
 @pytest.mark.parametrize(
     "name,data,code,start",
     [
-        ("deep.ipynb", b"[" * 1000 + b"]" * 1000, "E902", "invalid notebook: JSON nested too deeply"),
-        ("huge.ipynb", b'{"nbformat": 4, "cells": [], "x": ' + b"1" * 5000 + b"}", "E902", "invalid notebook JSON: Exceeds the limit"),
         ("bigint.py", b"from torch.optim.lr_scheduler import StepLR\nx = " + b"1" * 5000 + b"\n", "E999", "SyntaxError: Exceeds the limit (4300 digits)"),
     ],
 )
@@ -288,9 +287,79 @@ def test_what_cpython_parses_is_analysed(body: bytes) -> None:
     assert [d.code for d in lint_bytes("f.py", data).diagnostics] == ["LR001"]
 
 
-def test_a_lone_surrogate_in_a_notebook_cell_is_one_finding_about_that_file() -> None:
-    source = r'import torch.optim.lr_scheduler\nx = \"\ud800\"\n'  # JSON escapes
-    cell = '{"cell_type": "code", "metadata": {}, "outputs": [], "source": "' + source + '"}'
-    data = ('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + cell + "]}").encode()
+# --- found by the fuzz target (tests/test_fuzz.py) --------------------------------------------
+
+_AND_CHAIN = b"x = (" + b" and\n".join([b"a"] * 8000) + b")\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"try:\n    pass\nexcept E, e:\n    pass\n" + _AND_CHAIN,  # Python 2 syntax: segfaulted libcst
+        b"y = " + b"9" * 5000 + b"\n" + _AND_CHAIN,  # int limit: segfaulted libcst
+        b"x = a" + b".b" * 9000 + b"\ndef (:\n",  # segfaulted libcst
+        b"x = (" + b" +\n".join([b"1"] * 10000) + b")\ndef (:\n",  # 104 s in libcst
+        b"x = f" + b"(1)" * 6000 + b"\ndef (:\n",  # over a minute in libcst
+    ],
+    ids=["py2-except-and-chain", "huge-int-and-chain", "attribute-chain", "binop-chain-lines", "call-chain"],
+)
+def test_rejected_file_with_a_long_chain_gets_no_second_opinion(data: bytes, tmp_path: Path) -> None:
+    """A file CPython rejects went to libcst for a second opinion (newer syntax?), whose parser
+    crashes or takes minutes on long operator chains: in a subprocess, as a crash would kill pytest."""
+    (tmp_path / "f.py").write_bytes(b"import torch.optim.lr_scheduler\n" + data)
+    code = "import sys; from lrlint.linter import lint_bytes; print(*[d.code for d in lint_bytes('f.py', open('f.py','rb').read()).diagnostics])"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr.decode()[-500:]
+    assert proc.stdout.decode().split() == ["E999"]
+
+
+def test_int_over_the_digit_limit_is_cpythons_e999_not_newer_syntax() -> None:
+    d = one(b"import torch.optim.lr_scheduler\nBIG = " + b"9" * 5000 + b"\n")
+    assert d.code == "E999" and "Exceeds the limit (4300 digits)" in d.message
+
+
+def _notebook(extra: bytes = b"", source: bytes = b'"import torch.optim.lr_scheduler\\n"') -> bytes:
+    return b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": ' + source + b"}]" + extra + b"}"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_notebook(b', "n": ' + b"7" * 5000), "Exceeds the limit (4300 digits)"),  # was ValueError
+        (_notebook(b', "deep": ' + b"[" * 1000 + b"]" * 1000), "nested deeper than"),  # was RecursionError
+        (_notebook(source=b'"import torch.optim.lr_scheduler\\nx = \'\\ud800\'\\n"'), "cell 1 holds a lone surrogate"),
+    ],
+    ids=["int-5000-digits", "nested-1000", "lone-surrogate"],
+)
+def test_hostile_notebook_json_is_one_e902(data: bytes, message: str) -> None:
     [d] = lint_bytes("nb.ipynb", data, notebook=True).diagnostics
-    assert d.code == "E999" and "surrogates not allowed" in d.message
+    assert d.code == "E902" and message in d.message, d.message
+
+
+def test_notebook_depth_verdict_does_not_depend_on_the_callers_stack() -> None:
+    """json's limit is the recursion limit: the same notebook was clean when linted alone and an
+    E902 in a worker process, deeper in the stack. The depth is now checked before parsing."""
+    data = _notebook(b', "deep": ' + b"[" * 900 + b"]" * 900)
+
+    def nested(depth: int) -> list[str]:
+        return nested(depth - 1) if depth else [d.code for d in lint_bytes("nb.ipynb", data, notebook=True).diagnostics]
+
+    assert nested(0) == nested(150) == ["E902"]
+    shallow = _notebook(b', "deep": ' + b"[" * 150 + b"]" * 150)
+    assert lint_bytes("nb.ipynb", shallow, notebook=True).diagnostics == []
+
+
+def test_verify_confirms_only_the_predicted_type_error(tmp_path: Path) -> None:
+    from tests.helpers import run_cli
+
+    (tmp_path / "t.py").write_text(
+        "import torch\nfrom torch.optim.lr_scheduler import MultiStepLR\n"
+        "opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)\n"
+        "MultiStepLR(opt, 30, verbose=False)\n"
+    )
+    proc = run_cli("--verify", "--output-format", "json", "--no-cache", "t.py", cwd=tmp_path)
+    [finding] = json.loads(proc.stdout)
+    assert finding["code"] == "LR002"
+    # torch raised about `verbose`, not "'int' object is not iterable": that proves nothing.
+    assert finding["verification"]["status"] == "inconclusive", finding["verification"]["evidence"]

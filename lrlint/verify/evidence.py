@@ -164,11 +164,11 @@ def _rejected_keyword(scheduler: str, keyword: str, scenario: Scenario, run: Run
         caveat += f"; {names} not literal, left out (cannot change the outcome)"
     if run.construct_error:
         # Only the TypeError the rule predicts counts: about the keyword, or, when the keyword is
-        # absent, about the value given in its place (`MultiStepLR(opt, 30)`); a missing
-        # argument is another story.
+        # absent, the one about the value given in its place (`MultiStepLR(opt, 30)`: an int is
+        # not iterable). Another unexpected keyword or a missing argument is another story.
         swapped = keyword not in scenario.kwargs
         if run.construct_error.startswith("TypeError:") and (
-            f"'{keyword}'" in run.construct_error or (swapped and "missing" not in run.construct_error)
+            f"'{keyword}'" in run.construct_error or (swapped and "object is not iterable" in run.construct_error)
         ):
             return Verdict("confirmed", f"{scheduler}(...) raises {run.construct_error}{caveat}")
         return Verdict(
