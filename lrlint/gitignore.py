@@ -22,6 +22,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from lrlint.globmatch import bracket
+
 GITIGNORE = ".gitignore"
 
 
@@ -62,30 +64,16 @@ def translate(pattern: str) -> str:
         if ch == "?":
             out.append("[^/]")
         elif ch == "[":
-            end = _class_end(pattern, i)
-            if end < 0:
+            found = bracket(pattern, i)
+            if found is None:
                 out.append(re.escape(ch))
             else:
-                body = pattern[i + 1 : end]
-                negate = body[:1] in ("!", "^")
-                if negate:
-                    body = body[1:]
-                body = "".join("\\" + c if c in "\\[]^&~|" else c for c in body)
+                body, negate, i = found
                 out.append(f"(?!/)[{'^' if negate else ''}{body}]")  # a class never matches `/`
-                i = end
         else:
             out.append(re.escape(ch))
         i += 1
     return "".join(out)
-
-
-def _class_end(pattern: str, start: int) -> int:
-    j = start + 1
-    if j < len(pattern) and pattern[j] in "!^":
-        j += 1
-    if j < len(pattern) and pattern[j] == "]":
-        j += 1  # a leading `]` is a member
-    return pattern.find("]", j)
 
 
 def parse_line(line: str) -> Rule | None:

@@ -35,33 +35,35 @@ def translate(pattern: str) -> str:
         elif ch == "?":
             out.append("[^/]")
         elif ch == "[":
-            end = _class_end(pattern, i)
-            if end < 0:
+            found = bracket(pattern, i)
+            if found is None:
                 out.append(re.escape(ch))
             else:
-                body = pattern[i + 1 : end]
-                negate = body[:1] in ("!", "^")
-                if negate:
-                    body = body[1:]
-                # Escape what `re` would read as syntax or warn about (nested sets, `&&`).
-                body = "".join("\\" + c if c in "\\[]^&~|" else c for c in body)
+                body, negate, i = found
                 out.append(f"[{'^/' if negate else ''}{body}]")
-                i = end
         else:
             out.append(re.escape(ch))
         i += 1
     return "(?s:" + "".join(out) + r")\Z"
 
 
-def _class_end(pattern: str, start: int) -> int:
-    """Index of the `]` closing the class opened at `start`, or -1 when it is unclosed."""
+def bracket(pattern: str, start: int) -> tuple[str, bool, int] | None:
+    """The `[...]` class opening at `start`: (its members escaped for `re`, negated, index of its
+    closing `]`), or None when it is unclosed (then `[` is a literal)."""
     j = start + 1
     if j < len(pattern) and pattern[j] in "!^":
         j += 1
     if j < len(pattern) and pattern[j] == "]":
         j += 1  # a leading `]` is a literal member
     end = pattern.find("]", j)
-    return end
+    if end < 0:
+        return None
+    body = pattern[start + 1 : end]
+    negate = body[:1] in ("!", "^")
+    if negate:
+        body = body[1:]
+    # Escape what `re` would read as syntax or warn about (nested sets, `&&`).
+    return "".join("\\" + c if c in "\\[]^&~|" else c for c in body), negate, end
 
 
 @dataclass(frozen=True)
