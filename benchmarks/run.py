@@ -85,6 +85,18 @@ def tree_rss(pid):
             pass
     return total
 
+def tree_cpu(pid):
+    # utime, stime, cutime, cstime of every live process in the tree (reaped ones are in their
+    # parent's cutime): what a killed run had used, workers included
+    ticks = 0
+    for p in descendants(pid):
+        try:
+            with open(f"/proc/{p}/stat") as fh:
+                ticks += sum(int(x) for x in fh.read().rsplit(")", 1)[1].split()[11:15])
+        except (OSError, ValueError, IndexError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
 def on_term(signum, frame):
     raise KeyboardInterrupt
 
@@ -114,10 +126,14 @@ with open(spec["stdout"], "wb") as out, open(spec["stderr"], "wb") as err:
     if can_sample:
         sampler.start()
     timed_out = False
+    cpu_at_kill = None
     try:
         rc = child.wait(timeout=spec["timeout"])
     except subprocess.TimeoutExpired:
         timed_out = True
+        # Killed workers are never reaped by their parent, so getrusage misses them: read the
+        # tree's CPU time before the kill.
+        cpu_at_kill = tree_cpu(child.pid) if can_sample else None
         os.killpg(child.pid, signal.SIGKILL)
         rc = child.wait()
     except KeyboardInterrupt:
@@ -134,7 +150,7 @@ print(json.dumps({
     "rc": rc, "timed_out": timed_out, "wall_s": wall,
     "user_s": after.ru_utime - before.ru_utime, "sys_s": after.ru_stime - before.ru_stime,
     "maxrss_bytes": after.ru_maxrss * scale,
-    "tree_rss_bytes": peak[0] if can_sample else None,
+    "tree_rss_bytes": peak[0] if can_sample else None, "cpu_at_kill_s": cpu_at_kill,
 }))
 """
 
@@ -210,6 +226,8 @@ class Runner:
         )
         if raw["timed_out"]:
             result.update(status="timeout", note=f"timed out after {timeout:g} s")
+            if raw.get("cpu_at_kill_s") is not None:
+                result["cpu_s"] = max(result["cpu_s"], raw["cpu_at_kill_s"])
         elif raw["rc"] in ok_codes:
             result["status"] = "ok"
         else:
