@@ -285,7 +285,7 @@ def _render(report, options: argparse.Namespace, color: bool, quiet: bool) -> st
 
 
 def _check_verify_options(options: argparse.Namespace) -> None:
-    from lrlint.verify.runner import parse_timeout
+    from lrlint.verify.options import parse_timeout
 
     try:
         options.verify_timeout = parse_timeout(options.verify_timeout)

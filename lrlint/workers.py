@@ -9,15 +9,15 @@ were in flight are retried one at a time in fresh processes, which names the one
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import sys
 import traceback
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
+
+if TYPE_CHECKING:  # imported when workers start: a one-file run (pre-commit) never pays for them
+    import multiprocessing.context
 
 from lrlint.diagnostics import IO_ERROR, file_error
 from lrlint.linter import FileSummary, analyze_file
@@ -130,6 +130,8 @@ def analyze_all(
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # fork starts a worker in milliseconds; elsewhere (macOS, Windows) spawn is the safe choice.
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
@@ -137,6 +139,9 @@ def _context() -> multiprocessing.context.BaseContext:
 
 
 def _in_processes(tasks: Sequence[Task], torch_version: str | None, jobs: int, progress: Callable[[int], None]) -> list[Outcome]:
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     results: list[Outcome | None] = [None] * len(tasks)
     chunks = [list(range(i, min(i + _CHUNK, len(tasks)))) for i in range(0, len(tasks), _CHUNK)]
     suspects: list[int] = []
@@ -158,6 +163,9 @@ def _in_processes(tasks: Sequence[Task], torch_version: str | None, jobs: int, p
 
 
 def _alone(task: Task, torch_version: str | None) -> Outcome:
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
             return pool.submit(analyze_path, task, torch_version).result()

@@ -43,6 +43,7 @@ from typing import Any, Iterable, Sequence
 from lrlint.diagnostics import Diagnostic, Verification
 from lrlint.scenario import Scenario
 from lrlint.trajectory import Trajectory
+from lrlint.verify.options import MAX_TIMEOUT, parse_timeout  # noqa: F401 - re-exported
 from lrlint.verify.evidence import skip_reason, unknown_params, verifiable_codes
 
 PROTOCOL = 2
@@ -51,7 +52,6 @@ DEVICES = ("cpu", "cuda", "auto")
 # and nothing from the user's working directory, PYTHONPATH or site hooks.
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_TIMEOUT = 120.0  # seconds per finding (--verify-timeout)
-MAX_TIMEOUT = 86_400.0  # a day: beyond this a "timeout" is a typo, and timers overflow
 STARTUP_TIMEOUT = 120.0  # importing torch (and CUDA) is not a finding's time: its own allowance
 GRACE = 5.0  # the worker's own timer fires first and reports; the parent's is the fallback
 MAX_WORKERS = 4  # one per run normally; a crash or a hang costs one job and a fresh worker
@@ -103,19 +103,6 @@ def torch_available() -> bool:
         return importlib.util.find_spec("torch") is not None
     except (ImportError, ValueError):
         return False
-
-
-def parse_timeout(text: str) -> float:
-    """--verify-timeout: seconds per finding, a finite number > 0; ValueError says why not."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"--verify-timeout: expected a number of seconds, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"--verify-timeout: expected a number of seconds above 0, got {text!r}")
-    if value > MAX_TIMEOUT:
-        raise ValueError(f"--verify-timeout: at most {MAX_TIMEOUT:g} seconds, got {text!r}")
-    return value
 
 
 def _worker_command() -> list[str]:
