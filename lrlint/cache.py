@@ -24,7 +24,7 @@ from typing import Any
 from lrlint import __version__
 
 CACHE_DIR_NAME = ".lrlint_cache"
-_FORMAT = 1
+_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,12 @@ class Cache:
     def __init__(self, directory: Path, key: str) -> None:
         self.directory = directory
         self.file = directory / f"summaries-{key}.pickle"
-        self._entries: dict[str, tuple[Stamp, Any]] = self._read()
-        self._new: dict[str, tuple[Stamp, Any]] = {}
+        # Each summary stays pickled until asked for: linting one file (pre-commit) reads the
+        # index of the whole tree, but unpickles one entry.
+        self._entries: dict[str, tuple[Stamp, bytes]] = self._read()
+        self._new: dict[str, tuple[Stamp, bytes]] = {}
 
-    def _read(self) -> dict[str, tuple[Stamp, Any]]:
+    def _read(self) -> dict[str, tuple[Stamp, bytes]]:
         try:
             with self.file.open("rb") as fh:
                 data = pickle.load(fh)
@@ -72,17 +74,20 @@ class Cache:
             return {}
         if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), dict):
             return {}
-        entries: dict[str, tuple[Stamp, Any]] = data["entries"]
+        entries: dict[str, tuple[Stamp, bytes]] = data["entries"]
         return entries
 
     def get(self, path: Path, stamp: Stamp) -> Any | None:
         entry = self._entries.get(str(path))
         if entry is None or entry[0] != stamp:
             return None
-        return entry[1]
+        try:
+            return pickle.loads(entry[1])
+        except Exception:  # noqa: BLE001 - a corrupt entry is a miss, rewritten after analysis
+            return None
 
     def put(self, path: Path, stamp: Stamp, summary: Any) -> None:
-        self._new[str(path)] = (stamp, summary)
+        self._new[str(path)] = (stamp, pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL))
 
     def save(self) -> None:
         """Write the cache atomically, keeping entries other runs added meanwhile. Never raises."""
