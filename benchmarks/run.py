@@ -488,7 +488,8 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 log("lrlint second run (no cache support)")
                 steps["lrlint_warm"] = runner.measure(cold_cmd, timeout, lr_ok)
                 _lrlint_findings(steps["lrlint_warm"])
-                steps["lrlint_warm"]["note"] = "lrlint has no --cache-dir: a plain second run"
+                note = steps["lrlint_warm"].get("note")
+                steps["lrlint_warm"]["note"] = "; ".join(filter(None, ["lrlint has no --cache-dir: a plain second run", note]))
 
             # 5. One file, process start included, against `python -c pass`, interleaved so
             # that drift on the machine hits both alike.
@@ -701,7 +702,7 @@ def render(report: dict[str, Any]) -> str:
                f"longest {c['longest_file_lines']:,} lines")
     out.append("         " + " ".join(c["paths"]))
     out.append("")
-    header = f"{'tool':<28} {'wall s':>9} {'CPU s':>9} {'peak RSS MB':>11} {'tree RSS MB':>11} {'wall/floor':>10} {'CPU/floor':>9}  status"
+    header = f"{'tool':<30} {'wall s':>9} {'CPU s':>9} {'peak RSS MB':>11} {'tree RSS MB':>11} {'wall/floor':>10} {'CPU/floor':>9}  status"
     out.append(header)
     out.append("-" * len(header))
     r = report["ratios"]
@@ -712,7 +713,7 @@ def render(report: dict[str, Any]) -> str:
         status = step.get("status", "?")
         note = step.get("note", "")
         if not _measured(step):
-            out.append(f"{label:<28} {'-':>9} {'-':>9} {'-':>11} {'-':>11} {'-':>10} {'-':>9}  {status}: {note}")
+            out.append(f"{label:<30} {'-':>9} {'-':>9} {'-':>11} {'-':>11} {'-':>10} {'-':>9}  {status}: {note}")
             continue
         bound = status == "timeout"  # a killed run's figures are lower bounds
         extra = note if status != "ok" else ""
@@ -721,7 +722,7 @@ def render(report: dict[str, Any]) -> str:
         elif step.get("errors"):
             extra = f"{step['errors']} files failed to parse" + (f"; {note}" if note and status != "ok" else "")
         out.append(
-            f"{label:<28} {_num(step['wall_s'], '.3f', bound):>9} {_num(step['cpu_s'], '.3f', bound):>9} "
+            f"{label:<30} {_num(step['wall_s'], '.3f', bound):>9} {_num(step['cpu_s'], '.3f', bound):>9} "
             f"{_num(step.get('peak_rss_mb'), '.0f'):>11} {_num(step.get('tree_rss_mb'), '.0f'):>11} "
             f"{_num(r.get(f'{name}_wall_vs_floor'), '.2f', bound):>10} {_num(r.get(f'{name}_cpu_vs_floor'), '.2f', bound):>9}  "
             f"{status}{': ' + extra if extra else ''}"
