@@ -129,6 +129,8 @@ class Settings:
     gitignore: GitIgnore | None = field(default=None, compare=False, repr=False)
     # Exclude verdicts by absolute posix path: a walk asks about the same folders once per file.
     _excluded: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    _regexes: list[re.Pattern[str]] = field(default_factory=list, compare=False, repr=False)
+    _anchor_texts: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def is_enabled(self, code: str, path: Path) -> bool:
         code = code.upper()
@@ -146,14 +148,33 @@ class Settings:
     def is_excluded(self, path: Path) -> bool:
         """Whether `path`, or a folder it lies in below the project root, matches an exclude,
         or (with respect_gitignore) git ignores it."""
-        full = _absolute(path)
-        for candidate in _candidates(_posix(full), _posix(_absolute(self.project_root))):
+        text = os.path.abspath(os.fspath(path))  # strings, not pathlib: called for every entry walked
+        if os.sep != "/":
+            text = text.replace(os.sep, "/")
+        absolute, basename = self._exclude_regexes()
+        for candidate in _candidates(text, *self._anchors()):
             verdict = self._excluded.get(candidate)
             if verdict is None:
-                verdict = self._excluded[candidate] = any(p.matches(candidate) for p in self.exclude)
+                verdict = bool(absolute.match(candidate) or basename.match(posixpath.basename(candidate)))
+                self._excluded[candidate] = verdict
             if verdict:
                 return True
-        return self.gitignore is not None and self.gitignore.is_ignored(full)
+        return self.gitignore is not None and self.gitignore.is_ignored(Path(text))
+
+    def _anchors(self) -> tuple[str, str]:
+        """The project root and the cwd as absolute posix strings (computed once per run)."""
+        if not self._anchor_texts:
+            self._anchor_texts.extend((_posix(_absolute(self.project_root)), _posix(_absolute(Path.cwd()))))
+        return self._anchor_texts[0], self._anchor_texts[1]
+
+    def _exclude_regexes(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """Every exclude as one regular expression on the absolute path and one on the basename
+        (what PathPattern.matches does pattern by pattern): one match per path walked."""
+        if not self._regexes:
+            never = r"(?!)"
+            self._regexes.append(re.compile("|".join(p.absolute.regex.pattern for p in self.exclude) or never))
+            self._regexes.append(re.compile("|".join(p.basename.regex.pattern for p in self.exclude) or never))
+        return self._regexes[0], self._regexes[1]
 
     def fails(self, severity: str) -> bool:
         """Whether a finding of this severity makes the exit code 1 (`fail-on`)."""
@@ -183,10 +204,10 @@ class Settings:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def _candidates(path: str, root: str) -> list[str]:
+def _candidates(path: str, root: str, cwd: str) -> list[str]:
     """The path and its ancestors up to, not including, the root (or the cwd, for paths outside),
     as absolute posix strings."""
-    for anchor in (root, _posix(_absolute(Path.cwd()))):
+    for anchor in (root, cwd):
         prefix = anchor.rstrip("/") + "/"
         if path == anchor.rstrip("/") or path == anchor:
             return []
@@ -461,14 +482,34 @@ def _torch_version(written: str, where: str) -> str | None:
 
 def installed_torch_version() -> str | None:
     """The installed torch's release, from package metadata: torch itself is never imported."""
-    from importlib import metadata
+    raw = _version_from_dist_info("torch")
+    if raw is None:
+        from importlib import metadata  # slower to import (it loads the email parser)
 
-    try:
-        raw = metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        return None
+        try:
+            raw = metadata.version("torch")
+        except metadata.PackageNotFoundError:
+            return None
     match = _RELEASE.match(raw)
     return match.group(1) if match else None
+
+
+def _version_from_dist_info(name: str) -> str | None:
+    """The version in the name of the package's `NAME-VERSION.dist-info` folder beside it, found
+    without importing it or importlib.metadata (every run asks; a pre-commit hook must be quick)."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    site = Path(next(iter(spec.submodule_search_locations))).parent
+    found = sorted(site.glob(f"{name}-*.dist-info"))
+    if len(found) != 1:
+        return None  # none, or several: let importlib.metadata decide
+    return found[0].name[len(name) + 1 : -len(".dist-info")]
 
 
 def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Settings:

@@ -170,7 +170,7 @@ def _follow_calls(
 
 def _remember(cache: Cache | None, target: Target, outcome: Outcome) -> None:
     if cache is not None and outcome.stat is not None and outcome.error is None:
-        cache.put(target.path.resolve(), Stamp.of(outcome.stat), outcome.summary)
+        cache.put(Path(os.path.abspath(target.path)), Stamp.of(outcome.stat), outcome.summary)
 
 
 def _open_cache(settings: Settings, options: RunOptions, torch_version: str | None) -> Cache | None:
@@ -187,7 +187,7 @@ def _cached(cache: Cache | None, target: Target) -> Outcome | None:
         stat = target.path.stat()
     except OSError:
         return None
-    summary = cache.get(target.path.resolve(), Stamp.of(stat))
+    summary = cache.get(Path(os.path.abspath(target.path)), Stamp.of(stat))
     if not isinstance(summary, FileSummary):
         return None
     if summary.filename != target.display:  # the same file, named from another directory

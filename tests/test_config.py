@@ -269,14 +269,27 @@ def test_torch_version_defaults_to_installed_metadata(
 ) -> None:
     from importlib import metadata
 
-    monkeypatch.setattr(metadata, "version", lambda name: "2.5.1+cpu")
+    monkeypatch.setattr(config, "_version_from_dist_info", lambda name: "2.5.1+cpu")
     assert load(tmp_path).torch_version == "2.5.1"
+    # Without a dist-info folder beside the package, importlib.metadata decides.
+    monkeypatch.setattr(config, "_version_from_dist_info", lambda name: None)
+    monkeypatch.setattr(metadata, "version", lambda name: "2.4.0")
+    assert load(tmp_path).torch_version == "2.4.0"
 
     def missing(name: str) -> str:
         raise metadata.PackageNotFoundError(name)
 
     monkeypatch.setattr(metadata, "version", missing)
     assert load(tmp_path).torch_version is None
+
+
+def test_version_is_read_from_the_dist_info_folder_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "lrlint_fake_pkg").mkdir()
+    (tmp_path / "lrlint_fake_pkg" / "__init__.py").write_text("raise RuntimeError('never imported')\n")
+    (tmp_path / "lrlint_fake_pkg-2.7.1+cu121.dist-info").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert config._version_from_dist_info("lrlint_fake_pkg") == "2.7.1+cu121"
+    assert config._version_from_dist_info("lrlint_no_such_pkg") is None
 
 
 def test_loading_settings_does_not_import_torch_or_rich(tmp_path: Path) -> None:
