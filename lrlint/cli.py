@@ -202,7 +202,8 @@ def _check_command(argv: list[str], out: TextIO) -> int:
 
         from lrlint.source import read_stream
 
-        given[options.stdin_filename or "-"] = read_stream(sys.stdin.buffer) if sys.stdin is not None else b""
+        name = options.stdin_filename or "-"
+        given[name] = read_stream(sys.stdin.buffer, name) if sys.stdin is not None else b""
         stdin = io.BytesIO(given[options.stdin_filename or "-"])
     from lrlint.progress import ProgressBar
 

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Sequence
 from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, file_error
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
-from lrlint.source import MAX_FILE_BYTES, SourceError, check_syntax, decode, may_be_newer_syntax, too_dense, too_large
+from lrlint.source import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, SourceError, check_syntax, decode, may_be_newer_syntax, too_dense, too_large
 
 CodeFilter = Callable[[str], bool]
 
@@ -57,8 +57,8 @@ def analyze_file(
     """
     summary = FileSummary(filename)
     try:
-        if len(data) > MAX_FILE_BYTES:
-            raise too_large()
+        if len(data) > (MAX_NOTEBOOK_BYTES if notebook else MAX_FILE_BYTES):
+            raise too_large(notebook)
         if notebook:
             from lrlint.notebook import NotebookError, load_notebook
 
@@ -69,6 +69,8 @@ def analyze_file(
                 raise SourceError("E902", str(exc).removeprefix(f"{filename}: ")) from None
             text = nb.text if nb.code_cells else ""
             summary.cell_rows = nb.rows if nb.code_cells else None
+            if len(text) > MAX_FILE_BYTES:
+                raise too_large(code=True)
         else:
             text = decode(data).text
     except SourceError as exc:

@@ -59,7 +59,7 @@ def lint_paths(
         source = stdin if stdin is not None else sys.stdin.buffer
         if not (force_exclude and stdin_filename and settings.is_excluded(Path(stdin_filename))):
             try:
-                data = read_stream(source)
+                data = read_stream(source, name)
             except OSError as exc:
                 run.diagnostics.append(file_error(name, IO_ERROR, exc.strerror or str(exc)))
             else:

@@ -30,13 +30,25 @@ class SourceError(Exception):
 # for any input. The largest scheduler file in 9 public training repositories is 240 kB with
 # about 30,000 of them; files past the bounds are generated.
 MAX_FILE_BYTES = 1024 * 1024
+# A notebook's JSON carries its outputs (images, logs): only its code cells count against the
+# bounds above, and the JSON itself is read up to this size.
+MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 MAX_WORDS = 100_000
 _WORD = re.compile(rb"\w+")
 
 
-def too_large() -> SourceError:
-    limit = MAX_FILE_BYTES // 2**20
-    return SourceError("E903", f"not analysed: the file is larger than lrlint's limit of {limit} MiB per file")
+def too_large(notebook: bool = False, code: bool = False) -> SourceError:
+    if code:
+        what, limit = "the notebook's code cells are", MAX_FILE_BYTES
+    elif notebook:
+        what, limit = "the notebook is", MAX_NOTEBOOK_BYTES
+    else:
+        what, limit = "the file is", MAX_FILE_BYTES
+    return SourceError("E903", f"not analysed: {what} larger than lrlint's limit of {limit // 2**20} MiB per file")
+
+
+def read_limit(path: os.PathLike[str] | str) -> int:
+    return MAX_NOTEBOOK_BYTES if os.fspath(path).endswith(".ipynb") else MAX_FILE_BYTES
 
 
 def too_dense(code: bytes) -> SourceError | None:
@@ -50,7 +62,7 @@ def too_dense(code: bytes) -> SourceError | None:
 
 
 def read_source(path: os.PathLike[str] | str) -> tuple[os.stat_result, bytes]:
-    """A file's stat and content, read at most MAX_FILE_BYTES + 1 bytes far (so an oversized file
+    """A file's stat and content, read at most one byte past its size bound (so an oversized file
     costs no memory) and only if it is a regular file: a FIFO would block, a device never end."""
     # O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before fstat can tell.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -58,12 +70,12 @@ def read_source(path: os.PathLike[str] | str) -> tuple[os.stat_result, bytes]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(0, "not a regular file (a FIFO, socket or device), skipped")
-        return info, fh.read(MAX_FILE_BYTES + 1)
+        return info, fh.read(read_limit(path) + 1)
 
 
-def read_stream(stream: BinaryIO) -> bytes:
-    """At most MAX_FILE_BYTES + 1 bytes of a stream (stdin from /dev/zero ends too)."""
-    return stream.read(MAX_FILE_BYTES + 1)
+def read_stream(stream: BinaryIO, name: str = "-") -> bytes:
+    """At most one byte past the size bound of a stream (stdin from /dev/zero ends too)."""
+    return stream.read(read_limit(name) + 1)
 
 
 @dataclass(frozen=True)

@@ -363,3 +363,15 @@ def test_verify_confirms_only_the_predicted_type_error(tmp_path: Path) -> None:
     assert finding["code"] == "LR002"
     # torch raised about `verbose`, not "'int' object is not iterable": that proves nothing.
     assert finding["verification"]["status"] == "inconclusive", finding["verification"]["evidence"]
+
+
+def test_a_notebook_large_with_outputs_is_judged_by_its_code() -> None:
+    import base64
+
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": 1,
+            "source": "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])\n",
+            "outputs": [{"output_type": "display_data", "metadata": {},
+                         "data": {"image/png": base64.b64encode(os.urandom(3 * 1024 * 1024)).decode()}}]}  # fmt: skip
+    data = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}).encode()
+    assert len(data) > 4 * 1024 * 1024
+    assert [d.code for d in lint_bytes("big.ipynb", data, notebook=True).diagnostics] == ["LR001"]
