@@ -145,7 +145,6 @@ class _ModuleIndex:
             self.functions.append(table)
 
     def resolve(self, file: int, call: CallSite) -> FunctionRef | None:
-        facts = self.project.files[file].facts
         head, _, rest = call.callee.partition(".")
         if head == "self" and rest and "." not in rest:
             return self._method(file, call, rest)
@@ -259,13 +258,6 @@ def _direct_targets(project: Project, file: int, function: FunctionFact) -> set[
     return found
 
 
-def _innermost_function(facts: FileFacts, frames: tuple[int, ...]) -> int | None:
-    for frame in reversed(frames):
-        if facts.frame(frame).kind in ("function", "module"):
-            return frame
-    return None
-
-
 def _target(name: str | None, params: set[str], function: FunctionFact, module: str | None) -> StepTarget | None:
     if not name:
         return None
@@ -286,8 +278,8 @@ def _step_fixpoint(project: Project) -> dict[tuple[int, int], frozenset[StepTarg
             steps[(file_index, function.frame)] = _direct_targets(project, file_index, function)
         for call_index, call in enumerate(file.facts.calls):
             callee = project.calls.get((file_index, call_index))
-            caller = _innermost_function(file.facts, call.frames)
-            if callee is not None and caller is not None and (file_index, caller) in steps:
+            caller = file.facts.function_frame(call.frames)
+            if callee is not None and (file_index, caller) in steps:
                 sites[(file_index, caller)].append((call, callee))
     for _ in range(MAX_ROUNDS):
         changed = False

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, file_error
+from lrlint.notebook import locate
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
 from lrlint.source import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, SourceError, check_syntax, decode, may_be_newer_syntax, too_dense, too_large
@@ -176,14 +177,6 @@ def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence
         end_location=finding.span.end,
         scenario=finding.scenario,
     )
-
-
-def locate(row: int, cell_rows: Sequence[tuple[int, int]]) -> tuple[int, int]:
-    """(cell, row in that cell) of a notebook's virtual row; rows past the end continue the last cell."""
-    if row <= len(cell_rows):
-        return cell_rows[max(row, 1) - 1]
-    cell, last = cell_rows[-1]
-    return cell, last + row - len(cell_rows)
 
 
 def _in_cell(d: Diagnostic, cell_rows: Sequence[tuple[int, int]]) -> Diagnostic:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 _ASSIGNED_ESCAPE = re.compile(
     r"(?P<lhs>\s*[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*[!%]"
@@ -40,10 +40,15 @@ class NotebookSource:
             raise ValueError(f"row {row} is not a 1-based row")
         if not self.rows:
             raise ValueError(f"{self.filename} has no Python code to locate row {row} in")
-        if row <= len(self.rows):
-            return self.rows[row - 1]
-        cell, last = self.rows[-1]
-        return cell, last + row - len(self.rows)
+        return locate(row, self.rows)
+
+
+def locate(row: int, cell_rows: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """(cell, row in that cell) of a notebook's virtual row; rows past the end continue the last cell."""
+    if row <= len(cell_rows):
+        return cell_rows[max(row, 1) - 1]
+    cell, last = cell_rows[-1]
+    return cell, last + row - len(cell_rows)
 
 
 def load_notebook(data: bytes, filename: str) -> NotebookSource:

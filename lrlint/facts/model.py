@@ -203,6 +203,10 @@ class FileFacts:
     def frame(self, frame_id: int) -> Frame:
         return self.frames[frame_id]
 
+    def function_frame(self, frames: tuple[int, ...]) -> int:
+        """The innermost function (or the module) among `frames`: the body an event runs in."""
+        return next((f for f in reversed(frames) if self.frames[f].kind in ("function", "module")), 0)
+
     def function_at(self, frame: int) -> FunctionFact | None:
         """The function whose body is `frame` (indexed once per FileFacts, not pickled)."""
         index: dict[int, FunctionFact] | None = self.__dict__.get("_functions_by_frame")
@@ -221,10 +225,7 @@ class FileFacts:
         if index is None:
             grouped: dict[int, list[StepFact]] = {}
             for step in self.steps:
-                owner = next(
-                    (f for f in reversed(step.frames) if self.frames[f].kind in ("function", "module")), 0
-                )
-                grouped.setdefault(owner, []).append(step)
+                grouped.setdefault(self.function_frame(step.frames), []).append(step)
             index = {owner: tuple(steps) for owner, steps in grouped.items()}
             object.__setattr__(self, "_steps_by_function", index)
         return index.get(function_frame, ())
