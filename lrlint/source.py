@@ -8,6 +8,7 @@ import io
 import os
 import re
 import stat
+import sys
 import tokenize
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -106,8 +107,23 @@ def decode(data: bytes) -> Source:
     return Source(text, "utf-8" if encoding == "utf-8-sig" else codecs.lookup(encoding).name)
 
 
+# CPython turns deep nesting into a RecursionError counted from the caller's own stack depth: a
+# file parsed in a worker process (deeper in the stack) could fail where the same file parsed
+# alone passed. Every parse gets this many levels above wherever it is called from.
+_PARSE_DEPTH_BUDGET = 1000
+
+
+def _stack_depth() -> int:
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back  # type: ignore[assignment]
+    return depth
+
+
 def check_syntax(text: str) -> tuple[ast.Module | None, SourceError | None]:
     """CPython's parse of `text`: (the tree, None), or (None, the E999 it is rejected with)."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(_stack_depth() + _PARSE_DEPTH_BUDGET)
     try:
         return ast.parse(text), None
     except SyntaxError as exc:
@@ -116,6 +132,8 @@ def check_syntax(text: str) -> tuple[ast.Module | None, SourceError | None]:
         return None, SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
     except ValueError as exc:
         return None, SourceError("E999", f"SyntaxError: {exc}")
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 # libcst's native parser overflows the C stack on pathological nesting that CPython's parser

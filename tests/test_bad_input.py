@@ -375,3 +375,14 @@ def test_a_notebook_large_with_outputs_is_judged_by_its_code() -> None:
     data = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [cell]}).encode()
     assert len(data) > 4 * 1024 * 1024
     assert [d.code for d in lint_bytes("big.ipynb", data, notebook=True).diagnostics] == ["LR001"]
+
+
+def test_a_deep_expression_gets_the_same_verdict_at_any_stack_depth() -> None:
+    """Found by the fuzz target: `not not ... y` 5,000 deep parsed alone, but was an E999 inside a
+    worker process, whose stack is deeper when it parses."""
+    data = b"from torch.optim.lr_scheduler import StepLR\nStepLR(o, milestones=[3])\nx = " + b"not " * 5000 + b"y\n"
+
+    def nested(depth: int) -> list[str]:
+        return nested(depth - 1) if depth else [d.code for d in lint_bytes("f.py", data).diagnostics]
+
+    assert nested(0) == nested(300)
