@@ -13,6 +13,7 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -129,8 +130,6 @@ class Settings:
     gitignore: GitIgnore | None = field(default=None, compare=False, repr=False)
     # Exclude verdicts by absolute posix path: a walk asks about the same folders once per file.
     _excluded: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
-    _regexes: list[re.Pattern[str]] = field(default_factory=list, compare=False, repr=False)
-    _anchor_texts: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def is_enabled(self, code: str, path: Path) -> bool:
         code = code.upper()
@@ -151,8 +150,8 @@ class Settings:
         text = os.path.abspath(os.fspath(path))  # strings, not pathlib: called for every entry walked
         if os.sep != "/":
             text = text.replace(os.sep, "/")
-        absolute, basename = self._exclude_regexes()
-        for candidate in _candidates(text, *self._anchors()):
+        absolute, basename = self._exclude_regexes
+        for candidate in _candidates(text, *self._anchors):
             verdict = self._excluded.get(candidate)
             if verdict is None:
                 verdict = bool(absolute.match(candidate) or basename.match(posixpath.basename(candidate)))
@@ -161,20 +160,20 @@ class Settings:
                 return True
         return self.gitignore is not None and self.gitignore.is_ignored(Path(text))
 
+    @cached_property
     def _anchors(self) -> tuple[str, str]:
         """The project root and the cwd as absolute posix strings (computed once per run)."""
-        if not self._anchor_texts:
-            self._anchor_texts.extend((_posix(_absolute(self.project_root)), _posix(_absolute(Path.cwd()))))
-        return self._anchor_texts[0], self._anchor_texts[1]
+        return _posix(_absolute(self.project_root)), _posix(_absolute(Path.cwd()))
 
+    @cached_property
     def _exclude_regexes(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
         """Every exclude as one regular expression on the absolute path and one on the basename
         (what PathPattern.matches does pattern by pattern): one match per path walked."""
-        if not self._regexes:
-            never = r"(?!)"
-            self._regexes.append(re.compile("|".join(p.absolute.regex.pattern for p in self.exclude) or never))
-            self._regexes.append(re.compile("|".join(p.basename.regex.pattern for p in self.exclude) or never))
-        return self._regexes[0], self._regexes[1]
+        never = r"(?!)"
+        return (
+            re.compile("|".join(p.absolute.regex.pattern for p in self.exclude) or never),
+            re.compile("|".join(p.basename.regex.pattern for p in self.exclude) or never),
+        )
 
     def fails(self, severity: str) -> bool:
         """Whether a finding of this severity makes the exit code 1 (`fail-on`)."""

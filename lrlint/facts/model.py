@@ -8,6 +8,7 @@ id: two events share a loop iff the loop's frame id is in both `frames` tuples.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from typing import Any, Literal, Mapping, TypeVar
 
 from lrlint.diagnostics import Position
@@ -207,43 +208,40 @@ class FileFacts:
         """The innermost function (or the module) among `frames`: the body an event runs in."""
         return next((f for f in reversed(frames) if self.frames[f].kind in ("function", "module")), 0)
 
+    # Indexes built on first use (cached_property keeps them out of the pickled fields): comparing
+    # each step with every step of the file would be quadratic on long files.
+    @cached_property
+    def _functions_by_frame(self) -> dict[int, FunctionFact]:
+        return {f.frame: f for f in self.functions}
+
+    @cached_property
+    def _steps_by_function(self) -> dict[int, tuple[StepFact, ...]]:
+        grouped: dict[int, list[StepFact]] = {}
+        for step in self.steps:
+            grouped.setdefault(self.function_frame(step.frames), []).append(step)
+        return {owner: tuple(steps) for owner, steps in grouped.items()}
+
+    @cached_property
+    def _steps_by_name(self) -> dict[tuple[int, str], tuple[StepFact, ...]]:
+        grouped: dict[tuple[int, str], list[StepFact]] = {}
+        for step in self.steps:
+            owner = self.function_frame(step.frames)
+            for key in {k for k in (step.receiver, step.first_arg) if k is not None}:
+                grouped.setdefault((owner, key), []).append(step)
+        return {key: tuple(steps) for key, steps in grouped.items()}
+
     def function_at(self, frame: int) -> FunctionFact | None:
-        """The function whose body is `frame` (indexed once per FileFacts, not pickled)."""
-        index: dict[int, FunctionFact] | None = self.__dict__.get("_functions_by_frame")
-        if index is None:
-            index = {f.frame: f for f in self.functions}
-            object.__setattr__(self, "_functions_by_frame", index)
-        return index.get(frame)
+        """The function whose body is `frame`."""
+        return self._functions_by_frame.get(frame)
 
     def steps_in(self, function_frame: int) -> tuple[StepFact, ...]:
-        """The step calls whose innermost function (or the module) is `function_frame`.
-
-        Built once per FileFacts (not pickled): comparing each step with every step of the file
-        would be quadratic on long files.
-        """
-        index: dict[int, tuple[StepFact, ...]] | None = self.__dict__.get("_steps_by_function")
-        if index is None:
-            grouped: dict[int, list[StepFact]] = {}
-            for step in self.steps:
-                grouped.setdefault(self.function_frame(step.frames), []).append(step)
-            index = {owner: tuple(steps) for owner, steps in grouped.items()}
-            object.__setattr__(self, "_steps_by_function", index)
-        return index.get(function_frame, ())
+        """The step calls whose innermost function (or the module) is `function_frame`."""
+        return self._steps_by_function.get(function_frame, ())
 
     def steps_on(self, function_frame: int, name: str) -> tuple[StepFact, ...]:
         """The step calls in a function whose receiver or first argument is `name`: the only ones
-        that can step the optimizer stored under it (indexed once, not pickled)."""
-        index: dict[tuple[int, str], tuple[StepFact, ...]] | None = self.__dict__.get("_steps_by_name")
-        if index is None:
-            grouped: dict[tuple[int, str], list[StepFact]] = {}
-            for owner in {f for f in range(len(self.frames)) if self.frames[f].kind in ("function", "module")}:
-                for step in self.steps_in(owner):
-                    for key in {step.receiver, step.first_arg}:
-                        if key is not None:
-                            grouped.setdefault((owner, key), []).append(step)
-            index = {key: tuple(steps) for key, steps in grouped.items()}
-            object.__setattr__(self, "_steps_by_name", index)
-        return index.get((function_frame, name), ())
+        that can step the optimizer stored under it."""
+        return self._steps_by_name.get((function_frame, name), ())
 
     def scheduler(self, scheduler_id: int) -> SchedulerFact:
         return self.schedulers[scheduler_id]
