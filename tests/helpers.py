@@ -108,3 +108,12 @@ def expand_trajectory(data: dict | None) -> list[float]:
     for epoch in range(1, data["epochs"] + 1):
         values.append(changes.get(epoch, values[-1]))
     return values
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    """A tree of text files under `root` (folders made as needed); returns `root`."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root

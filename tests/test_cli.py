@@ -22,7 +22,7 @@ import pytest
 import lrlint
 from lrlint.catalogue import rules
 from lrlint.cli import main
-from tests.helpers import FIXTURES, ROOT, expected_findings, run_cli
+from tests.helpers import FIXTURES, ROOT, expected_findings, run_cli, write
 
 CODES = list(rules())  # every rule of the catalogue, in code order
 VERIFY_HINT = "--verify needs torch (>= 2.0) in lrlint's environment: pip install torch"
@@ -72,14 +72,6 @@ def lrlint_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> Result:
 def cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None, env: dict[str, str | None] | None = None) -> Result:
     proc = run_cli(*args, cwd=cwd, stdin=stdin, env=env)
     return Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def findings(out: str) -> list[tuple[str, int, str]]:

@@ -12,16 +12,9 @@ import pytest
 
 from lrlint.cli import main
 from lrlint.gitignore import GitIgnore, parse_line
+from tests.helpers import write
 
 BAD = "from torch.optim.lr_scheduler import StepLR\nscheduler = StepLR(optimizer, milestones=[30, 80])\n"
-
-
-def tree(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.mark.parametrize(
@@ -73,7 +66,7 @@ REPO = {
 
 
 def test_nested_files_negation_dir_only_and_anchoring(tmp_path: Path) -> None:
-    tree(tmp_path, REPO)
+    write(tmp_path, REPO)
     (tmp_path / ".git").mkdir()
     ignored = GitIgnore()
     verdicts = {name: ignored.is_ignored(tmp_path / name) for name in REPO if not name.endswith(".gitignore")}
@@ -94,18 +87,18 @@ def test_nested_files_negation_dir_only_and_anchoring(tmp_path: Path) -> None:
 
 
 def test_a_file_in_an_ignored_folder_cannot_be_re_included(tmp_path: Path) -> None:
-    tree(tmp_path, {".gitignore": "vendor/\n!vendor/keep.py\n", "vendor/keep.py": ""})
+    write(tmp_path, {".gitignore": "vendor/\n!vendor/keep.py\n", "vendor/keep.py": ""})
     (tmp_path / ".git").mkdir()
     assert GitIgnore().is_ignored(tmp_path / "vendor" / "keep.py")
 
 
 def test_outside_a_repository_gitignore_is_a_plain_file(tmp_path: Path) -> None:
-    tree(tmp_path, {".gitignore": "*.py\n", "a.py": ""})
+    write(tmp_path, {".gitignore": "*.py\n", "a.py": ""})
     assert not GitIgnore().is_ignored(tmp_path / "a.py")
 
 
 def test_info_exclude_applies_below_the_root_gitignore(tmp_path: Path) -> None:
-    tree(tmp_path, {".git/info/exclude": "*.py\nlocal.py\n", ".gitignore": "!keep.py\n", "a.py": "", "keep.py": ""})
+    write(tmp_path, {".git/info/exclude": "*.py\nlocal.py\n", ".gitignore": "!keep.py\n", "a.py": "", "keep.py": ""})
     ignored = GitIgnore()
     assert ignored.is_ignored(tmp_path / "a.py")
     assert not ignored.is_ignored(tmp_path / "keep.py")
@@ -114,8 +107,8 @@ def test_info_exclude_applies_below_the_root_gitignore(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_agrees_with_git_check_ignore(tmp_path: Path) -> None:
     """The same verdicts as git itself on a tree that exercises every feature."""
-    tree(tmp_path, REPO)
-    tree(tmp_path, {
+    write(tmp_path, REPO)
+    write(tmp_path, {
         "x/.gitignore": "*\n!*/\n!*.py\n", "x/y/z.py": "", "x/y/z.txt": "",
         "w/.gitignore": "**/tmp/**\n[Bb]ak*\n", "w/tmp/a/b.py": "", "w/Bak.py": "", "w/cak.py": "",
         "esc/.gitignore": "\\#x.py\n sp.py\n", "esc/#x.py": "", "esc/ sp.py": "", "esc/sp.py": "",
@@ -148,7 +141,7 @@ def lint_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    tree(tmp_path, {".gitignore": "generated/\n", "src/.gitignore": "scratch_*.py\n", "train.py": BAD,
+    write(tmp_path, {".gitignore": "generated/\n", "src/.gitignore": "scratch_*.py\n", "train.py": BAD,
                     "generated/g.py": BAD, "src/scratch_1.py": BAD, "src/model.py": BAD})  # fmt: skip
     (tmp_path / ".git").mkdir()
     monkeypatch.chdir(tmp_path)
@@ -160,7 +153,7 @@ def test_walking_respects_gitignore_by_default(repo: Path, capsys: pytest.Captur
     assert lint_json(capsys) == (1, ["src/model.py", "train.py"])
     everything = ["generated/g.py", "src/model.py", "src/scratch_1.py", "train.py"]
     assert lint_json(capsys, "--no-respect-gitignore") == (1, everything)
-    tree(repo, {"pyproject.toml": "[tool.lrlint]\nrespect-gitignore = false\n"})
+    write(repo, {"pyproject.toml": "[tool.lrlint]\nrespect-gitignore = false\n"})
     assert lint_json(capsys) == (1, everything)
     assert lint_json(capsys, "--respect-gitignore") == (1, ["src/model.py", "train.py"])  # the CLI wins
 
@@ -171,6 +164,6 @@ def test_named_files_are_linted_unless_force_exclude(repo: Path, capsys: pytest.
 
 
 def test_respect_gitignore_must_be_a_boolean(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    tree(repo, {"lrlint.toml": 'respect-gitignore = "yes"\n'})
+    write(repo, {"lrlint.toml": 'respect-gitignore = "yes"\n'})
     assert main([]) == 2
     assert capsys.readouterr().err == "lrlint: error: lrlint.toml: 'respect-gitignore': must be true or false\n"
