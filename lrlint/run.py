@@ -108,7 +108,7 @@ def lint_paths(
         summary = outcome.summary
         run.files_checked += 0 if outcome.unread else 1
         summaries.append(summary)
-        summary_paths.append(path if path.name != STDIN and path.exists() else None)
+        summary_paths.append(path if outcome.stat is not None else None)  # stdin has no path of its own
         for note in summary.notes:
             warn(f"lrlint: warning: {note}")
     reported = [d for s in summaries for d in s.diagnostics]
