@@ -15,13 +15,17 @@ from typing import Any
 
 from lrlint.catalogue import SchedulerSignature, schedulers
 from lrlint.facts.literals import UNKNOWN, is_number, literal_value
-from lrlint.facts.model import Arg, CallSite, FileFacts, OptimizerFact, SchedulerFact, StepFact
+from lrlint.facts.model import Arg, CallSite, FileFacts, OptimizerFact, SavedEntry, SaveFact, SchedulerFact, StepFact
 from lrlint.facts.scopes import BindingKey, ImportBinding, binding_id
+from lrlint.facts.uses import Rows, UseIndex
 from lrlint.facts.walker import CallEvent, Context, Walk, Walker, dotted_name, target_key
 
 SCHEDULER_MODULE = "torch.optim.lr_scheduler"
 OPTIMIZER_MODULE = "torch.optim."
 _STEP_METHODS = ("step", "optimizer_step")
+# Calls in a saved value that return plain data, not some object's whole state.
+_PLAIN_METHODS = frozenset({"state_dict", "item", "cpu", "tolist", "detach", "clone", "numpy"})
+_PLAIN_FUNCTIONS = frozenset({"int", "float", "str", "bool", "dict", "list", "tuple", "len", "vars", "round", "deepcopy", "copy.deepcopy"})
 
 
 @dataclass
@@ -45,12 +49,15 @@ class _Step:
 
 
 def collect_facts(module: ast.Module, text: str) -> FileFacts:
-    return Classifier(Walker(text).run(module)).facts()
+    return Classifier(Walker(text).run(module), module).facts()
 
 
 class Classifier:
-    def __init__(self, walk: Walk) -> None:
+    def __init__(self, walk: Walk, module: ast.Module | None = None) -> None:
         self.walk = walk
+        self.module = module
+        self._use_index: UseIndex | None = None
+        self.saves: list[SaveFact] = []
         self.bindings = walk.bindings
         self.span = walk.positions.span
         self.signatures = schedulers()
@@ -79,11 +86,15 @@ class Classifier:
             calls=tuple(self.calls),
             imports=tuple(self.walk.imports),
             constants=self._constants(),
+            saves=tuple(self.saves),
         )
 
     # ----------------------------------------------------------------- calls
     def _call(self, event: CallEvent) -> None:
         call, ctx = event.node, event.ctx
+        if not event.deferred and self._torch_qualified(call.func, ctx) == "torch.save":
+            self._save(event)
+            return
         qualified = self.torch_name(call.func, ctx)
         if qualified is not None:
             if qualified.startswith(SCHEDULER_MODULE + "."):
@@ -143,6 +154,96 @@ class Classifier:
             return None
         qualified = f"{target}.{rest}" if rest else target
         return qualified if qualified.startswith(OPTIMIZER_MODULE) else None
+
+    def _torch_qualified(self, func: ast.expr, ctx: Context) -> str | None:
+        """The qualified name of a callee imported from torch (`torch.save`), when sure."""
+        dotted = dotted_name(func)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        target = self.bindings.import_target(self.bindings.resolve(ctx.scope, head))
+        if target is None or not (target == "torch" or target.startswith("torch.")):
+            return None
+        return f"{target}.{rest}" if rest else target
+
+    # ----------------------------------------------------------------- uses and saves
+    @property
+    def uses(self) -> UseIndex | None:
+        if self._use_index is None and self.module is not None:
+            self._use_index = UseIndex(self.module)
+        return self._use_index
+
+    def _rows(self, ctx: Context) -> Rows | None:
+        """The rows of the innermost function around `ctx`; None at module level."""
+        frame = self._function_frame(ctx.frames)
+        function = next((f for f in self.walk.functions if f.frame == frame), None)
+        return (function.span.start.row, function.span.end.row) if function is not None else None
+
+    def _target(self, node: ast.expr, ctx: Context) -> tuple[str, Rows | None] | None:
+        """The one variable a plain assignment binds `node` to, and the rows its reads may be in."""
+        keys = [key for key, bound in self.bindings.table.items() if any(b is node for b in bound)]
+        if len(keys) != 1:
+            return None
+        scope_id, name = keys[0]
+        if name.startswith("self."):
+            return name, None  # read by any method: the whole module is searched
+        if scope_id == ctx.scope.id and ctx.scope.kind == "function":
+            return name, self._rows(ctx)
+        if self.walk.module_scope is not None and scope_id == self.walk.module_scope.id:
+            return name, None
+        return None
+
+    def _save(self, event: CallEvent) -> None:
+        call, ctx = event.node, event.ctx
+        positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+        obj = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "obj"), None)
+        if obj is None or (call.args and not positional) or isinstance(obj, ast.Starred):
+            return
+        if isinstance(obj, ast.Name):
+            # `ckpt = {...}; torch.save(ckpt, path)`: only when `ckpt` is read nowhere else.
+            key = self.bindings.resolve(ctx.scope, obj.id)
+            bound = self.bindings.single(key)
+            target = self._target(bound, ctx) if isinstance(bound, ast.Dict) else None
+            uses = self.uses
+            if target is None or target[0] != obj.id or uses is None or uses.uses(obj.id, target[1]) != ("other",):
+                return
+            obj = bound
+        if not isinstance(obj, ast.Dict):
+            return
+        entries: list[SavedEntry] = []
+        for key_node, value in zip(obj.keys, obj.values):
+            if not (isinstance(key_node, ast.Constant) and isinstance(key_node.value, str)):
+                return  # `**extra`, or a computed key: the dict is not known
+            entries.append(self._saved_entry(key_node.value, value, ctx))
+        self.saves.append(SaveFact(self.span(call), ctx.frames, tuple(entries)))
+
+    def _saved_entry(self, key: str, value: ast.expr, ctx: Context) -> SavedEntry:
+        names: set[str] = set()
+        opaque = False
+        for node in ast.walk(value):
+            if isinstance(node, (ast.Name, ast.Attribute)) and (dotted := dotted_name(node)) is not None:
+                names.add(ctx.normalise(dotted))
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in _PLAIN_METHODS:
+                    continue
+                if dotted_name(func) not in _PLAIN_FUNCTIONS:
+                    opaque = True
+            elif isinstance(node, (ast.Lambda, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)):
+                opaque = True
+        receiver: str | None = None
+        binding: str | None = None
+        if (
+            isinstance(value, ast.Call)
+            and isinstance(value.func, ast.Attribute)
+            and value.func.attr == "state_dict"
+            and not value.args
+            and not value.keywords
+            and (dotted := dotted_name(value.func.value)) is not None
+        ):
+            receiver = ctx.normalise(dotted)
+            binding = binding_id(self._binding_key_of(value.func.value, ctx))
+        return SavedEntry(key, receiver, binding, tuple(sorted(names)), opaque)
 
     def _star_imported(self, func: ast.Name, ctx: Context) -> bool:
         """`from torch.optim.lr_scheduler import *`: a bare scheduler name nothing else binds."""
@@ -218,6 +319,9 @@ class Classifier:
                 values[name] = value
         optimizer_expr = record.bound.get(record.signature.optimizer_param)
         optimizer_key = bound[record.signature.optimizer_param].dotted if optimizer_expr is not None else None
+        target = None if record.event.deferred else self._target(record.event.node, ctx)
+        uses = self.uses
+        target_uses = uses.uses(target[0], target[1]) if target is not None and uses is not None else ()
         return SchedulerFact(
             id=index,
             cls=record.signature.name,
@@ -233,6 +337,8 @@ class Classifier:
             optimizer=self._optimizer_of(optimizer_expr, ctx) if optimizer_expr is not None else None,
             frames=ctx.frames,
             steps=tuple(record.steps),
+            target=ctx.normalise(target[0]) if target is not None and uses is not None else None,
+            uses=target_uses,
         )
 
     def _optimizer_of(self, expr: ast.expr, ctx: Context) -> int | None:

@@ -92,6 +92,12 @@ class SchedulerFact:
     optimizer: int | None = None  # id of the OptimizerFact it was built on, when in view
     frames: tuple[int, ...] = ()  # ids of the frames around the construction, outermost first
     steps: tuple[int, ...] = ()  # ids of the StepFacts that may step it
+    # The variable a plain `x = Sched(...)` / `self.x = Sched(...)` binds it to (dotted, `self`
+    # normalised); None when it is built in any other way (nested in a call, several targets...).
+    target: str | None = None
+    # How that variable is used in the code that can see it (see facts/uses.py): "call:<method>",
+    # "attr:<name>", "test", "other". Counted by name, so shadowed names add uses, never hide one.
+    uses: tuple[str, ...] = ()
 
     def arg_span(self, name: str) -> Span:
         arg = self.bound.get(name) or self.unexpected.get(name)
@@ -189,6 +195,30 @@ class ClassFact:
 
 @compact
 @dataclass(frozen=True)
+class SavedEntry:
+    """One `key: value` of a dict literal given to `torch.save`."""
+
+    key: str
+    # The receiver of a `<receiver>.state_dict()` value, dotted (`optimizer`, `self.opt`).
+    state_dict_of: str | None = None
+    state_dict_binding: str | None = None  # the variable that receiver refers to, when resolved
+    names: tuple[str, ...] = ()  # every dotted name the value mentions
+    opaque: bool = False  # the value calls something that may hold any state (not `.state_dict()`)
+
+
+@compact
+@dataclass(frozen=True)
+class SaveFact:
+    """A `torch.save(obj, ...)` call whose `obj` is a dict literal with string keys (directly, or
+    through a name bound once to one, never mutated and used nowhere else)."""
+
+    span: Span
+    frames: tuple[int, ...]
+    entries: tuple[SavedEntry, ...]
+
+
+@compact
+@dataclass(frozen=True)
 class FileFacts:
     frames: tuple[Frame, ...]
     schedulers: tuple[SchedulerFact, ...] = ()
@@ -200,6 +230,7 @@ class FileFacts:
     imports: tuple[ImportFact, ...] = ()
     # Module-level names bound exactly once, to a literal.
     constants: Mapping[str, Any] = field(default_factory=dict)
+    saves: tuple[SaveFact, ...] = ()  # `torch.save` of a literal dict
 
     def frame(self, frame_id: int) -> Frame:
         return self.frames[frame_id]

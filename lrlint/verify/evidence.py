@@ -105,6 +105,12 @@ def rejected_keyword(code: str) -> tuple[str, str] | None:
     return hook.rejected_keyword if hook is not None else None
 
 
+def ignored_keywords(code: str) -> tuple[str, ...]:
+    """Keywords the rule's run leaves out because they cannot change the schedule."""
+    hook = hook_for(code)
+    return hook.ignored_keywords if hook is not None else ()
+
+
 def needs_reference(code: str) -> bool:
     hook = hook_for(code)
     return hook is not None and hook.needs_reference
@@ -117,7 +123,7 @@ def skip_reason(code: str, scenario: Scenario | None) -> str | None:
     hook = hook_for(code)
     if hook is not None and hook.rejected_keyword is not None:
         return None  # an unexpected keyword raises whatever the other values are
-    unknown = unknown_params(scenario)
+    unknown = [name for name in unknown_params(scenario) if name not in ignored_keywords(code)]
     if unknown:
         names = ", ".join(f"`{name}`" for name in unknown)
         verb = "is not a literal" if len(unknown) == 1 else "are not literals"
@@ -133,7 +139,8 @@ def judge(code: str, scenario: Scenario, run: Run, reference: Run | None = None)
     hook = hook_for(code)
     if hook is None:
         return Verdict("skipped", f"not verified: {code} has no runtime check")
-    if hook.rejected_keyword is None and run.failed:
+    expected = hook.step_error_expected and run.step_error is not None
+    if hook.rejected_keyword is None and run.failed and not expected:
         return Verdict("inconclusive", f"{run.failed}, before the rule's effect could be observed")
     if hook.needs_reference and (reference is None or reference.failed):
         why = reference.failed if reference else "no reference run"

@@ -27,6 +27,11 @@ class VerifyHook:
     needs_reference: bool = False
     # Skip when the order of scheduler.step() and optimizer.step() was not read.
     needs_order: bool = False
+    # Keywords that cannot change the schedule (`verbose` only prints, and torch 2.7 removed it):
+    # the run leaves them out, and says so, rather than fail on a removed keyword.
+    ignored_keywords: tuple[str, ...] = ()
+    # A step that raises is the rule's evidence (LR016's ValueError), not a failed run.
+    step_error_expected: bool = False
 
 
 def hook_for(code: str) -> VerifyHook | None:

@@ -23,7 +23,7 @@ from typing import IO, Any, Callable, Iterator
 
 from lrlint.scenario import Scenario
 from lrlint.trajectory import Trajectory
-from lrlint.verify.evidence import Run, Verdict, fmt, judge, needs_reference, rejected_keyword
+from lrlint.verify.evidence import Run, Verdict, fmt, ignored_keywords, judge, needs_reference, rejected_keyword
 
 PROTOCOL = 2
 MAX_STEPS = 10_000  # bound on loop iterations simulated per scenario (each run, LR005's reference too)
@@ -205,6 +205,10 @@ def simulate(torch: Torch, scenario: Scenario, device: str, order: str, code: st
         run.construct_error = f"LookupError: torch.optim.lr_scheduler has no scheduler class {scenario.scheduler!r}"
         return run
     args, kwargs, run.placeholders = call_arguments(code, scenario)
+    for name in ignored_keywords(code) if code is not None else ():
+        if name in kwargs or name in scenario.unknown:
+            kwargs.pop(name, None)
+            run.notes.append(f"`{name}` left out: it cannot change the schedule")
     run.params = bound_params(cls, args, kwargs)
     run.horizon, run.horizon_note, run.capped = horizon_for(scenario, run.params)
 
