@@ -255,7 +255,46 @@ def lr007(message: str, v: dict[str, Any], line: str) -> None:
     assert drop_epochs(trained) == [m for m in milestones if m not in unreached]
 
 
-CLAIMS = {"LR001": lr001_lr002, "LR002": lr001_lr002, "LR003": lr003, "LR004": lr004, "LR005": lr005, "LR007": lr007}
+def lr014(message: str, v: dict[str, Any], line: str) -> None:
+    """Stepped once per step of the run (a batch), the lr drops exactly at the claimed batch counts."""
+    assert "runs once per batch" in message and line.strip().split("  #")[0] in message
+    trajectory = expand_trajectory(v["trajectory"])
+    step_size = re.search(r"every (\d+) batches", message)
+    listed = re.search(r"decayed after ([\d, ]+) batches", message)
+    if step_size:
+        k = int(step_size.group(1))
+        due = list(range(k, len(trajectory), k))
+    else:
+        assert listed, message
+        due = [int(m) for m in listed.group(1).split(", ")]
+    assert drop_epochs(trajectory) == due
+    first = due[0]
+    assert f"lr decays {fmt(trajectory[first - 1])} -> {fmt(trajectory[first])} after {first} batches" in v["evidence"]
+
+
+def lr016(message: str, v: dict[str, Any], line: str) -> None:
+    trajectory = expand_trajectory(v["trajectory"])
+    crash = re.search(r"runs (\d+) times: step (\d+) raises ValueError \(Tried to step (\d+) times\)", message)
+    if crash:  # torch's own error, at the step the message names, within the loop's count
+        count, at = int(crash.group(1)), int(crash.group(2))
+        assert at <= count
+        assert f"step {at} of the loop's {count} raises ValueError: Tried to step {at} times" in v["evidence"]
+        assert f"The specified number of total steps is {at - 1}" in v["evidence"]
+        assert len(trajectory) == at  # built, then stepped at - 1 times before the error
+        return
+    warm = re.search(r"only (\d+) of its (\d+) steps run", message)
+    assert warm, message
+    steps = int(warm.group(1))
+    assert len(trajectory) == steps + 1
+    assert all(b > a for a, b in zip(trajectory, trajectory[1:]))  # still rising: warm-up
+    max_lr = re.search(r"max_lr ([\d.e-]+)", v["evidence"])
+    assert max_lr and trajectory[-1] < float(max_lr.group(1))
+
+
+CLAIMS = {
+    "LR001": lr001_lr002, "LR002": lr001_lr002, "LR003": lr003, "LR004": lr004, "LR005": lr005,
+    "LR007": lr007, "LR014": lr014, "LR016": lr016,
+}  # fmt: skip
 
 
 def test_the_skipped_finding_names_what_is_not_literal(verified: dict[Key, Finding]) -> None:

@@ -69,3 +69,67 @@ def judge_unreached(scenario: Scenario, run: Run, reference: Run | None) -> Verd
         f"lr decays at epochs {shown} only, ending at {fmt(run.applied[-1])}: milestones {unreached} "
         f"are never reached ({per})",
     )
+
+
+def _due_steps(run: Run) -> list[int] | None:
+    """The step counts at which the literal StepLR / MultiStepLR arguments decay, within the run."""
+    if run.scheduler == "StepLR":
+        step_size = run.params.get("step_size")
+        if not isinstance(step_size, int) or isinstance(step_size, bool) or step_size <= 0:
+            return None
+        return list(range(step_size, run.horizon + 1, step_size))
+    milestones = _ints(run.params.get("milestones"))
+    return None if milestones is None else sorted({m for m in milestones if 0 < m <= run.horizon})
+
+
+def judge_per_batch(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """LR014: stepped once per batch, the decays come after that many batches."""
+    due = _due_steps(run)
+    if not due:
+        return Verdict("inconclusive", f"no decay is due within the {run.horizon} steps run{_notes(run)}")
+    changes = [e for e in range(1, len(run.trajectory)) if not same(run.trajectory[e], run.trajectory[e - 1])]
+    if changes != due:
+        return Verdict("refuted", f"torch changes the lr at steps {changes[:8]}, not at {due[:8]}{_notes(run)}")
+    first = due[0]
+    before, after = run.trajectory[first - 1], run.trajectory[first]
+    shown = ", ".join(str(d) for d in due[:8]) + (" ..." if len(due) > 8 else "")
+    return Verdict(
+        "confirmed",
+        f"stepped once per batch, the lr decays {fmt(before)} -> {fmt(after)} after {first} batches "
+        f"(decays at steps {shown}, ending at {fmt(run.trajectory[-1])}): within the first epoch "
+        f"whenever the loader yields more than {first} batches{_notes(run)}",
+    )
+
+
+def judge_onecycle(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """LR016: past its total steps OneCycleLR raises; stepped once per epoch it stays in warm-up."""
+    short = _loop(scenario, run)
+    total = run.params.get("total_steps")
+    if total is None and isinstance(run.params.get("epochs"), int) and isinstance(run.params.get("steps_per_epoch"), int):
+        total = run.params["epochs"] * run.params["steps_per_epoch"]
+    if run.step_error is not None:
+        if run.step_error.startswith("ValueError: Tried to step") and run.step_error_at == (total or 0) + 1:
+            return Verdict(
+                "confirmed",
+                f"step {run.step_error_at} of the loop's {scenario.epochs} raises {run.step_error}{_notes(run)}",
+            )
+        return Verdict("inconclusive", f"step {run.step_error_at} raises {run.step_error}, not the error predicted")
+    if short is not None:
+        return short
+    max_lr = run.params.get("max_lr")
+    values = run.trajectory
+    rising = all(b > a or same(a, b) for a, b in zip(values, values[1:]))
+    if not isinstance(max_lr, (int, float)) or isinstance(max_lr, bool):
+        return Verdict("inconclusive", f"max_lr is not a single number ({max_lr!r}){_notes(run)}")
+    if rising and values[-1] < max_lr and not same(values[-1], max_lr):
+        return Verdict(
+            "confirmed",
+            f"after {run.horizon} steps (one per epoch) the lr has only risen {fmt(values[0])} -> "
+            f"{fmt(values[-1])}, still warming up towards max_lr {fmt(float(max_lr))}: the cycle has "
+            f"{total} steps{_notes(run)}",
+        )
+    return Verdict(
+        "refuted",
+        f"over {run.horizon} steps the lr goes {fmt(values[0])} -> {fmt(max(values))} (peak) -> "
+        f"{fmt(values[-1])}: the cycle gets past its warm-up{_notes(run)}",
+    )
