@@ -87,7 +87,22 @@ class Classifier:
             imports=tuple(self.walk.imports),
             constants=self._constants(),
             saves=tuple(self.saves),
+            early_exits=self._early_exits(),
         )
+
+    def _early_exits(self) -> frozenset[int]:
+        """The `for` loops with a literal count whose body can leave them before the count is up."""
+        uses = self.uses if self.schedulers else None
+        if uses is None:
+            return frozenset()
+        found: set[int] = set()
+        for index, record in enumerate(self.walk.frames):
+            if record.loop_iter is None:
+                continue
+            loop = uses.parent.get(id(record.loop_iter[0]))
+            if isinstance(loop, (ast.For, ast.AsyncFor)) and _may_exit(loop.body):
+                found.add(index)
+        return frozenset(found)
 
     # ----------------------------------------------------------------- calls
     def _call(self, event: CallEvent) -> None:
@@ -465,6 +480,22 @@ class Classifier:
             if value is not UNKNOWN:
                 found[name] = value
         return found
+
+
+def _may_exit(body: list[ast.stmt]) -> bool:
+    """A `break` of this loop, or a `return` / `raise` anywhere in it (not in nested definitions)."""
+    stack: list[tuple[ast.AST, bool]] = [(statement, False) for statement in body]
+    while stack:
+        node, nested_loop = stack.pop()
+        if isinstance(node, (ast.Return, ast.Raise)) or (isinstance(node, ast.Break) and not nested_loop):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        inner = nested_loop or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt) or isinstance(child, (ast.excepthandler, ast.match_case)):
+                stack.append((child, inner))
+    return False
 
 
 def _dotted_arg(expr: ast.expr, ctx: Context) -> str | None:

@@ -231,6 +231,9 @@ class FileFacts:
     # Module-level names bound exactly once, to a literal.
     constants: Mapping[str, Any] = field(default_factory=dict)
     saves: tuple[SaveFact, ...] = ()  # `torch.save` of a literal dict
+    # Ids of the `for` loops whose body may leave them early (`break`, `return`, `raise`): their
+    # literal count is an upper bound, not the number of iterations run.
+    early_exits: frozenset[int] = frozenset()
 
     def frame(self, frame_id: int) -> Frame:
         return self.frames[frame_id]

@@ -34,6 +34,9 @@ class SchedulerMissingFromCheckpoint(Rule):
         _HEADER + "        save_checkpoint(model, optimizer, scheduler)\n"
         "        torch.save({'optimizer': optimizer.state_dict()}, 'ckpt.pt')\n",
         _HEADER + "        torch.save({'optimizer': optimizer.state_dict(), 'extra': trainer_state()}, 'ckpt.pt')\n",
+        # Fast-forwarded on resume: the schedule is rebuilt from the epoch saved.
+        _HEADER + "        torch.save({'optimizer': optimizer.state_dict(), 'epoch': epoch}, 'ckpt.pt')\n"
+        "    for _ in range(start):\n        scheduler.step()\n",
     )
     INVALID = (
         _HEADER + "        torch.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(), "
@@ -57,7 +60,8 @@ class SchedulerMissingFromCheckpoint(Rule):
     def _missing(self, save: SaveFact, fact: SchedulerFact, facts: FileFacts) -> str | None:
         """The optimizer whose state `save` holds without that of `fact`, its scheduler; else None."""
         target = fact.target
-        if target is None or fact.optimizer_key is None or "call:step" not in fact.uses:
+        # Exactly one step: a second one (a fast-forward loop on resume) rebuilds the schedule.
+        if target is None or fact.optimizer_key is None or fact.uses.count("call:step") != 1 or len(fact.steps) != 1:
             return None
         if _SAVED_ELSEWHERE & set(fact.uses) or "last_epoch" in fact.bound or fact.star_kwargs:
             return None

@@ -39,6 +39,9 @@ class OneCycleTooFewSteps(ConstructorRule):
         # Sized for one step per epoch on purpose.
         _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, epochs=30, steps_per_epoch=1)\nfor epoch in range(30):\n"
         "    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
+        # Stopped by a `break` once the budget is spent.
+        _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, total_steps=500)\nfor i in range(1000):\n"
+        "    optimizer.step()\n    scheduler.step()\n    if i + 1 == 500:\n        break\n",
         # Stepped under a condition: fewer steps than the loop.
         _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, total_steps=500)\nfor i in range(1000):\n"
         "    optimizer.step()\n    if i % 2:\n        scheduler.step()\n",
@@ -70,7 +73,8 @@ class OneCycleTooFewSteps(ConstructorRule):
         else:
             return
         counts = [loop.iterations for loop in where.loops]
-        if all(c is not None for c in counts):
+        # A loop that may end early (`break`, `return`) runs at most its count: no crash is sure.
+        if all(c is not None for c in counts) and not any(loop.id in facts.early_exits for loop in where.loops):
             count = math.prod(c for c in counts if c is not None)
             if count > total:
                 yield Finding(
