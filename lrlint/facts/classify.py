@@ -493,7 +493,7 @@ def _may_exit(body: list[ast.stmt]) -> bool:
             continue
         inner = nested_loop or isinstance(node, (ast.For, ast.AsyncFor, ast.While))
         for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.stmt) or isinstance(child, (ast.excepthandler, ast.match_case)):
+            if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
                 stack.append((child, inner))
     return False
 

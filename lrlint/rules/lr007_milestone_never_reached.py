@@ -9,7 +9,13 @@ from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.ordering import step_ordering
 from lrlint.facts.scenarios import build_scenario
-from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext, format_list
+from lrlint.rules.base import (
+    RELATED,
+    ConstructorRule,
+    Finding,
+    RuleContext,
+    format_list,
+)
 from lrlint.verify.hooks import VerifyHook
 from lrlint.verify.loop_evidence import judge_unreached
 

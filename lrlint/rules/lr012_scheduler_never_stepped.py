@@ -30,8 +30,10 @@ class SchedulerNeverStepped(ConstructorRule):
         _HEADER.replace("scheduler =", "_ =") + _LOOP,
         _HEADER + "    hooks = locals()\n" + _LOOP,
         # Built after the loop: that loop never had a schedule to run.
-        "import torch\nfrom torch.optim.lr_scheduler import StepLR\nopt = torch.optim.SGD(params, lr=0.1)\n"
-        "for epoch in range(10):\n    opt.step()\nafter = StepLR(opt, 5)\n",
+        (
+            "import torch\nfrom torch.optim.lr_scheduler import StepLR\nopt = torch.optim.SGD(params, lr=0.1)\n"
+            "for epoch in range(10):\n    opt.step()\nafter = StepLR(opt, 5)\n"
+        ),
         # Stored on the object: another method may step it.
         _HEADER.replace("scheduler =", "self.scheduler =") + _LOOP,
     )

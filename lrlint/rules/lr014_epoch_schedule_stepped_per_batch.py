@@ -7,7 +7,13 @@ from typing import Iterator
 from lrlint.facts.loops import only_step, optimizer_stepped_in, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
-from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext, format_list
+from lrlint.rules.base import (
+    RELATED,
+    ConstructorRule,
+    Finding,
+    RuleContext,
+    format_list,
+)
 from lrlint.verify.hooks import VerifyHook
 from lrlint.verify.loop_evidence import judge_per_batch
 
