@@ -146,6 +146,9 @@ class Classifier:
         return f"{target}.{rest}" if rest else target
 
     def _call_site(self, event: CallEvent, callee: str, args: list[ast.expr], keywords: list[ast.keyword], ctx: Context) -> CallSite:
+        starred = next((i for i, a in enumerate(args) if isinstance(a, ast.Starred)), None)
+        if starred is not None:
+            args = args[:starred]  # positions after `*args` are unknown
         return CallSite(
             span=self.span(event.node),
             frames=ctx.frames,
@@ -169,7 +172,8 @@ class Classifier:
         imports = [b for b in bound if isinstance(b, ImportBinding)]
         if len(imports) == len(bound):
             return not any(b.level == 0 and (b.target == "torch" or b.target.startswith("torch.")) for b in imports)
-        return "." not in callee  # a function defined here (or a local name: resolved later or not)
+        # A function defined here, once: a name also assigned (`train = other`) may be anything.
+        return "." not in callee and len(bound) == 1
 
     def torch_name(self, func: ast.expr, ctx: Context) -> str | None:
         """The qualified name of a callee under `torch.optim`, when its import says so for sure."""

@@ -275,6 +275,19 @@ class FileFacts:
                 grouped.setdefault((owner, key), []).append(step)
         return {key: tuple(steps) for key, steps in grouped.items()}
 
+    @cached_property
+    def _steps_by_binding(self) -> dict[tuple[int, str], tuple[StepFact, ...]]:
+        grouped: dict[tuple[int, str], list[StepFact]] = {}
+        for step in self.steps:
+            owner = self.function_frame(step.frames)
+            for key in {k for k in (step.receiver_binding, step.first_arg_binding) if k is not None}:
+                grouped.setdefault((owner, key), []).append(step)
+        return {key: tuple(steps) for key, steps in grouped.items()}
+
+    def steps_bound(self, function_frame: int, binding: str) -> tuple[StepFact, ...]:
+        """The step calls in a function on the variable `binding`, under whatever name."""
+        return self._steps_by_binding.get((function_frame, binding), ())
+
     def function_at(self, frame: int) -> FunctionFact | None:
         """The function whose body is `frame`."""
         return self._functions_by_frame.get(frame)
