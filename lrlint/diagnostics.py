@@ -44,15 +44,21 @@ class Verification:
     device: str | None = None
     torch_version: str | None = None
     trajectory: Trajectory | None = None  # None when nothing was stepped
+    # For order findings (LR005): the schedule as intended, beside `trajectory`, the rate each
+    # epoch trains with as the code runs it.
+    intended: Trajectory | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "status": self.status,
             "device": self.device,
             "torch_version": self.torch_version,
             "evidence": self.evidence,
             "trajectory": self.trajectory.to_json() if self.trajectory is not None else None,
         }
+        if self.intended is not None:
+            data["intended_trajectory"] = self.intended.to_json()
+        return data
 
 
 @dataclass

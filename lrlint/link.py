@@ -93,7 +93,7 @@ class Project:
         function = callee.function
         params = set(function.params)
         for step in file.facts.steps_in(function.frame):
-            if step.scheduler is not None:
+            if step.scheduler is not None or file.facts.guarded(step.frames):
                 continue
             if step.method == "step" and _target(step.receiver, params, function, file.module) == target:
                 return [Hop(callee.file, step.span.start, f"{step.receiver}.step()", False)]
@@ -101,9 +101,9 @@ class Project:
                 return [Hop(callee.file, step.span.start, f"{step.receiver}.{step.method}({step.first_arg})", True)]
         for call_index in self.calls_in(callee.file, function.frame):
             inner = self.calls.get((callee.file, call_index))
-            if inner is None or inner.key == callee.key:
-                continue
             call = file.facts.calls[call_index]
+            if inner is None or inner.key == callee.key or file.facts.guarded(call.frames):
+                continue
             for inner_target in sorted(self.steps.get(inner.key, ())):
                 if _through_call(inner_target, call, inner, function, file.module) == target:
                     rest = self.trace(inner, inner_target, depth + 1)
@@ -325,8 +325,8 @@ def _direct_targets(project: Project, file: int, function: FunctionFact) -> set[
     params = set(function.params)
     found: set[StepTarget] = set()
     for step in facts.steps_in(function.frame):
-        if step.scheduler is not None:
-            continue
+        if step.scheduler is not None or facts.guarded(step.frames):
+            continue  # a step under `if epoch >= 1:` may not run when the helper first runs
         for name in (step.receiver if step.method == "step" else None, step.first_arg):
             target = _target(name, params, function, project.files[file].module)
             if target is not None:
@@ -355,7 +355,7 @@ def _step_fixpoint(project: Project) -> dict[tuple[int, int], frozenset[StepTarg
         for call_index, call in enumerate(file.facts.calls):
             callee = project.calls.get((file_index, call_index))
             caller = file.facts.function_frame(call.frames)
-            if callee is not None and (file_index, caller) in steps:
+            if callee is not None and (file_index, caller) in steps and not file.facts.guarded(call.frames):
                 sites[(file_index, caller)].append((call, callee))
     for _ in range(MAX_ROUNDS):
         changed = False

@@ -190,9 +190,15 @@ def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence
 
 
 def _short(other: str, here: str) -> str:
-    """Another file, as a message names it: by its name when it sits beside `here`."""
-    other_path, here_path = Path(other), Path(here)
-    return other_path.name if other_path.parent == here_path.parent else other
+    """Another file, as a message names it: relative to the folder both files are under
+    (`base.py` beside `here`, `detection/utils.py` from `tools/train.py`)."""
+    import os
+
+    try:
+        common = os.path.commonpath([os.path.dirname(other), os.path.dirname(here)])
+        return os.path.relpath(other, common) if common else other
+    except ValueError:  # one absolute and one relative, or another drive
+        return other
 
 
 def _in_cell(d: Diagnostic, cell_rows: Sequence[tuple[int, int]]) -> Diagnostic:

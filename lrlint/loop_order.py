@@ -15,7 +15,7 @@ from lrlint.diagnostics import Position
 from lrlint.facts.model import CallSite, FileFacts, Ref, SchedulerFact, StepFact
 from lrlint.facts.ordering import ORDER_INSENSITIVE, Region, loop_iterations, region
 from lrlint.link import FunctionRef, Hop, Project, StepTarget, argument_of
-from lrlint.resolve import Resolver, Values
+from lrlint.resolve import Resolver, Site, Values
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Subject:
     binding: str | None = None
     origin: str | None = None  # the optimizer parameter (annotation case)
     values: Values | None = None  # the optimizer as project values
+    site: Site | None = None  # the call of the function the subject was passed in by
 
 
 @dataclass(frozen=True)
@@ -61,17 +62,42 @@ class LoopOrders:
             return None  # `scheduler.step(epoch)` is the closed form: stepping first skips nothing
         facts = self.project.files[file].facts
         frame = facts.function_frame(step.frames)
-        subject = self._subject(file, frame, step, facts)
-        if subject is None or subject.cls in ORDER_INSENSITIVE:
-            return None
         where = region(step.frames, step.receiver, facts)
-        events = [*self._direct(file, frame, where, subject, facts), *self._calls(file, frame, where, subject, facts)]
-        if not events:
-            return None
-        first = min(events, key=lambda e: e.position)
-        return LoopOrder(subject, first, first.position > step.span.start, loop_iterations(step.frames, facts))
+        for subject in self._subjects(file, frame, step, facts):
+            if subject.cls in ORDER_INSENSITIVE or any(s.cls in ORDER_INSENSITIVE for _, s in subject.schedulers):
+                return None
+            events = [*self._direct(file, frame, where, subject, facts), *self._calls(file, frame, where, subject, facts)]
+            if events:
+                first = min(events, key=lambda e: e.position)
+                return LoopOrder(subject, first, first.position > step.span.start, loop_iterations(step.frames, facts))
+        return None
 
     # ------------------------------------------------------------ which scheduler
+    def _subjects(self, file: int, frame: int, step: StepFact, facts: FileFacts) -> list[Subject]:
+        """What the step steps: one subject, or for a scheduler passed in, one per call site
+        (each call passes its own scheduler and optimizer)."""
+        if step.scheduler is not None or step.receiver_origin is None:
+            found = self._subject(file, frame, step, facts)
+            return [found] if found is not None else []
+        ref = Ref(step.receiver, step.receiver_binding, (), step.receiver_origin)
+        sites = self.project.callers.get((file, frame), ())
+        if not sites:
+            annotated = self._annotated(file, frame, step)
+            return [annotated] if annotated is not None else []
+        if self.resolver.schedulers(file, frame, ref) is None:
+            return []  # some caller passes something lrlint cannot prove is a torch scheduler
+        subjects = []
+        for site in sites:
+            held = self.resolver.schedulers(file, frame, ref, site)
+            if not held:
+                continue  # this call passes None
+            optimizers = {self.resolver.optimizer_of(f, s) for f, s in held}
+            optimizer = optimizers.pop() if len(optimizers) == 1 else None
+            if optimizer:
+                classes = {s.cls for _, s in held}
+                subjects.append(Subject(held, classes.pop() if len(classes) == 1 else None, values=optimizer, site=site))
+        return subjects
+
     def _subject(self, file: int, frame: int, step: StepFact, facts: FileFacts) -> Subject | None:
         if step.scheduler is not None:
             found = [facts.scheduler(i) for i in (step.alternatives or (step.scheduler,))]
@@ -85,19 +111,7 @@ class LoopOrders:
                 binding=found[0].optimizer_binding,
                 values=self.resolver.optimizer_of(file, found[0]),
             )
-        if step.receiver_origin is None:
-            return None
-        ref = Ref(step.receiver, step.receiver_binding, (), step.receiver_origin)
-        held = self.resolver.schedulers(file, frame, ref)
-        if held:
-            optimizers = [self.resolver.optimizer_of(f, s) for f, s in held]
-            if any(not o for o in optimizers) or len(set(optimizers)) != 1:
-                return None
-            classes = {s.cls for _, s in held}
-            return Subject(held, classes.pop() if len(classes) == 1 else None, values=optimizers[0])
-        if self.project.callers.get((file, frame)):
-            return None  # callers pass something lrlint cannot prove is a torch scheduler
-        return self._annotated(file, frame, step)
+        return None
 
     def _annotated(self, file: int, frame: int, step: StepFact) -> Subject | None:
         """`def fit(model, optimizer: Optimizer, scheduler: LRScheduler)`: the scheduler is the
@@ -124,7 +138,7 @@ class LoopOrders:
         if subject.origin is not None:
             return ref.origin == subject.origin
         if subject.values:
-            return self.resolver.values(file, frame, ref) == subject.values
+            return self.resolver.values(file, frame, ref, site=subject.site) == subject.values
         return False
 
     def _direct(self, file: int, frame: int, where: Region, subject: Subject, facts: FileFacts) -> list[Event]:

@@ -17,6 +17,7 @@ from lrlint.facts.model import Ref, SchedulerFact
 from lrlint.link import Project, argument_of
 
 MAX_DEPTH = 6  # callers followed this far up
+Site = tuple[int, int]  # a call site: (file index, call index)
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,18 @@ class Resolver:
         self.project = project
         self._memo: dict[tuple[int, int, str], Values | None] = {}
 
-    def values(self, file: int, frame: int, ref: Ref, depth: int = 0) -> Values | None:
-        """What `ref`, read in the function `frame` of `file`, may hold; None when unknown."""
+    def values(self, file: int, frame: int, ref: Ref, depth: int = 0, site: Site | None = None) -> Values | None:
+        """What `ref`, read in the function `frame` of `file`, may hold; None when unknown.
+
+        `site`: read it for that one call of the function (its parameters hold what that call
+        passes), instead of for every call in view."""
         if ref.none:
             return frozenset()
         if ref.schedulers:
             return frozenset(Scheduler(file, s) for s in ref.schedulers)
         if ref.origin is not None:
+            if site is not None:
+                return self._origin(file, frame, ref.origin, depth, (site,))
             return self.origin(file, frame, ref.origin, depth)
         if ref.binding is not None:
             return frozenset({Variable(file, ref.binding)})
@@ -69,12 +75,11 @@ class Resolver:
         key = (file, frame, path)
         if key not in self._memo:
             self._memo[key] = None  # a recursive chain of calls resolves to unknown
-            self._memo[key] = self._origin(file, frame, path, depth)
+            self._memo[key] = self._origin(file, frame, path, depth, self.project.callers.get((file, frame), ()))
         return self._memo[key]
 
-    def _origin(self, file: int, frame: int, path: str, depth: int) -> Values | None:
+    def _origin(self, file: int, frame: int, path: str, depth: int, sites: tuple[Site, ...]) -> Values | None:
         function = self.project.files[file].facts.function_at(frame)
-        sites = self.project.callers.get((file, frame), ())
         if function is None or not sites or depth >= MAX_DEPTH:
             return None
         param, _, rest = path.partition(".")
@@ -103,9 +108,9 @@ class Resolver:
             return self.origin(file, frame, f"{holder.origin}.{attribute}", depth)
         return None
 
-    def schedulers(self, file: int, frame: int, ref: Ref) -> tuple[tuple[int, SchedulerFact], ...] | None:
+    def schedulers(self, file: int, frame: int, ref: Ref, site: Site | None = None) -> tuple[tuple[int, SchedulerFact], ...] | None:
         """The torch schedulers a name holds, when everything it may hold is one."""
-        held = self.values(file, frame, ref)
+        held = self.values(file, frame, ref, site=site)
         if not held or not all(isinstance(v, Scheduler) for v in held):
             return None
         return tuple(sorted(((v.file, self.project.files[v.file].facts.scheduler(v.id)) for v in held if isinstance(v, Scheduler)), key=lambda p: (p[0], p[1].id)))

@@ -136,7 +136,9 @@ def test_verify_adds_exactly_the_verification_object(verified: dict[Key, Finding
     base = {"code", "name", "message", "severity", "filename", "location", "end_location", "fix", "url", "noqa_row", "cell", "related"}
     for finding in verified.values():
         assert set(finding) == base | {"verification"}
-        assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory"}
+        # An order finding that ran shows the rate as the code runs it beside the intended one.
+        extra = {"intended_trajectory"} if finding["code"] == "LR005" and finding["verification"]["status"] != "skipped" else set()
+        assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory"} | extra
 
 
 @pytest.mark.parametrize(("key", "verdict"), CASES, ids=[f"{k[0].split('/')[-1]}:{k[1]}:{k[2]}" for k, _ in CASES])
@@ -213,17 +215,19 @@ def lr004(message: str, v: dict[str, Any], line: str) -> None:
 
 
 def lr005(message: str, v: dict[str, Any], line: str) -> None:
-    trajectory = expand_trajectory(v["trajectory"])
+    as_run = expand_trajectory(v["trajectory"])  # the rate each epoch trains with, as the code runs
+    intended = expand_trajectory(v["intended_trajectory"])
     assert "runs before" in message and "skips the first value" in message
     assert line.strip().split("  #")[0] in message  # the flagged `....step()` call is quoted
-    assert len(trajectory) > 1
+    assert len(as_run) > 1 and len(as_run) == len(intended)
+    assert as_run[:-1] == intended[1:]  # one step ahead: the intended first value is skipped
     if "GradScaler" not in v["evidence"]:
         assert f"torch warned: {ORDER_WARNING}" in v["evidence"]
     shift = re.search(r"epoch (\d+) trains with lr (\S+) instead of (\S+):", v["evidence"])
     if shift:  # stepped first, epoch E trains with the value meant for epoch E + 1
         epoch, got, expected = int(shift.group(1)), shift.group(2), shift.group(3)
-        assert (got, expected) == (fmt(trajectory[epoch + 1]), fmt(trajectory[epoch]))
-        assert f"its first value {fmt(trajectory[0])} is skipped" in v["evidence"]
+        assert (got, expected) == (fmt(as_run[epoch]), fmt(intended[epoch]))
+        assert f"its first value {fmt(intended[0])} is skipped" in v["evidence"]
     else:
         assert "the skip is not observable" in v["evidence"]
 
@@ -391,7 +395,9 @@ def test_rebound_scheduler_name_is_reported_for_the_scheduler_it_holds(snippets_
     assert "ExponentialLR" in finding["message"], finding["message"]
     # ExponentialLR(gamma=0.5) stepped first: epoch 0 already trains with 0.05.
     assert "epoch 0 trains with lr 0.05 instead of 0.1" in finding["verification"]["evidence"]
-    assert expand_trajectory(finding["verification"]["trajectory"]) == pytest.approx([0.1, 0.05, 0.025, 0.0125])
+    # The rate each of the 3 epochs trains with as the code runs it, beside the intended one.
+    assert expand_trajectory(finding["verification"]["trajectory"]) == pytest.approx([0.05, 0.025, 0.0125])
+    assert expand_trajectory(finding["verification"]["intended_trajectory"]) == pytest.approx([0.1, 0.05, 0.025])
 
 
 def test_show_trajectory_draws_one_curve_per_scheduler() -> None:

@@ -56,6 +56,9 @@ class Frame:
     test_names: frozenset[str] = frozenset()
     # For loops: the names bound anywhere in the body (the loop's own target excluded).
     rebinds: frozenset[str] = frozenset()
+    # For `if` branches: the test compares by order or `!=` (`if epoch >= 1:`): it may be false
+    # on the first run, so a step under it may not run then.
+    guard: bool = False
 
 
 @compact
@@ -287,6 +290,16 @@ class FileFacts:
     def steps_bound(self, function_frame: int, binding: str) -> tuple[StepFact, ...]:
         """The step calls in a function on the variable `binding`, under whatever name."""
         return self._steps_by_binding.get((function_frame, binding), ())
+
+    def guarded(self, frames: tuple[int, ...]) -> bool:
+        """Whether an event sits, within its function, under a comparison (`if epoch >= 1:`)."""
+        for frame_id in reversed(frames):
+            frame = self.frames[frame_id]
+            if frame.kind in ("function", "module", "class"):
+                return False
+            if frame.guard:
+                return True
+        return False
 
     def function_at(self, frame: int) -> FunctionFact | None:
         """The function whose body is `frame`."""

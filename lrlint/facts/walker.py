@@ -74,6 +74,7 @@ class _FrameRecord:
     test: str | None = None  # for `if` branches whose test reads only plain names and literals
     test_names: frozenset[str] = frozenset()
     rebinds: set[str] = field(default_factory=set)  # for loops: names bound anywhere in the body
+    guard: bool = False
 
 
 class Positions:
@@ -121,7 +122,7 @@ class Walk:
 
     def frozen_frames(self, iterations: dict[int, int | None]) -> tuple[Frame, ...]:
         return tuple(
-            Frame(i, r.kind, r.parent, iterations.get(i), r.presence_checks, r.test, r.test_names, frozenset(r.rebinds))
+            Frame(i, r.kind, r.parent, iterations.get(i), r.presence_checks, r.test, r.test_names, frozenset(r.rebinds), r.guard)
             for i, r in enumerate(self.frames)
         )
 
@@ -305,7 +306,8 @@ class Walker:
         self._expression(node.test, ctx)
         checks = self._presence_checks(node.test, ctx)
         test, names = _plain_test(node.test)
-        self._block(node.body, self._push(ctx, "cond", presence_checks=checks, test=test, test_names=names))
+        guard = any(isinstance(n, ast.Compare) and any(isinstance(op, _GUARD_OPS) for op in n.ops) for n in ast.walk(node.test))
+        self._block(node.body, self._push(ctx, "cond", presence_checks=checks, test=test, test_names=names, guard=guard))
         if node.orelse:
             self._block(node.orelse, self._push(ctx, "cond"))
 
@@ -468,6 +470,8 @@ def _walk_expression(expr: ast.expr, ctx: Context, bindings: Bindings) -> Iterat
 # Nodes that hold no call, walrus, lambda or comprehension.
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
 
+
+_GUARD_OPS = (ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.NotEq)
 
 _PLAIN_TEST_NODES = (
     ast.Name, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Tuple, ast.List, ast.Load,

@@ -22,7 +22,7 @@ import unicodedata
 from lrlint.diagnostics import Diagnostic
 from lrlint.report import Report
 from lrlint.reporters._paths import display_path
-from lrlint.reporters.text import _STATUS_STYLE, location, summary, verification_line
+from lrlint.reporters.text import _STATUS_STYLE, location, order_line, summary, verification_line
 
 CONTEXT = 2  # lines shown before and after the span, as ruff
 MAX_SPAN = 6  # a longer span shows its first and last lines around a `...` gutter
@@ -40,6 +40,9 @@ def render(report: Report, quiet: bool = False, color: bool = False, width: int 
         extra = _verification(d)
         if extra:
             lines.append(extra)
+        order = order_line(d)
+        if order:
+            lines.append([(order, "")])
         source = sources.lines(d.filename, d.cell) if sources is not None else None
         lines.extend(snippet(d, source))
         lines.extend(_related(d, report))

@@ -267,8 +267,17 @@ def _scheduler_stepper(scheduler: Any, run: Run) -> Callable[[], None]:
 # --- jobs ------------------------------------------------------------------------------------
 
 
-def compact(scenario: Scenario, run: Run) -> dict[str, Any] | None:
-    """The run's trajectory as change points (lrlint/trajectory.py), or None when nothing was stepped."""
+def compact(scenario: Scenario, run: Run, applied: bool = False) -> dict[str, Any] | None:
+    """The run's trajectory as change points (lrlint/trajectory.py), or None when nothing was stepped.
+
+    `applied`: the rate each epoch trained with (in the run's order) instead of the rate after
+    each epoch's steps."""
+    if applied:
+        if not run.applied:
+            return None
+        return Trajectory.from_values(
+            run.applied, horizon=run.horizon_note or None, assumed=literal_epochs(scenario) is None, capped=run.capped
+        ).to_json()
     if not run.trajectory:
         return None
     trajectory = Trajectory.from_values(
@@ -286,7 +295,13 @@ def verify_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]
     if needs_reference(code):
         reference = simulate(torch, scenario, device, "optimizer-first", code)
     verdict: Verdict = judge(code, scenario, run, reference)
-    return {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": compact(scenario, run)}
+    answer = {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": compact(scenario, run)}
+    if reference is not None:
+        # The order matters: show the rate each epoch trains with, as the code runs it, beside
+        # the schedule as intended (stepped after the optimizer).
+        answer["trajectory"] = compact(scenario, run, applied=True)
+        answer["intended"] = compact(scenario, reference, applied=True)
+    return answer
 
 
 def trajectory_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:
