@@ -41,9 +41,10 @@ class UnusedSuppression:
     column: int  # 1-based column of the directive's `#`
     kind: Kind
     codes: tuple[str, ...]  # the codes that suppressed nothing; () for a bare noqa
-    end_column: int = 0  # 1-based column just past the directive (its last code)
-    listed: tuple[str, ...] = ()  # every code the directive lists, used or not
-    rest: str = ""  # the comment's text after the directive
+    # For LR100's fix, not part of what the report is (not compared):
+    end_column: int = field(default=0, compare=False)  # 1-based column just past the directive
+    listed: tuple[str, ...] = field(default=(), compare=False)  # every code it lists, used or not
+    rest: str = field(default="", compare=False)  # the comment's text after the directive
 
 
 @dataclass
