@@ -8,11 +8,10 @@ from pathlib import Path
 from lrlint.config import load_settings
 from lrlint.facts.classify import collect_facts
 from lrlint.facts.invalid_values import problems
-from lrlint.run import RunOptions, lint_paths
-from lrlint.rules import rule_for
-from lrlint.rules.base import Edit
 from lrlint.link import LinkedFile, link
-from lrlint.rules.base import RuleContext
+from lrlint.rules import rule_for
+from lrlint.rules.base import Edit, RuleContext
+from lrlint.run import RunOptions, lint_paths
 from lrlint.suppressions import Suppressions
 from tests.helpers import lint, write
 

@@ -8,8 +8,9 @@ tests/test_differential.py against the installed torch.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Collection, Literal, Mapping
+from typing import Any, Literal
 
 # What happens at run time:
 # "construct": ValueError when the scheduler is built; "zero-division": ZeroDivisionError at the

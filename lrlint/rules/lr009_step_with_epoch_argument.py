@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from lrlint.facts.model import FileFacts, StepFact
 from lrlint.facts.receivers import held_schedulers
 from lrlint.facts.scenarios import build_scenario
 from lrlint.link import Project
-from lrlint.rules.base import Edit, Finding, Fix, ProjectFinding, ProjectRule, RuleContext
+from lrlint.rules.base import (
+    Edit,
+    Finding,
+    Fix,
+    ProjectFinding,
+    ProjectRule,
+    RuleContext,
+)
 from lrlint.verify.evidence import judge_epoch_argument
 from lrlint.verify.hooks import VerifyHook
 

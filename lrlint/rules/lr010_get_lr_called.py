@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from lrlint.facts.model import FileFacts, MethodCallFact
 from lrlint.facts.receivers import held_schedulers
 from lrlint.facts.scenarios import build_scenario
 from lrlint.link import Project
-from lrlint.rules.base import Edit, Finding, Fix, ProjectFinding, ProjectRule, RuleContext
+from lrlint.rules.base import (
+    Edit,
+    Finding,
+    Fix,
+    ProjectFinding,
+    ProjectRule,
+    RuleContext,
+)
 from lrlint.verify.evidence import judge_get_lr
 from lrlint.verify.hooks import VerifyHook
 
@@ -24,8 +31,10 @@ class GetLrCalled(ProjectRule):
     VALID = (
         _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step()\n    print(s.get_last_lr())\n",
         # A scheduler's own get_lr, and the parent's, inside a subclass.
-        "from torch.optim.lr_scheduler import StepLR\nclass Warm(StepLR):\n    def get_lr(self):\n"
-        "        return [lr * 0.5 for lr in super().get_lr()]\n    def peek(self):\n        return self.get_lr()\n",
+        (
+            "from torch.optim.lr_scheduler import StepLR\nclass Warm(StepLR):\n    def get_lr(self):\n"
+            "        return [lr * 0.5 for lr in super().get_lr()]\n    def peek(self):\n        return self.get_lr()\n"
+        ),
         # Not a torch scheduler.
         "lr = my_scheduler.get_lr()\n",
         "from transformers import get_linear_schedule_with_warmup\ns = get_linear_schedule_with_warmup(opt, 10, 100)\nprint(s.get_lr())\n",

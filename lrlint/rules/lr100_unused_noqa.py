@@ -5,7 +5,8 @@ Off by default: on only when selected by its code (`--select LR100`, `extend-sel
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Iterator
+from typing import Callable
 
 from lrlint.catalogue import rules as catalogue
 from lrlint.diagnostics import Position
