@@ -16,10 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import TYPE_CHECKING, Iterable, Literal
 
 from lrlint.diagnostics import Position
 from lrlint.facts.model import CallSite, FileFacts, FunctionFact, ImportFact, Ref
+
+if TYPE_CHECKING:
+    from lrlint.resolve import Resolver
 
 TargetKind = Literal["param", "self", "global"]
 
@@ -69,6 +72,13 @@ class Project:
         for site, callee in self.calls.items():
             found[callee.key].append(site)
         return {key: tuple(sorted(sites)) for key, sites in found.items()}
+
+    @cached_property
+    def resolver(self) -> Resolver:
+        """What names hold across calls (shared by every project rule of a run)."""
+        from lrlint.resolve import Resolver
+
+        return Resolver(self)
 
     def call(self, site: tuple[int, int]) -> CallSite:
         return self.files[site[0]].facts.calls[site[1]]

@@ -276,6 +276,21 @@ def project_diagnostics(summaries: Iterable[FileSummary], torch_version: str | N
     return found
 
 
+def suppression_diagnostics(summary: FileSummary, enabled: CodeFilter) -> list[Diagnostic]:
+    """The last stage (LR100): directives of the file that suppressed nothing, once every rule,
+    project rules included, has run; `enabled(code)` says what the run reports in this file."""
+    if summary.suppressions is None:
+        return []
+    from lrlint.rules import suppression_rules
+
+    found: list[Diagnostic] = []
+    for rule in suppression_rules():
+        for finding in rule.check_suppressions(summary.suppressions, enabled):  # type: ignore[arg-type]
+            diagnostic = to_diagnostic(rule.code, finding, summary.filename, summary.cell_rows)
+            found.append(_in_cell(diagnostic, summary.cell_rows) if summary.cell_rows is not None else diagnostic)
+    return found
+
+
 def lint_bytes(
     filename: str,
     data: bytes,
@@ -287,6 +302,7 @@ def lint_bytes(
     """Lint one file's content on its own, both stages. Never raises for bad input."""
     summary = analyze_file(filename, data, notebook, torch_version)
     found = summary.diagnostics + project_diagnostics([summary], torch_version)
+    found += suppression_diagnostics(summary, enabled or (lambda code: True))
     if enabled is not None:
         found = [d for d in found if enabled(d.code)]
     found.sort(key=Diagnostic.sort_key)

@@ -15,7 +15,7 @@ from lrlint.diagnostics import Position
 from lrlint.facts.model import CallSite, FileFacts, Ref, SchedulerFact, StepFact
 from lrlint.facts.ordering import ORDER_INSENSITIVE, Region, loop_iterations, region
 from lrlint.link import FunctionRef, Hop, Project, StepTarget, argument_of
-from lrlint.resolve import Resolver, Site, Values
+from lrlint.resolve import Site, Values
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class LoopOrder:
 class LoopOrders:
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.resolver = Resolver(project)
+        self.resolver = project.resolver
 
     def of(self, file: int, step: StepFact) -> LoopOrder | None:
         if step.method != "step" or step.has_args:

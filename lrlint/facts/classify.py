@@ -15,7 +15,8 @@ from typing import Any
 
 from lrlint.catalogue import SchedulerSignature, schedulers
 from lrlint.facts.literals import UNKNOWN, is_number, literal_value
-from lrlint.facts.model import Arg, CallSite, FileFacts, FunctionFact, OptimizerFact, Ref, SchedulerFact, StepFact, Store
+from lrlint.diagnostics import Position
+from lrlint.facts.model import Arg, CallSite, FileFacts, FunctionFact, MethodCallFact, OptimizerFact, Ref, SchedulerFact, Span, StepFact, Store
 from lrlint.facts.scopes import Binding, BindingKey, ImportBinding, binding_id
 from lrlint.facts.walker import CallEvent, Context, Walk, Walker, dotted_name, target_key
 
@@ -24,6 +25,8 @@ OPTIMIZER_MODULE = "torch.optim."
 _STEP_METHODS = ("step", "optimizer_step")
 MAX_ALIASES = 8  # `a = b`, `b = self.c`, ... followed this far
 _SCHEDULER_BASES = frozenset({"LRScheduler", "_LRScheduler"})
+# Scheduler methods besides `step` whose calls are recorded as MethodCallFacts (LR010).
+_SCHEDULER_METHODS = ("get_lr",)
 
 
 @dataclass
@@ -61,6 +64,7 @@ class Classifier:
         self.optimizers: list[tuple[ast.Call, str, Context]] = []
         self.optimizer_ids: dict[int, int] = {}
         self.steps: list[_Step] = []
+        self.method_calls: list[_Step] = []
         self.calls: list[CallSite] = []
         self._linkable: list[tuple[CallEvent, str, list[ast.expr], list[ast.keyword], Context]] = []
 
@@ -84,6 +88,7 @@ class Classifier:
             imports=tuple(self.walk.imports),
             constants=self._constants(),
             stores=tuple(self._stores()),
+            method_calls=tuple(self._method_call_fact(i, m) for i, m in enumerate(self.method_calls)),
         )
 
     # ----------------------------------------------------------------- calls
@@ -106,6 +111,9 @@ class Classifier:
         if isinstance(func, ast.Name) and func.id in self.signatures and self._star_imported(func, ctx):
             self._scheduler(event, self.signatures[func.id])
             return
+        if isinstance(func, ast.Attribute) and func.attr in _SCHEDULER_METHODS and not event.deferred:
+            if dotted_name(func.value) is not None:
+                self.method_calls.append(_Step(event, func.value))  # still a candidate for linking below
         if isinstance(func, ast.Attribute) and func.attr in _STEP_METHODS and not event.deferred:
             if dotted_name(func.value) is not None:
                 self.steps.append(_Step(event, func.value))
@@ -383,6 +391,11 @@ class Classifier:
             frames=ctx.frames,
             steps=tuple(record.steps),
             optimizer_origin=optimizer_ref.origin if optimizer_ref is not None else None,
+            lengths={
+                name: len(expr.elts)
+                for name, expr in record.bound.items()
+                if isinstance(expr, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in expr.elts)
+            },
         )
 
     def _optimizer_of(self, expr: ast.expr, ctx: Context) -> int | None:
@@ -457,6 +470,43 @@ class Classifier:
             first_arg_binding=first_ref.binding if first_ref is not None else None,
             receiver_origin=receiver.origin,
             first_arg_origin=first_ref.origin if first_ref is not None else None,
+            positional=len(positional),
+            keywords=tuple(k.arg for k in call.keywords if k.arg is not None),
+            unpacked=len(positional) != len(call.args) or any(k.arg is None for k in call.keywords),
+            all_none=bool(call.args or call.keywords) and all(
+                isinstance(a, ast.Constant) and a.value is None for a in (*call.args, *(k.value for k in call.keywords))
+            ),
+            args_span=self._args_span(call),
+        )
+
+    def _args_span(self, call: ast.Call) -> Span | None:
+        """From the first argument (keyword included) to the end of the last, in source order."""
+        nodes: list[ast.AST] = [*call.args, *call.keywords]
+        if not nodes:
+            return None
+        nodes.sort(key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
+        return Span(self.span(nodes[0]).start, self.span(nodes[-1]).end)
+
+    def _method_call_fact(self, index: int, record: _Step) -> MethodCallFact:
+        ctx, call = record.event.ctx, record.event.node
+        func = call.func
+        assert isinstance(func, ast.Attribute)
+        candidates = self._step_candidates(record)
+        receiver = self.ref(record.receiver, ctx)
+        end = self.span(func).end
+        return MethodCallFact(
+            id=index,
+            span=self.span(call),
+            receiver=ctx.normalise(dotted_name(record.receiver) or ""),
+            method=func.attr,
+            frames=ctx.frames,
+            # The name ends where the attribute does (`a.get_lr`, even written `a . get_lr`).
+            name_span=Span(Position(end.row, end.column - len(func.attr)), end),
+            has_args=bool(call.args or call.keywords),
+            scheduler=candidates[-1] if candidates else None,
+            alternatives=tuple(candidates),
+            receiver_binding=receiver.binding,
+            receiver_origin=receiver.origin,
         )
 
     def _loop_iterations(self) -> dict[int, int | None]:

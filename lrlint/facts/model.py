@@ -127,6 +127,9 @@ class SchedulerFact:
     frames: tuple[int, ...] = ()  # ids of the frames around the construction, outermost first
     steps: tuple[int, ...] = ()  # ids of the StepFacts that may step it
     optimizer_origin: str | None = None  # the optimizer argument is (an attribute of) a parameter
+    # Item counts of arguments written as a list or tuple display (`schedulers=[a, b]`), even when
+    # the items are not literals.
+    lengths: Mapping[str, int] = field(default_factory=dict)
 
     def arg_span(self, name: str) -> Span:
         arg = self.bound.get(name) or self.unexpected.get(name)
@@ -158,6 +161,13 @@ class StepFact:
     # `param` / `param.attr` the receiver (first argument) comes from, for the link stage.
     receiver_origin: str | None = None
     first_arg_origin: str | None = None
+    # The arguments as written: plain positional count, keyword names, `*`/`**` unpacking, whether
+    # every argument is a literal None, and the span from the first argument to the last.
+    positional: int = 0
+    keywords: tuple[str, ...] = ()
+    unpacked: bool = False
+    all_none: bool = False
+    args_span: Span | None = None
 
     def steps_optimizer(self, key: str, binding: str | None = None) -> bool:
         """Whether this call steps the optimizer stored under `key` (the variable `binding`).
@@ -182,6 +192,24 @@ class StepFact:
     def through_other(self, key: str) -> bool:
         """Stepped on the optimizer's behalf (GradScaler, xla) rather than `optimizer.step()`."""
         return self.first_arg == key and self.receiver != key
+
+
+@compact
+@dataclass(frozen=True)
+class MethodCallFact:
+    """A call of a scheduler method other than `step` (`sched.get_lr()`) on a plain receiver."""
+
+    id: int
+    span: Span
+    receiver: str  # dotted name, `self` normalised
+    method: str
+    frames: tuple[int, ...]
+    name_span: Span  # the method's name after the dot
+    has_args: bool = False
+    scheduler: int | None = None  # id of the torch scheduler the receiver holds, if known
+    alternatives: tuple[int, ...] = ()  # every scheduler it may hold
+    receiver_binding: str | None = None
+    receiver_origin: str | None = None  # `param` / `param.attr` it comes from, for the link stage
 
 
 @compact
@@ -248,6 +276,8 @@ class FileFacts:
     # Module-level names bound exactly once, to a literal.
     constants: Mapping[str, Any] = field(default_factory=dict)
     stores: tuple[Store, ...] = ()
+    # Calls of scheduler methods other than `step` (`get_lr`), receivers resolved like steps'.
+    method_calls: tuple[MethodCallFact, ...] = ()
 
     def frame(self, frame_id: int) -> Frame:
         return self.frames[frame_id]

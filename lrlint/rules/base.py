@@ -15,7 +15,7 @@ Two kinds of rule:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Iterator, Literal
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, Literal
 
 from lrlint.diagnostics import Position
 from lrlint.facts.model import FileFacts, SchedulerFact, Span
@@ -23,6 +23,7 @@ from lrlint.scenario import Scenario
 
 if TYPE_CHECKING:
     from lrlint.link import Project
+    from lrlint.suppressions import Suppressions
     from lrlint.verify.hooks import VerifyHook
 
 RELATED = "{related}"  # stands in a message for the place of `Finding.related`
@@ -131,6 +132,19 @@ class ProjectRule(Rule):
         return iter(())  # a project rule has no per-file pass
 
     def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:
+        raise NotImplementedError
+
+
+class SuppressionRule(Rule):
+    """A rule about the suppression comments themselves (LR100): runs once a file's findings of
+    every other rule, project rules included, have been matched against its directives."""
+
+    def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        return iter(())  # nothing to say before every rule has run
+
+    def check_suppressions(self, suppressions: Suppressions, enabled: Callable[[str], bool]) -> Iterator[Finding]:
+        """`enabled(code)`: whether the run reports `code` in this file (selection and
+        per-file-ignores)."""
         raise NotImplementedError
 
 

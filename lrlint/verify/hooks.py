@@ -27,6 +27,13 @@ class VerifyHook:
     needs_reference: bool = False
     # Skip when the order of scheduler.step() and optimizer.step() was not read.
     needs_order: bool = False
+    # The rule predicts a failure (an error at construction or at a step): a failed run is its
+    # evidence, handed to `judge`, not a reason to give up.
+    expects_failure: bool = False
+    # How the worker calls the scheduler each iteration, when not a plain `step()` (see
+    # worker._scheduler_stepper): "epoch" passes the 0-based loop index to `step`, "no-metric"
+    # calls ReduceLROnPlateau's `step()` bare, "get_lr" also reads `get_lr()` after each step.
+    call: str | None = None
 
 
 def hook_for(code: str) -> VerifyHook | None:
