@@ -34,6 +34,9 @@ class RuleInfo:
     example: str
     use_instead: str
     references: tuple[str, ...]
+    # False: on only when selected by its full code (`--select LR100`, `extend-select`), never
+    # through a prefix or the default selection (ruff's explicit preview rules).
+    default: bool = True
 
     @property
     def verify(self) -> bool:
@@ -106,6 +109,7 @@ def _info(path: Path) -> RuleInfo:
         example=docs["example"],
         use_instead=docs["use_instead"],
         references=tuple(docs.get("references", ())),
+        default=bool(raw.get("selected_by_default", True)),
     )
     if info.code != path.stem:
         raise ValueError(f"{path.name}: code {info.code!r} does not match the file name")

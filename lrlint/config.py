@@ -423,6 +423,11 @@ def _known_codes() -> list[str]:
     return list(rules())
 
 
+def _default_codes() -> frozenset[str]:
+    """The rules on by default, and through any prefix: all but those selected only by name."""
+    return frozenset(code for code, info in rules().items() if info.default)
+
+
 def _expand(selector: str, where: str, key: str) -> tuple[int, frozenset[str]]:
     """The rules a selector names and its specificity (higher is more specific)."""
     sel = selector.strip().upper()
@@ -449,6 +454,8 @@ def _apply_layer(current: frozenset[str], layer: _Layer, cli: bool) -> frozenset
     ):
         for selector in selectors:
             spec, codes = _expand(selector, layer.where, key(name))
+            if on:  # a rule off by default is switched on by its own code only
+                codes = frozenset(c for c in codes if c in _default_codes() or c == selector.strip().upper())
             updates.append((spec, on, codes))
     # Least specific first, and ignores after selects at equal specificity: the last word wins.
     updates.sort(key=lambda u: (u[0], u[1] is False))
@@ -538,7 +545,7 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
     cli = _cli_layer(overrides)
     root = layers[0].root if layers else _project_root(start)
 
-    enabled = frozenset(_known_codes())  # the default `select = ["LR"]`
+    enabled = _default_codes()  # the default `select = ["LR"]`
     for layer in layers:
         enabled = _apply_layer(enabled, layer, cli=False)
     enabled = _apply_layer(enabled, cli, cli=True)

@@ -44,15 +44,37 @@ class Verification:
     device: str | None = None
     torch_version: str | None = None
     trajectory: Trajectory | None = None  # None when nothing was stepped
+    # For order findings (LR005): the schedule as intended, beside `trajectory`, the rate each
+    # epoch trains with as the code runs it.
+    intended: Trajectory | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "status": self.status,
             "device": self.device,
             "torch_version": self.torch_version,
             "evidence": self.evidence,
             "trajectory": self.trajectory.to_json() if self.trajectory is not None else None,
         }
+        if self.intended is not None:
+            data["intended_trajectory"] = self.intended.to_json()
+        return data
+
+
+@dataclass
+class RelatedLocation:
+    """Another place a diagnostic involves (the optimizer step a scheduler step runs before)."""
+
+    filename: str
+    location: Position
+    message: str
+    cell: int | None = None  # notebook cell the location is relative to
+
+    def to_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"filename": self.filename, "location": {"row": self.location.row, "column": self.location.column}, "message": self.message}
+        if self.cell is not None:
+            found["cell"] = self.cell
+        return found
 
 
 @dataclass
@@ -69,6 +91,7 @@ class Diagnostic:
     # The literal configuration --verify rebuilds in torch; None when nothing could be read.
     scenario: Scenario | None = None
     verification: Verification | None = None
+    related: tuple[RelatedLocation, ...] = ()
 
     @property
     def url(self) -> str | None:
@@ -93,6 +116,8 @@ class Diagnostic:
             "url": self.url,
             "noqa_row": self.location.row,
             "cell": self.cell,
+            # lrlint's: the other places the finding involves (a call chain, the optimizer step).
+            "related": [r.to_json() for r in self.related],
         }
         if self.verification is not None:
             data["verification"] = self.verification.to_json()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, file_error
+from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, RelatedLocation, file_error
 from lrlint.notebook import locate
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
@@ -167,6 +167,15 @@ def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence
     message = finding.message
     if finding.related is not None:
         message = message.replace(RELATED, _place(finding.related.row, cell_rows))
+    related = []
+    for index, place in enumerate(finding.related_locations):
+        if place.filename is None:
+            message = message.replace(f"{{at{index}}}", _place(place.position.row, cell_rows))
+            cell, row = locate(place.position.row, cell_rows) if cell_rows is not None else (None, place.position.row)
+            related.append(RelatedLocation(filename, Position(row, place.position.column), place.message, cell))
+        else:
+            message = message.replace(f"{{at{index}}}", f"{_short(place.filename, filename)}:{place.position.row}")
+            related.append(RelatedLocation(place.filename, place.position, place.message))
     return Diagnostic(
         code=code,
         name=meta.name,
@@ -176,7 +185,20 @@ def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence
         location=finding.span.start,
         end_location=finding.span.end,
         scenario=finding.scenario,
+        related=tuple(related),
     )
+
+
+def _short(other: str, here: str) -> str:
+    """Another file, as a message names it: relative to the folder both files are under
+    (`base.py` beside `here`, `detection/utils.py` from `tools/train.py`)."""
+    import os
+
+    try:
+        common = os.path.commonpath([os.path.dirname(other), os.path.dirname(here)])
+        return os.path.relpath(other, common) if common else other
+    except ValueError:  # one absolute and one relative, or another drive
+        return other
 
 
 def _in_cell(d: Diagnostic, cell_rows: Sequence[tuple[int, int]]) -> Diagnostic:
@@ -254,6 +276,21 @@ def project_diagnostics(summaries: Iterable[FileSummary], torch_version: str | N
     return found
 
 
+def suppression_diagnostics(summary: FileSummary, enabled: CodeFilter) -> list[Diagnostic]:
+    """The last stage (LR100): directives of the file that suppressed nothing, once every rule,
+    project rules included, has run; `enabled(code)` says what the run reports in this file."""
+    if summary.suppressions is None:
+        return []
+    from lrlint.rules import suppression_rules
+
+    found: list[Diagnostic] = []
+    for rule in suppression_rules():
+        for finding in rule.check_suppressions(summary.suppressions, enabled):  # type: ignore[arg-type]
+            diagnostic = to_diagnostic(rule.code, finding, summary.filename, summary.cell_rows)
+            found.append(_in_cell(diagnostic, summary.cell_rows) if summary.cell_rows is not None else diagnostic)
+    return found
+
+
 def lint_bytes(
     filename: str,
     data: bytes,
@@ -265,6 +302,7 @@ def lint_bytes(
     """Lint one file's content on its own, both stages. Never raises for bad input."""
     summary = analyze_file(filename, data, notebook, torch_version)
     found = summary.diagnostics + project_diagnostics([summary], torch_version)
+    found += suppression_diagnostics(summary, enabled or (lambda code: True))
     if enabled is not None:
         found = [d for d in found if enabled(d.code)]
     found.sort(key=Diagnostic.sort_key)

@@ -13,7 +13,7 @@ from lrlint.cache import CACHE_DIR_NAME, Cache, Stamp, fingerprint
 from lrlint.config import Settings
 from lrlint.diagnostics import IO_ERROR, Diagnostic, file_error
 from lrlint.discovery import Target, discover
-from lrlint.linter import FileSummary, project_diagnostics, schedules_of
+from lrlint.linter import FileSummary, project_diagnostics, schedules_of, suppression_diagnostics
 from lrlint.scenario import Scenario
 from lrlint.source import read_stream
 from lrlint.workers import Outcome, Task, analyze_all, analyze_data, default_jobs
@@ -114,6 +114,9 @@ def lint_paths(
     reported = [d for s in summaries for d in s.diagnostics]
     reported += project_diagnostics(summaries, torch_version, summary_paths)
     path_of = {s.filename: p for s, p in zip(summaries, summary_paths)}
+    for summary in summaries:  # after every rule: what each directive suppressed is known now
+        where = path_of.get(summary.filename) or Path(summary.filename)
+        reported += suppression_diagnostics(summary, lambda code, where=where: settings.is_enabled(code, where))  # type: ignore[misc]
     run.diagnostics += [d for d in reported if settings.is_enabled(d.code, path_of.get(d.filename) or Path(d.filename))]
     run.diagnostics.sort(key=Diagnostic.sort_key)
     if with_schedules:

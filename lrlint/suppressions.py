@@ -41,6 +41,10 @@ class UnusedSuppression:
     column: int  # 1-based column of the directive's `#`
     kind: Kind
     codes: tuple[str, ...]  # the codes that suppressed nothing; () for a bare noqa
+    # For LR100's fix, not part of what the report is (not compared):
+    end_column: int = field(default=0, compare=False)  # 1-based column just past the directive
+    listed: tuple[str, ...] = field(default=(), compare=False)  # every code it lists, used or not
+    rest: str = field(default="", compare=False)  # the comment's text after the directive
 
 
 @dataclass
@@ -51,6 +55,8 @@ class _Directive:
     codes: tuple[str, ...] | None  # None: a bare noqa, which suppresses every code
     rows: tuple[int, ...]  # the rows it applies to
     used: set[str] = field(default_factory=set)
+    end_column: int = 0  # 1-based column just past the directive
+    rest: str = ""  # the comment's text after the directive
 
     def covers(self, code: str) -> bool:
         return self.codes is None or code in self.codes
@@ -101,12 +107,16 @@ class Suppressions:
         for d in self._directives:
             if d.codes is None:
                 if not d.used:
-                    found.append(UnusedSuppression(d.row, d.column, d.kind, ()))
+                    found.append(UnusedSuppression(d.row, d.column, d.kind, (), d.end_column, (), d.rest))
                 continue
             idle = tuple(code for code in d.codes if code not in d.used)
             if idle:
-                found.append(UnusedSuppression(d.row, d.column, d.kind, idle))
+                found.append(UnusedSuppression(d.row, d.column, d.kind, idle, d.end_column, d.codes, d.rest))
         return found
+
+    def rows_listing(self, code: str) -> frozenset[int]:
+        """The rows of directives that name `code` explicitly (a bare noqa does not)."""
+        return frozenset(d.row for d in self._directives if d.codes is not None and code in d.codes)
 
 
 def _directives(comment: _Comment, code_rows: list[int]) -> Iterator[_Directive]:
@@ -116,9 +126,12 @@ def _directives(comment: _Comment, code_rows: list[int]) -> Iterator[_Directive]
         tail = comment.text[noqa.end() :]
         listed = _NOQA_CODES.match(tail)
         if listed is not None:
-            yield _Directive(comment.row, column, "noqa", _codes(listed["codes"]), (comment.row,))
+            end = noqa.end() + listed.end()
+            yield _Directive(comment.row, column, "noqa", _codes(listed["codes"]), (comment.row,),
+                             end_column=comment.column + end + 1, rest=comment.text[end:])
         elif not tail.lstrip().startswith(":"):
-            yield _Directive(comment.row, column, "noqa", None, (comment.row,))
+            yield _Directive(comment.row, column, "noqa", None, (comment.row,),
+                             end_column=comment.column + noqa.end() + 1, rest=tail)
         # A noqa colon followed by no code is malformed: like ruff, it suppresses nothing.
     for disable in _DISABLE.finditer(comment.text):
         rows = [comment.row]
@@ -127,7 +140,8 @@ def _directives(comment: _Comment, code_rows: list[int]) -> Iterator[_Directive]
             if after < len(code_rows):
                 rows.append(code_rows[after])
         column = comment.column + disable.start() + 1
-        yield _Directive(comment.row, column, "disable", _codes(disable["codes"]), tuple(rows))
+        yield _Directive(comment.row, column, "disable", _codes(disable["codes"]), tuple(rows),
+                         end_column=comment.column + disable.end() + 1, rest=comment.text[disable.end():])
 
 
 def _codes(listed: str) -> tuple[str, ...]:

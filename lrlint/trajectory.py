@@ -130,6 +130,12 @@ class Trajectory:
             out.append(level)
         return out
 
+    def brief(self, limit: int = 3) -> str:
+        """`0.1, 0.01 from epoch 29, 0.001 from epoch 59 (+1 more)`: the start and first changes."""
+        parts = [_number(self.start)] + [f"{_number(lr)} from epoch {epoch}" for epoch, lr in self.changes[:limit]]
+        more = self.change_count - min(limit, len(self.changes))
+        return ", ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
     def levels(self) -> list[float]:
         """Every distinct value the curve holds (start and each change point kept)."""
         return [self.start, *(lr for _, lr in self.changes)]
@@ -176,3 +182,7 @@ class Trajectory:
             assumed=bool(data.get("assumed", False)),
             capped=bool(data.get("capped", False)),
         )
+
+
+def _number(value: float) -> str:
+    return f"{value:.6g}"

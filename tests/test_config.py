@@ -12,7 +12,11 @@ from lrlint.config import DEFAULT_EXCLUDE, ConfigError, Settings, find_config, l
 
 from lrlint.catalogue import rules
 
-ALL_RULES = list(rules())  # every rule of the catalogue, in code order
+ALL_RULES = [code for code, info in rules().items() if info.default]  # on by default (LR100 is not), in code order
+
+
+def rules_but(*codes: str) -> list[str]:
+    return [code for code in ALL_RULES if code not in codes]
 
 
 def write(path: Path, text: str) -> Path:
@@ -120,15 +124,15 @@ def test_isolated_ignores_files(tmp_path: Path) -> None:
     [
         ('select = ["LR"]', ALL_RULES),
         ('select = ["ALL"]', ALL_RULES),
-        ('select = ["LR00"]', [c for c in ALL_RULES if c.startswith("LR00")]),
+        ('select = ["LR00"]', [code for code in ALL_RULES if code.startswith("LR00")]),
         ('select = ["LR003"]', ["LR003"]),
         ('select = ["lr003"]', ["LR003"]),
         ("select = []", []),
-        ('ignore = ["LR003", "LR005"]', [c for c in ALL_RULES if c not in ("LR003", "LR005")]),
+        ('ignore = ["LR003", "LR005"]', rules_but("LR003", "LR005")),
         ('select = ["LR001"]\nextend-select = ["LR004"]', ["LR001", "LR004"]),
         # A more specific selector wins whichever list it is in.
         ('select = ["LR003"]\nignore = ["LR"]', ["LR003"]),
-        ('select = ["LR"]\nignore = ["LR003"]', [c for c in ALL_RULES if c != "LR003"]),
+        ('select = ["LR"]\nignore = ["LR003"]', rules_but("LR003")),
         # Equal specificity: ignore wins.
         ('select = ["LR003"]\nignore = ["LR003"]', []),
         ('ignore = ["ALL"]\nextend-select = ["LR002"]', ["LR002"]),
@@ -148,7 +152,7 @@ def test_cli_select_replaces_file_selection(tmp_path: Path) -> None:
 
 def test_cli_ignore_and_extend_select_adjust_file_selection(tmp_path: Path) -> None:
     write(tmp_path / "lrlint.toml", 'ignore = ["LR005"]\n')
-    assert load(tmp_path, ignore="LR001,LR002").enabled_rules == [c for c in ALL_RULES if c not in ("LR001", "LR002", "LR005")]
+    assert load(tmp_path, ignore="LR001,LR002").enabled_rules == rules_but("LR001", "LR002", "LR005")
     assert load(tmp_path, extend_select=["LR005"]).enabled_rules == ALL_RULES
 
 
@@ -331,8 +335,8 @@ def test_loading_settings_does_not_import_torch_or_rich(tmp_path: Path) -> None:
         ("pyproject.toml", '[tool.lrlint]\nselect = "LR001"\n',
          "pyproject.toml: [tool.lrlint] 'select': must be a list of strings"),
         ("lrlint.toml", "ignore = [1]\n", "lrlint.toml: 'ignore': must be a list of strings"),
-        ("lrlint.toml", 'select = ["LR009"]\n',
-         "lrlint.toml: 'select': unknown rule code or prefix 'LR009'"),
+        ("lrlint.toml", 'select = ["LR099"]\n',
+         "lrlint.toml: 'select': unknown rule code or prefix 'LR099'"),
         ("lrlint.toml", 'ignore = ["F401"]\n',
          "lrlint.toml: 'ignore': unknown rule code or prefix 'F401'"),
         ("lrlint.toml", 'per-file-ignores = ["x"]\n',
@@ -404,7 +408,7 @@ def test_fingerprint_is_stable_and_tracks_effective_settings(tmp_path: Path) -> 
     assert base == load(tmp_path, torch_version="2.6").fingerprint()
     assert len(base) == 64
     # Spelled differently, same effect: same fingerprint.
-    assert base == load(tmp_path, torch_version="2.6", select=["LR", "LR003"]).fingerprint()
+    assert base == load(tmp_path, torch_version="2.6", select=["LR0", "LR003"]).fingerprint()
     assert base != load(tmp_path, torch_version="2.7").fingerprint()
     assert base != load(tmp_path, torch_version="2.6", ignore=["LR001"]).fingerprint()
     assert base != load(tmp_path, torch_version="2.6", per_file_ignores="a.py:LR001").fingerprint()

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from lrlint.catalogue import rules as catalogue
 from lrlint.linter import lint_bytes
 from lrlint.verify.hooks import verifiable_codes
 from lrlint.verify.render import BLOCKS
@@ -46,7 +47,8 @@ def annotated() -> list[tuple[Key, str]]:
     for folder in VERIFIED_DIRS:
         for path in sorted((FIXTURES / folder).glob("*.py")):
             for (row, code), verdict in sorted(expected_verdicts(path).items()):
-                cases.append(((rel(path), row, code), verdict))
+                if catalogue()[code].default:  # the CLI run selects what is on by default
+                    cases.append(((rel(path), row, code), verdict))
     return cases
 
 
@@ -133,13 +135,15 @@ def test_every_announced_finding_is_reported_and_nothing_else(verified: dict[Key
 
 
 def test_verify_adds_exactly_the_verification_object(verified: dict[Key, Finding]) -> None:
-    base = {"code", "name", "message", "severity", "filename", "location", "end_location", "fix", "url", "noqa_row", "cell"}
+    base = {"code", "name", "message", "severity", "filename", "location", "end_location", "fix", "url", "noqa_row", "cell", "related"}
     for finding in verified.values():
         if finding["code"] not in verifiable_codes():  # a rule without a runtime claim: nothing to add
             assert set(finding) == base
             continue
         assert set(finding) == base | {"verification"}
-        assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory"}
+        # An order finding that ran shows the rate as the code runs it beside the intended one.
+        extra = {"intended_trajectory"} if finding["code"] == "LR005" and finding["verification"]["status"] != "skipped" else set()
+        assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory"} | extra
 
 
 @pytest.mark.parametrize(("key", "verdict"), CASES, ids=[f"{k[0].split('/')[-1]}:{k[1]}:{k[2]}" for k, _ in CASES])
@@ -219,17 +223,19 @@ def lr004(message: str, v: dict[str, Any], line: str) -> None:
 
 
 def lr005(message: str, v: dict[str, Any], line: str) -> None:
-    trajectory = expand_trajectory(v["trajectory"])
+    as_run = expand_trajectory(v["trajectory"])  # the rate each epoch trains with, as the code runs
+    intended = expand_trajectory(v["intended_trajectory"])
     assert "runs before" in message and "skips the first value" in message
     assert line.strip().split("  #")[0] in message  # the flagged `....step()` call is quoted
-    assert len(trajectory) > 1
+    assert len(as_run) > 1 and len(as_run) == len(intended)
+    assert as_run[:-1] == intended[1:]  # one step ahead: the intended first value is skipped
     if "GradScaler" not in v["evidence"]:
         assert f"torch warned: {ORDER_WARNING}" in v["evidence"]
     shift = re.search(r"epoch (\d+) trains with lr (\S+) instead of (\S+):", v["evidence"])
     if shift:  # stepped first, epoch E trains with the value meant for epoch E + 1
         epoch, got, expected = int(shift.group(1)), shift.group(2), shift.group(3)
-        assert (got, expected) == (fmt(trajectory[epoch + 1]), fmt(trajectory[epoch]))
-        assert f"its first value {fmt(trajectory[0])} is skipped" in v["evidence"]
+        assert (got, expected) == (fmt(as_run[epoch]), fmt(intended[epoch]))
+        assert f"its first value {fmt(intended[0])} is skipped" in v["evidence"]
     else:
         assert "the skip is not observable" in v["evidence"]
 
@@ -291,9 +297,62 @@ def lr016(message: str, v: dict[str, Any], line: str) -> None:
     assert max_lr and trajectory[-1] < float(max_lr.group(1))
 
 
+EPOCH_WARNING = "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated"
+GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`"
+
+
+def lr009(message: str, v: dict[str, Any], line: str) -> None:
+    assert "passes an epoch" in message and "torch warns that the epoch parameter is deprecated" in message
+    assert f"torch warned: {EPOCH_WARNING}" in v["evidence"]
+    shifted = re.search(r"the lr changes at epochs ([\d, ]+) instead of ([\d, ]+) with step\(\)", v["evidence"])
+    if shifted:  # the trajectory is the run with the epoch passed
+        assert drop_epochs(expand_trajectory(v["trajectory"])) == [int(e) for e in shifted.group(1).split(", ")]
+        assert shifted.group(1) != shifted.group(2)
+
+
+def lr010(message: str, v: dict[str, Any], line: str) -> None:
+    assert "torch warns" in message and "get_last_lr()" in message
+    assert f"torch warned: {GET_LR_WARNING}" in v["evidence"]
+    probe = re.search(r"after step (\d+), get_lr\(\) returns (\S+) while the lr in use \(get_last_lr\(\)\) is (\S+) ", v["evidence"])
+    assert probe, v["evidence"]
+    step, got, in_use = int(probe.group(1)), probe.group(2), probe.group(3)
+    assert got != in_use and in_use == fmt(expand_trajectory(v["trajectory"])[step])
+
+
+def lr011(message: str, v: dict[str, Any], line: str) -> None:
+    predicted = "missing 1 required positional argument: 'metrics'"
+    assert predicted in message
+    assert f"step 1 raises TypeError: ReduceLROnPlateau.step() {predicted}" in v["evidence"]
+
+
+def lr013(message: str, v: dict[str, Any], line: str) -> None:
+    trajectory = expand_trajectory(v["trajectory"]) if v["trajectory"] else []
+    if "building it raises ValueError" in message:
+        assert re.search(r"\w+\(\.\.\.\) raises ValueError: ", v["evidence"]), v["evidence"]
+        assert v["trajectory"] is None  # never built
+    elif "raises ZeroDivisionError" in message:
+        assert "is built, but step 1 raises ZeroDivisionError" in v["evidence"]
+    elif "sets the learning rate to 0" in message:
+        first = next(i for i, lr in enumerate(trajectory) if lr == 0)
+        assert f"-> 0 at epoch {first} and stays 0" in v["evidence"] and all(lr == 0 for lr in trajectory[first:])
+    elif "makes the learning rate negative" in message:
+        first = next(i for i, lr in enumerate(trajectory) if lr < 0)
+        assert f"-> {fmt(trajectory[first])} at epoch {first}: negative" in v["evidence"]
+    elif "decayed before the first epoch" in message:
+        assert f"lr is {fmt(trajectory[0])} right after construction" in v["evidence"] and trajectory[0] < 0.1
+    else:
+        never = re.search(r"milestones? ([\d., -]+) (?:is|are) never reached", message)
+        assert never, message
+        written = re.search(r"milestones=\[([^\]]*)\]", line)
+        assert written, line
+        milestones = [float(m) for m in written.group(1).split(",")]
+        whole = sorted({int(m) for m in milestones if m.is_integer() and 1 <= m < len(trajectory)})
+        assert drop_epochs(trajectory) == whole and f"milestone {never.group(1)} is never reached" in v["evidence"]
+
+
 CLAIMS = {
-    "LR001": lr001_lr002, "LR002": lr001_lr002, "LR003": lr003, "LR004": lr004, "LR005": lr005,
-    "LR007": lr007, "LR014": lr014, "LR016": lr016,
+    "LR001": lr001_lr002, "LR002": lr001_lr002, "LR003": lr003, "LR004": lr004, "LR005": lr005, "LR007": lr007,
+    "LR009": lr009, "LR010": lr010, "LR011": lr011, "LR013": lr013, "LR014": lr014, "LR016": lr016,
 }  # fmt: skip
 
 
@@ -459,7 +518,9 @@ def test_rebound_scheduler_name_is_reported_for_the_scheduler_it_holds(snippets_
     assert "ExponentialLR" in finding["message"], finding["message"]
     # ExponentialLR(gamma=0.5) stepped first: epoch 0 already trains with 0.05.
     assert "epoch 0 trains with lr 0.05 instead of 0.1" in finding["verification"]["evidence"]
-    assert expand_trajectory(finding["verification"]["trajectory"]) == pytest.approx([0.1, 0.05, 0.025, 0.0125])
+    # The rate each of the 3 epochs trains with as the code runs it, beside the intended one.
+    assert expand_trajectory(finding["verification"]["trajectory"]) == pytest.approx([0.05, 0.025, 0.0125])
+    assert expand_trajectory(finding["verification"]["intended_trajectory"]) == pytest.approx([0.1, 0.05, 0.025])
 
 
 def test_show_trajectory_draws_one_curve_per_scheduler() -> None:

@@ -42,7 +42,7 @@ def test_reads_outside_the_function_are_not_its_uses_but_locals_is() -> None:
 
 
 def test_target_is_none_unless_a_plain_single_assignment() -> None:
-    for line in ("a = b = StepLR(opt, 3)", "wrap(StepLR(opt, 3))", "a, b = StepLR(opt, 3), 1", "xs[0] = StepLR(opt, 3)"):
+    for line in ("a = b = StepLR(opt, 3)", "wrap(StepLR(opt, 3))", "xs[0] = StepLR(opt, 3)", "a, *b = StepLR(opt, 3), 1"):
         assert facts_of(HEADER + line + "\n").schedulers[0].target is None, line
     assert facts_of(HEADER + "class T:\n    def __init__(s, o):\n        s.sch = StepLR(o, 3)\n").schedulers[0].target == "self.sch"
 

@@ -36,6 +36,14 @@ def verification_line(d: Diagnostic) -> str | None:
     return f"    verify: {v.status}{version}: {v.evidence}"
 
 
+def order_line(d: Diagnostic) -> str | None:
+    """For order findings: the rate per epoch as the code runs it, beside the intended one."""
+    v = d.verification
+    if v is None or v.intended is None or v.trajectory is None:
+        return None
+    return f"    lr as run: {v.trajectory.brief()}; as intended: {v.intended.brief()}"
+
+
 def render(report: Report, quiet: bool = False) -> str:
     lines: list[str] = []
     for d in report.diagnostics:
@@ -43,6 +51,9 @@ def render(report: Report, quiet: bool = False) -> str:
         extra = verification_line(d)
         if extra:
             lines.append(extra)
+        order = order_line(d)
+        if order:
+            lines.append(order)
     if not quiet:
         if lines:
             lines.append("")

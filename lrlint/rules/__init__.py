@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 from importlib import import_module
 
-from lrlint.rules.base import ProjectRule, Rule
+from lrlint.rules.base import ProjectRule, Rule, SuppressionRule
 
 _RULE_MODULE = re.compile(r"^lr\d{3}_\w+$")
 
@@ -34,7 +34,11 @@ def rule_for(code: str) -> Rule | None:
 
 
 def file_rules() -> tuple[Rule, ...]:
-    return tuple(rule for rule in all_rules() if not isinstance(rule, ProjectRule))
+    return tuple(rule for rule in all_rules() if not isinstance(rule, (ProjectRule, SuppressionRule)))
+
+
+def suppression_rules() -> tuple[SuppressionRule, ...]:
+    return tuple(rule for rule in all_rules() if isinstance(rule, SuppressionRule))
 
 
 def project_rules() -> tuple[ProjectRule, ...]:

@@ -15,7 +15,7 @@ Two kinds of rule:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Iterator, Literal
+from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, Literal
 
 from lrlint.diagnostics import Position
 from lrlint.facts.model import FileFacts, SchedulerFact, Span
@@ -23,6 +23,7 @@ from lrlint.scenario import Scenario
 
 if TYPE_CHECKING:
     from lrlint.link import Project
+    from lrlint.suppressions import Suppressions
     from lrlint.verify.hooks import VerifyHook
 
 RELATED = "{related}"  # stands in a message for the place of `Finding.related`
@@ -47,6 +48,16 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding involves: shown beside it, and named in its message as `{atN}`
+    (N: its index in `Finding.related_locations`)."""
+
+    position: Position
+    message: str
+    filename: str | None = None  # None: the finding's own file
+
+
+@dataclass(frozen=True)
 class Finding:
     span: Span
     message: str
@@ -54,6 +65,7 @@ class Finding:
     # A second place the message refers to as RELATED ("line 17", or "cell 3, line 4").
     related: Position | None = None
     fix: Fix | None = None
+    related_locations: tuple[Related, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -120,6 +132,19 @@ class ProjectRule(Rule):
         return iter(())  # a project rule has no per-file pass
 
     def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:
+        raise NotImplementedError
+
+
+class SuppressionRule(Rule):
+    """A rule about the suppression comments themselves (LR100): runs once a file's findings of
+    every other rule, project rules included, have been matched against its directives."""
+
+    def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        return iter(())  # nothing to say before every rule has run
+
+    def check_suppressions(self, suppressions: Suppressions, enabled: Callable[[str], bool]) -> Iterator[Finding]:
+        """`enabled(code)`: whether the run reports `code` in this file (selection and
+        per-file-ignores)."""
         raise NotImplementedError
 
 

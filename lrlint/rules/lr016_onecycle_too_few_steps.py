@@ -27,7 +27,7 @@ def _positive_int(value: object) -> int | None:
 class OneCycleTooFewSteps(ConstructorRule):
     code = "LR016"
     schedulers = frozenset({"OneCycleLR"})
-    verification = VerifyHook(judge_onecycle, ignored_keywords=("verbose",), step_error_expected=True)
+    verification = VerifyHook(judge_onecycle, ignored_keywords=("verbose",), expects_failure=True)
     VALID = (
         _HEADER + "scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)\nfor i in range(1000):\n"
         "    optimizer.step()\n    scheduler.step()\n",

@@ -14,7 +14,7 @@ from typing import Any, Callable, Literal
 from lrlint.scenario import Scenario
 from lrlint.verify.hooks import hook_for, verifiable_codes
 
-__all__ = ["Run", "Verdict", "judge", "skip_reason", "verifiable_codes", "rejected_keyword", "needs_reference"]
+__all__ = ["Run", "Verdict", "judge", "skip_reason", "verifiable_codes", "rejected_keyword", "needs_reference", "scheduler_call"]
 
 Status = Literal["confirmed", "refuted", "inconclusive", "skipped"]
 
@@ -56,6 +56,8 @@ class Run:
     # stops there, so the trajectory holds only finite values.
     overflow_at: int | None = None
     overflow_value: float | None = None
+    # With the "get_lr" call: (iteration, get_lr()[0], get_last_lr()[0]) after each step.
+    probes: list[tuple[int, float, float]] = field(default_factory=list)
 
     @property
     def failed(self) -> str | None:
@@ -111,6 +113,12 @@ def ignored_keywords(code: str) -> tuple[str, ...]:
     return hook.ignored_keywords if hook is not None else ()
 
 
+def scheduler_call(code: str) -> str | None:
+    """How the rule's scenario is stepped when not plainly (VerifyHook.call)."""
+    hook = hook_for(code)
+    return hook.call if hook is not None else None
+
+
 def needs_reference(code: str) -> bool:
     hook = hook_for(code)
     return hook is not None and hook.needs_reference
@@ -139,8 +147,7 @@ def judge(code: str, scenario: Scenario, run: Run, reference: Run | None = None)
     hook = hook_for(code)
     if hook is None:
         return Verdict("skipped", f"not verified: {code} has no runtime check")
-    expected = hook.step_error_expected and run.step_error is not None
-    if hook.rejected_keyword is None and run.failed and not expected:
+    if hook.rejected_keyword is None and not hook.expects_failure and run.failed:
         return Verdict("inconclusive", f"{run.failed}, before the rule's effect could be observed")
     if hook.needs_reference and (reference is None or reference.failed):
         why = reference.failed if reference else "no reference run"
@@ -370,3 +377,109 @@ def _order(scenario: Scenario, run: Run, reference: Run) -> Verdict:
     if shift:
         return Verdict("confirmed", f"no warning, but {shifted}{_suffix(run)}")
     return Verdict("inconclusive", f"no warning from torch, and {unobservable}{_suffix(run)}")
+
+
+# --- calls on a scheduler (LR009, LR010, LR011) and invalid values (LR013) --------------------
+
+# Starts of torch's own warnings (torch/optim/lr_scheduler.py).
+EPOCH_WARNING = "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated"
+GET_LR_WARNING = "To get the last learning rate computed by the scheduler, please use `get_last_lr()`"
+
+
+def _warned(run: Run, start: str) -> bool:
+    return any(w.startswith(start) for w in run.warnings)
+
+
+def judge_epoch_argument(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    if not _warned(run, EPOCH_WARNING):
+        return Verdict("refuted", f"{run.scheduler}.step(epoch) ran {run.horizon} times without torch's deprecation warning")
+    shifted = ""
+    if reference is not None:
+        got, plain = _changes(run), _changes(reference)
+        if got != plain:
+            shifted = f"; passing the 0-based loop index, the lr changes at epochs {_epochs(got) or 'none'} instead of {_epochs(plain) or 'none'} with step()"
+        else:
+            shifted = f"; the lr follows the same {run.horizon} epochs as with step()"
+    return Verdict("confirmed", f"torch warned: {EPOCH_WARNING}{shifted}{_suffix(run)}")
+
+
+def judge_get_lr(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    if not _warned(run, GET_LR_WARNING):
+        return Verdict("refuted", f"{run.scheduler}.get_lr() was called {len(run.probes)} times without torch's warning")
+    differing = [(epoch, got, last) for epoch, got, last in run.probes if not same(got, last)]
+    if not differing:
+        return Verdict("confirmed", f"torch warned: {GET_LR_WARNING} (its values equal get_last_lr() over {len(run.probes)} epochs here){_suffix(run)}")
+    epoch, got, last = differing[0]
+    return Verdict(
+        "confirmed",
+        f"torch warned: {GET_LR_WARNING}; after step {epoch}, get_lr() returns {fmt(got)} while the lr in "
+        f"use (get_last_lr()) is {fmt(last)} (differs at {len(differing)} of {len(run.probes)} steps){_suffix(run)}",
+    )
+
+
+def judge_missing_metric(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    if run.construct_error:
+        return Verdict("inconclusive", f"construction raised {run.construct_error}, before any step")
+    if run.step_error and run.step_error.startswith("TypeError:") and "'metrics'" in run.step_error:
+        return Verdict("confirmed", f"{run.scheduler}(...) is built, but step {run.step_error_at} raises {run.step_error}")
+    if run.step_error:
+        return Verdict("inconclusive", f"step {run.step_error_at} raises {run.step_error}, not the missing-metric TypeError")
+    return Verdict("refuted", f"{run.scheduler}.step() ran {run.horizon} times without a metric and without error")
+
+
+def judge_invalid_value(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    from lrlint.facts.invalid_values import problems
+
+    present = {*scenario.kwargs, *scenario.unknown}
+    found = problems(scenario.scheduler, scenario.kwargs, present)
+    if not found:
+        return Verdict("inconclusive", "the literals as rebuilt hold no value the rule predicts a failure for")
+    raising = [p for p in found if p.outcome == "construct"]
+    if raising:
+        error = run.construct_error or ""
+        if any(error.startswith(p.torch_text) for p in raising):
+            return Verdict("confirmed", f"{run.scheduler}(...) raises {error}")
+        if error:
+            return Verdict("inconclusive", f"{run.scheduler}(...) raises {error}, not the ValueError the rule predicts")
+        return Verdict("refuted", f"{run.scheduler}(...) builds without error")
+    if run.construct_error:
+        return Verdict("inconclusive", f"construction raised {run.construct_error}, before the rule's effect could be observed")
+    problem = found[0]
+    if problem.outcome == "zero-division":
+        if run.step_error and run.step_error.startswith("ZeroDivisionError"):
+            return Verdict("confirmed", f"{run.scheduler}(...) is built, but step {run.step_error_at} raises {run.step_error}")
+        if run.step_error:
+            return Verdict("inconclusive", f"step {run.step_error_at} raises {run.step_error}, not ZeroDivisionError")
+        return Verdict("refuted", f"{run.scheduler}(...) steps {run.horizon} times without error")
+    if run.step_error:
+        return Verdict("inconclusive", f"step {run.step_error_at} raises {run.step_error}, before the rule's effect could be observed")
+    trajectory = run.trajectory
+    if problem.outcome == "lr-zero":
+        zero = next((i for i, lr in enumerate(trajectory) if lr == 0), None)
+        if zero is None:
+            return Verdict("inconclusive", f"the lr never reaches 0 over {run.horizon} epochs{_suffix(run)}")
+        if all(lr == 0 for lr in trajectory[zero:]):
+            return Verdict("confirmed", f"lr {fmt(run.base_lr)} -> 0 at epoch {zero} and stays 0 to epoch {run.horizon}{_suffix(run)}")
+        return Verdict("refuted", f"lr is 0 at epoch {zero}, but not after it{_suffix(run)}")
+    if problem.outcome == "lr-negative":
+        negative = next((i for i, lr in enumerate(trajectory) if lr < 0), None)
+        if negative is None:
+            return Verdict("inconclusive", f"the lr stays >= 0 over {run.horizon} epochs{_suffix(run)}")
+        return Verdict("confirmed", f"lr {fmt(run.base_lr)} -> {fmt(trajectory[negative])} at epoch {negative}: negative{_suffix(run)}")
+    if problem.outcome == "at-construction":
+        if trajectory and not same(trajectory[0], run.base_lr):
+            return Verdict("confirmed", f"lr is {fmt(trajectory[0])} right after construction, not the optimizer's {fmt(run.base_lr)}: decayed before the first epoch{_suffix(run)}")
+        return Verdict("refuted", f"lr is {fmt(run.base_lr)} after construction: no decay at milestone 0")
+    if problem.outcome == "never":
+        milestones = [m for m in scenario.kwargs.get("milestones", []) if isinstance(m, (int, float)) and not isinstance(m, bool)]
+        bad = [m for m in milestones if m < 0 or not float(m).is_integer()]
+        if any(m > run.horizon for m in bad):
+            return Verdict("inconclusive", f"the {run.horizon}-epoch loop ends before milestone {max(bad)!r}{_suffix(run)}")
+        reached = sorted({int(m) for m in milestones if float(m).is_integer() and 1 <= m <= run.horizon})
+        drops = _changes(run)
+        shown = ", ".join(repr(m) for m in bad)
+        if drops == reached:
+            where = f"only at epochs {_epochs(drops)}" if drops else "never"
+            return Verdict("confirmed", f"lr decays {where} over {run.horizon} epochs: milestone {shown} is never reached{_suffix(run)}")
+        return Verdict("refuted", f"lr changes at epochs {_epochs(drops)}: not only at the whole milestones {reached}{_suffix(run)}")
+    return Verdict("skipped", "not verified: torch cannot rebuild the schedulers SequentialLR is given")

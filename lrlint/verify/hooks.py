@@ -27,11 +27,16 @@ class VerifyHook:
     needs_reference: bool = False
     # Skip when the order of scheduler.step() and optimizer.step() was not read.
     needs_order: bool = False
+    # The rule predicts a failure (an error at construction or at a step): a failed run is its
+    # evidence, handed to `judge`, not a reason to give up.
+    expects_failure: bool = False
+    # How the worker calls the scheduler each iteration, when not a plain `step()` (see
+    # worker._scheduler_stepper): "epoch" passes the 0-based loop index to `step`, "no-metric"
+    # calls ReduceLROnPlateau's `step()` bare, "get_lr" also reads `get_lr()` after each step.
+    call: str | None = None
     # Keywords that cannot change the schedule (`verbose` only prints, and torch 2.7 removed it):
     # the run leaves them out, and says so, rather than fail on a removed keyword.
     ignored_keywords: tuple[str, ...] = ()
-    # A step that raises is the rule's evidence (LR016's ValueError), not a failed run.
-    step_error_expected: bool = False
 
 
 def hook_for(code: str) -> VerifyHook | None:

@@ -103,6 +103,8 @@ def judge_per_batch(scenario: Scenario, run: Run, reference: Run | None) -> Verd
 
 def judge_onecycle(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
     """LR016: past its total steps OneCycleLR raises; stepped once per epoch it stays in warm-up."""
+    if run.construct_error:
+        return Verdict("inconclusive", f"construction raised {run.construct_error}")
     short = _loop(scenario, run)
     total = run.params.get("total_steps")
     if total is None and isinstance(run.params.get("epochs"), int) and isinstance(run.params.get("steps_per_epoch"), int):

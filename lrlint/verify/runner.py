@@ -402,8 +402,8 @@ def _trajectory(data: Any) -> Trajectory | None:
 
 
 def _verification(reply: WorkerReply, job_id: str) -> Verification:
-    def made(status: Any, evidence: str, trajectory: Trajectory | None = None) -> Verification:
-        return Verification(status, evidence, reply.device, reply.torch_version, trajectory)
+    def made(status: Any, evidence: str, trajectory: Trajectory | None = None, intended: Trajectory | None = None) -> Verification:
+        return Verification(status, evidence, reply.device, reply.torch_version, trajectory, intended)
 
     if job_id in reply.failures:
         return made("inconclusive", reply.failures[job_id])
@@ -414,7 +414,9 @@ def _verification(reply: WorkerReply, job_id: str) -> Verification:
     if status not in ("confirmed", "refuted", "inconclusive", "skipped"):
         return made("inconclusive", f"verification worker returned an unknown status {status!r}")
     try:
-        return made(status, _one_line(str(result.get("evidence", "")), 400), _trajectory(result.get("trajectory")))
+        return made(
+            status, _one_line(str(result.get("evidence", "")), 400), _trajectory(result.get("trajectory")), _trajectory(result.get("intended"))
+        )
     except ValueError:
         return made("inconclusive", "verification worker returned a malformed trajectory")
 

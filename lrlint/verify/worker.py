@@ -23,7 +23,7 @@ from typing import IO, Any, Callable, Iterator
 
 from lrlint.scenario import Scenario
 from lrlint.trajectory import Trajectory
-from lrlint.verify.evidence import Run, Verdict, fmt, ignored_keywords, judge, needs_reference, rejected_keyword
+from lrlint.verify.evidence import Run, Verdict, fmt, ignored_keywords, judge, needs_reference, rejected_keyword, scheduler_call
 
 PROTOCOL = 2
 MAX_STEPS = 10_000  # bound on loop iterations simulated per scenario (each run, LR005's reference too)
@@ -194,8 +194,9 @@ def horizon_for(scenario: Scenario, params: dict[str, Any]) -> tuple[int, str, b
 # --- running ---------------------------------------------------------------------------------
 
 
-def simulate(torch: Torch, scenario: Scenario, device: str, order: str, code: str | None = None) -> Run:
-    """Build the scenario's optimizer and scheduler on `device` and step them `order` first."""
+def simulate(torch: Torch, scenario: Scenario, device: str, order: str, code: str | None = None, call: str | None = None) -> Run:
+    """Build the scenario's optimizer and scheduler on `device` and step them `order` first;
+    `call` says how the scheduler is stepped when not plainly (VerifyHook.call)."""
     lr = float(scenario.lr) if isinstance(scenario.lr, (int, float)) and not isinstance(scenario.lr, bool) else DEFAULT_LR
     run = Run(scheduler=scenario.scheduler, order=order, base_lr=lr)
     if scenario.lr is None:
@@ -218,12 +219,12 @@ def simulate(torch: Torch, scenario: Scenario, device: str, order: str, code: st
         run.notes.append(note)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _step_through(torch, cls, optimizer, args, kwargs, run)
+        _step_through(torch, cls, optimizer, args, kwargs, run, call)
     run.warnings = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
     return run
 
 
-def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwargs: dict[str, Any], run: Run) -> None:
+def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwargs: dict[str, Any], run: Run, call: str | None = None) -> None:
     def current_lr() -> float:
         return float(optimizer.param_groups[0]["lr"])
 
@@ -232,7 +233,7 @@ def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwar
     except Exception as exc:
         run.construct_error = _one_line(exc)
         return
-    step_scheduler = _scheduler_stepper(scheduler, run)
+    step_scheduler = _scheduler_stepper(scheduler, run, call)
 
     def closure() -> Any:  # LBFGS needs one; every torch optimizer accepts it
         return torch.zeros(())
@@ -261,7 +262,22 @@ def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwar
         run.trajectory.append(lr)
 
 
-def _scheduler_stepper(scheduler: Any, run: Run) -> Callable[[], None]:
+def _scheduler_stepper(scheduler: Any, run: Run, call: str | None = None) -> Callable[[], None]:
+    if call == "no-metric":
+        run.notes.append("stepped as `scheduler.step()`, without a metric")
+        return lambda: scheduler.step()
+    if call == "epoch":
+        run.notes.append("stepped as `scheduler.step(epoch)` with the 0-based loop index")
+        epochs = iter(range(MAX_STEPS + 1))
+        return lambda: scheduler.step(next(epochs))
+    if call == "get_lr":
+        done = iter(range(1, MAX_STEPS + 1))
+
+        def step_and_probe() -> None:
+            scheduler.step()
+            run.probes.append((next(done), float(scheduler.get_lr()[0]), float(scheduler.get_last_lr()[0])))
+
+        return step_and_probe
     if type(scheduler).__name__ == "ReduceLROnPlateau":
         run.notes.append(f"stepped with a constant metric {PLATEAU_METRIC} (never improving)")
         return lambda: scheduler.step(PLATEAU_METRIC)
@@ -271,8 +287,17 @@ def _scheduler_stepper(scheduler: Any, run: Run) -> Callable[[], None]:
 # --- jobs ------------------------------------------------------------------------------------
 
 
-def compact(scenario: Scenario, run: Run) -> dict[str, Any] | None:
-    """The run's trajectory as change points (lrlint/trajectory.py), or None when nothing was stepped."""
+def compact(scenario: Scenario, run: Run, applied: bool = False) -> dict[str, Any] | None:
+    """The run's trajectory as change points (lrlint/trajectory.py), or None when nothing was stepped.
+
+    `applied`: the rate each epoch trained with (in the run's order) instead of the rate after
+    each epoch's steps."""
+    if applied:
+        if not run.applied:
+            return None
+        return Trajectory.from_values(
+            run.applied, horizon=run.horizon_note or None, assumed=literal_epochs(scenario) is None, capped=run.capped
+        ).to_json()
     if not run.trajectory:
         return None
     trajectory = Trajectory.from_values(
@@ -285,12 +310,18 @@ def verify_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]
     code = str(job["code"])
     scenario = Scenario.from_json(job["scenario"])
     order = scenario.order or "optimizer-first"
-    run = simulate(torch, scenario, device, order, code)
+    run = simulate(torch, scenario, device, order, code, scheduler_call(code))
     reference = None
     if needs_reference(code):
         reference = simulate(torch, scenario, device, "optimizer-first", code)
     verdict: Verdict = judge(code, scenario, run, reference)
-    return {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": compact(scenario, run)}
+    answer = {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": compact(scenario, run)}
+    if reference is not None:
+        # The order matters: show the rate each epoch trains with, as the code runs it, beside
+        # the schedule as intended (stepped after the optimizer).
+        answer["trajectory"] = compact(scenario, run, applied=True)
+        answer["intended"] = compact(scenario, reference, applied=True)
+    return answer
 
 
 def trajectory_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:

@@ -1,0 +1,86 @@
+"""LR009 step-with-epoch-argument: `scheduler.step(epoch)` on a torch scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lrlint.facts.model import FileFacts, StepFact
+from lrlint.facts.receivers import held as held_by
+from lrlint.facts.scenarios import build_scenario
+from lrlint.link import Project
+from lrlint.rules.base import (
+    Edit,
+    Finding,
+    Fix,
+    ProjectFinding,
+    ProjectRule,
+    RuleContext,
+)
+from lrlint.verify.evidence import judge_epoch_argument
+from lrlint.verify.hooks import VerifyHook
+
+# Their `step` takes no epoch (TypeError), takes the metric first, or takes a fractional epoch by
+# design and does not warn (CosineAnnealingWarmRestarts): not this rule's claim.
+NOT_DEPRECATED = frozenset({"ReduceLROnPlateau", "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler"})
+
+_HEADER = "from torch.optim.lr_scheduler import StepLR, ReduceLROnPlateau, CosineAnnealingWarmRestarts\n"
+
+
+class StepWithEpochArgument(ProjectRule):
+    code = "LR009"
+    verification = VerifyHook(judge_epoch_argument, needs_reference=True, call="epoch")
+    VALID = (
+        _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step()\n",
+        # ReduceLROnPlateau's argument is the metric.
+        _HEADER + "s = ReduceLROnPlateau(opt)\nfor epoch in range(90):\n    s.step(val_loss)\n",
+        # CosineAnnealingWarmRestarts documents fractional epochs and does not warn.
+        _HEADER + "s = CosineAnnealingWarmRestarts(opt, 10)\nfor i in range(90):\n    s.step(epoch + i / 90)\n",
+        # An explicit None is no epoch.
+        _HEADER + "s = StepLR(opt, 30)\ns.step(None)\n",
+        # Bound to a plateau scheduler in one branch: the argument may be its metric.
+        _HEADER + "s = StepLR(opt, 30)\nif plateau:\n    s = ReduceLROnPlateau(opt)\ns.step(metric)\n",
+        # Not a torch scheduler (a diffusers noise scheduler's step takes the model output).
+        "x = noise_scheduler.step(out, t, x)\n",
+        _HEADER + "s = StepLR(opt, 30)\ns.step(*args)\n",
+    )
+    INVALID = (
+        _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step(epoch)\n",
+        _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = StepLR(opt, 30)\n"
+        "    def end(self, epoch):\n        self.s.step(epoch=epoch)\n",
+    )
+
+    def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:
+        for file in project.files:
+            for step in file.facts.steps:
+                finding = self._check_step(step, file.facts, project)
+                if finding is not None:
+                    yield ProjectFinding(file.filename, finding)
+
+    def _check_step(self, step: StepFact, facts: FileFacts, project: Project) -> Finding | None:
+        if step.method != "step" or step.unpacked or step.all_none:
+            return None
+        one_epoch = (step.positional == 1 and not step.keywords) or (step.positional == 0 and step.keywords == ("epoch",))
+        if not one_epoch:
+            return None
+        pairs = held_by(step, facts, project)
+        held = tuple(s for _, s in pairs)
+        home = pairs[-1][0] if pairs else facts  # the facts of the file that builds it
+        if not held or any(s.cls in NOT_DEPRECATED for s in held):
+            return None
+        scheduler = held[-1]
+        classes = " or ".join(dict.fromkeys(f"`{s.cls}`" for s in held))
+        fix = None
+        if step.args_span is not None:
+            fix = Fix(f"Call `{step.receiver}.step()` without the epoch", (Edit(step.args_span.start, step.args_span.end, ""),), "unsafe")
+        return Finding(
+            step.span,
+            f"`{step.receiver}.step(...)` passes an epoch to {classes}: torch warns that the epoch "
+            "parameter is deprecated and sets the learning rate from the closed form for that "
+            "epoch instead of chaining from the current one (a scheduler chained with others, "
+            f"or an epoch off by one, gives another schedule); call `{step.receiver}.step()` once per epoch",
+            build_scenario(scheduler, home, step if home is facts else None),
+            fix=fix,
+        )
+
+
+RULE = StepWithEpochArgument()

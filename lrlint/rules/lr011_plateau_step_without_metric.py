@@ -1,0 +1,59 @@
+"""LR011 plateau-step-without-metric: `ReduceLROnPlateau.step()` called without the metric."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from lrlint.facts.model import FileFacts, StepFact
+from lrlint.facts.receivers import held as held_by
+from lrlint.facts.scenarios import build_scenario
+from lrlint.link import Project
+from lrlint.rules.base import Finding, ProjectFinding, ProjectRule, RuleContext
+from lrlint.verify.evidence import judge_missing_metric
+from lrlint.verify.hooks import VerifyHook
+
+_HEADER = "from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR\n"
+
+
+class PlateauStepWithoutMetric(ProjectRule):
+    code = "LR011"
+    verification = VerifyHook(judge_missing_metric, expects_failure=True, call="no-metric")
+    VALID = (
+        _HEADER + "s = ReduceLROnPlateau(opt)\nfor epoch in range(90):\n    s.step(val_loss)\n",
+        _HEADER + "s = ReduceLROnPlateau(opt)\ns.step(metrics=val_loss)\n",
+        # Either scheduler, by configuration: the bare step may be StepLR's.
+        _HEADER + "s = StepLR(opt, 30)\nif args.plateau:\n    s = ReduceLROnPlateau(opt)\ns.step()\n",
+        _HEADER + "s = ReduceLROnPlateau(opt)\ns.step(**kwargs)\n",
+        "scheduler.step()\n",
+    )
+    INVALID = (
+        _HEADER + "s = ReduceLROnPlateau(opt, mode='min')\nfor epoch in range(90):\n    train()\n    s.step()\n",
+        _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = ReduceLROnPlateau(opt)\n"
+        "    def end(self):\n        self.s.step()\n",
+    )
+
+    def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:
+        for file in project.files:
+            for step in file.facts.steps:
+                finding = self._check_step(step, file.facts, project)
+                if finding is not None:
+                    yield ProjectFinding(file.filename, finding)
+
+    def _check_step(self, step: StepFact, facts: FileFacts, project: Project) -> Finding | None:
+        if step.method != "step" or step.has_args:
+            return None
+        pairs = held_by(step, facts, project)
+        held = tuple(s for _, s in pairs)
+        home = pairs[-1][0] if pairs else facts  # the facts of the file that builds it
+        if not held or any(s.cls != "ReduceLROnPlateau" for s in held):
+            return None
+        return Finding(
+            step.span,
+            f"`{step.receiver}.step()` on `ReduceLROnPlateau` without the monitored metric: it "
+            "raises TypeError (missing 1 required positional argument: 'metrics') at the first "
+            f"call; pass the validation metric, e.g. `{step.receiver}.step(val_loss)`",
+            build_scenario(held[-1], home, step if home is facts else None),
+        )
+
+
+RULE = PlateauStepWithoutMetric()

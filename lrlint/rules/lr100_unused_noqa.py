@@ -1,0 +1,76 @@
+"""LR100 unused-noqa: a `# noqa` or `# lrlint: disable=` directive that suppresses nothing.
+
+Off by default: on only when selected by its code (`--select LR100`, `extend-select = ["LR100"]`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Callable
+
+from lrlint.catalogue import rules as catalogue
+from lrlint.diagnostics import Position
+from lrlint.facts.model import Span
+from lrlint.rules.base import Edit, Finding, Fix, SuppressionRule
+from lrlint.suppressions import Suppressions, UnusedSuppression
+
+CODE = "LR100"
+
+
+class UnusedNoqa(SuppressionRule):
+    code = CODE
+    VALID = (
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR001\n",
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa\n",
+        # Other tools' codes are theirs to judge.
+        "from torch.optim.lr_scheduler import StepLR\nimport os  # noqa: F401\nStepLR(opt, 30)\n",
+        # A directive naming LR100 keeps itself.
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa: LR003, LR100\n",
+        "from torch.optim.lr_scheduler import StepLR\n# lrlint: disable=LR001\nStepLR(opt, milestones=[30])\n",
+    )
+    INVALID = (
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa: LR001\n",
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa\n",
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR001, LR003\n",
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # lrlint: disable=LR999\n",
+    )
+
+    def check_suppressions(self, suppressions: Suppressions, enabled: Callable[[str], bool]) -> Iterator[Finding]:
+        keep_rows = suppressions.rows_listing(CODE)
+        known = catalogue()
+        for unused in suppressions.unused():
+            if unused.row in keep_rows:
+                continue  # `# noqa: LR100` on the line: the author wants it left alone
+            if not unused.codes:  # a bare noqa
+                yield _finding(unused, "unused blanket `# noqa`: it suppresses no lrlint finding on this line (other linters may still rely on it)", (), "unsafe")
+                continue
+            unknown = [c for c in unused.codes if c.startswith("LR") and c not in known]
+            # Codes of rules off here (deselected, per-file-ignored) are not judged; nor are other
+            # tools' codes.
+            idle = [c for c in unused.codes if c in known and c != CODE and enabled(c)]
+            if not unknown and not idle:
+                continue
+            parts = []
+            if idle:
+                parts.append(f"no {', '.join(idle)} finding {'is' if len(idle) == 1 else 'are'} suppressed here")
+            if unknown:
+                parts.append(f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not an lrlint rule code")
+            shown = "`# noqa`" if unused.kind == "noqa" else "`# lrlint: disable`"
+            yield _finding(unused, f"unused {shown} code{'s' if len(idle) + len(unknown) > 1 else ''}: {'; '.join(parts)}", (*idle, *unknown), "safe")
+
+
+def _finding(unused: UnusedSuppression, message: str, drop: tuple[str, ...], applicability: str) -> Finding:
+    span = Span(Position(unused.row, unused.column), Position(unused.row, unused.end_column or unused.column))
+    kept = [c for c in unused.listed if c not in drop]
+    if kept:
+        text = f"# noqa: {', '.join(kept)}" if unused.kind == "noqa" else f"# lrlint: disable={','.join(kept)}"
+        title = f"Remove {', '.join(drop)} from the directive"
+    else:
+        # Text after the directive stays a comment.
+        text = "#" if unused.rest.strip() and not unused.rest.lstrip().startswith("#") else ""
+        title = "Remove the directive"
+    fix = Fix(title, (Edit(span.start, span.end, text),), "unsafe" if applicability == "unsafe" else "safe")
+    return Finding(span, message, fix=fix)
+
+
+RULE = UnusedNoqa()
