@@ -316,7 +316,7 @@ def verify_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]
         reference = simulate(torch, scenario, device, "optimizer-first", code)
     verdict: Verdict = judge(code, scenario, run, reference)
     answer = {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": compact(scenario, run)}
-    if reference is not None:
+    if reference is not None and reference.order != run.order:
         # The order matters: show the rate each epoch trains with, as the code runs it, beside
         # the schedule as intended (stepped after the optimizer).
         answer["trajectory"] = compact(scenario, run, applied=True)
