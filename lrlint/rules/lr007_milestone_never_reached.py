@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 
 from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from lrlint.facts.loops import only_step, optimizer_stepped_in, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact

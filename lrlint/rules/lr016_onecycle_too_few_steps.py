@@ -4,8 +4,8 @@ sized per batch and stepped once per epoch."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Iterator
 
 from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
