@@ -353,8 +353,8 @@ SNIPPETS = {
     "tuple_and_flat.py": SNIPPET_HEADER + (
         "a = MultiStepLR(opt, milestones=(5, 5), gamma=0.5)  # expect: LR003\n"
         "b = MultiStepLR(opt, [30, 20], gamma=2)  # expect: LR003 [refuted], LR004\n"
-        "c = ExponentialLR(opt, gamma=1.0)\n"  # a deliberate constant schedule: not reported
-        "d = StepLR(opt, 30, gamma=1)\n"
+        "c = ExponentialLR(opt, gamma=1.0)  # expect: LR004\n"  # flat: never decays
+        "d = StepLR(opt, 30, gamma=1)  # expect: LR004\n"
     ),
 }
 SNIPPET_CASES = [

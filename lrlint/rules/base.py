@@ -54,6 +54,9 @@ class Finding:
     # A second place the message refers to as RELATED ("line 17", or "cell 3, line 4").
     related: Position | None = None
     fix: Fix | None = None
+    # This finding's severity when it differs from the catalogue's for the code (LR008: an error
+    # where torch rejects the argument, a warning where it only warns); None: the catalogue's.
+    severity: Literal["error", "warning"] | None = None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,13 @@ class VerifyHook:
     needs_reference: bool = False
     # Skip when the order of scheduler.step() and optimizer.step() was not read.
     needs_order: bool = False
+    # The claim is that building (or stepping) fails: a failed run is the evidence the judge
+    # reads, not a reason to give up.
+    expects_failure: bool = False
+    # The claim is about the call's shape (Python's argument binding: an unknown keyword, too many
+    # positional arguments, a missing one), which no value changes: a value that is not a literal
+    # is passed as None rather than skipping the finding. Implies expects_failure.
+    shape_claim: bool = False
 
 
 def hook_for(code: str) -> VerifyHook | None:
