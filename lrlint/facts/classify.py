@@ -53,6 +53,7 @@ class Classifier:
     def __init__(self, walk: Walk, module: ast.Module | None = None) -> None:
         self.walk = walk
         self.module = module
+        self._restored: bool | None = None  # see _state_may_be_restored
         self.bindings = walk.bindings
         self.span = walk.positions.span
         self.signatures = schedulers()
@@ -269,10 +270,9 @@ class Classifier:
         """Anywhere in the file: "initial_lr" written, param_groups assigned or extended."""
         if self.module is None:
             return True
-        cached = getattr(self, "_restored", None)
-        if cached is None:
-            cached = self._restored = any(_restores_state(node) for node in ast.walk(self.module))
-        return cached
+        if self._restored is None:
+            self._restored = any(_restores_state(node) for node in ast.walk(self.module))
+        return self._restored
 
     def _optimizer_of(self, expr: ast.expr, ctx: Context) -> int | None:
         if isinstance(expr, ast.Call):
@@ -302,9 +302,24 @@ class Classifier:
                 opaque.append(keyword.arg)
             else:
                 keywords[keyword.arg] = value
+        params = positional[0] if positional else next((k.value for k in call.keywords if k.arg == "params"), None)
         return OptimizerFact(
-            index, cls, self.span(call), lr if is_number(lr) else None, keywords, tuple(opaque), len(positional)
+            index, cls, self.span(call), lr if is_number(lr) else None, keywords, tuple(opaque), len(positional),
+            params is not None and self._may_be_groups(params, ctx),
         )
+
+    def _may_be_groups(self, params: ast.expr, ctx: Context) -> bool:
+        """Whether an optimizer's params argument may hold param groups with options of their own."""
+        if isinstance(params, ast.Name):
+            bound = self.name_resolver(ctx)(params)
+            if bound is None:
+                return True  # rebound, or a parameter: cannot tell
+            params = bound
+        if isinstance(params, ast.Call):
+            return False  # model.parameters(), filter(...), itertools.chain(...): plain tensors
+        if isinstance(params, ast.Attribute):
+            return False
+        return any(isinstance(node, (ast.Dict, ast.DictComp)) or (isinstance(node, ast.Call) and dotted_name(node.func) == "dict") for node in ast.walk(params))
 
     def _step_candidates(self, step: _Step) -> list[int]:
         """The schedulers the receiver may hold, when every binding of it is one (or None)."""

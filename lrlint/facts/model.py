@@ -73,6 +73,9 @@ class OptimizerFact:
     keywords: Mapping[str, Any] = field(default_factory=dict)
     opaque: tuple[str, ...] = ()
     positional: int = 0  # positional arguments, the parameters included
+    # The parameters may be param groups with options of their own (dicts written out, or a name
+    # lrlint cannot follow to what it holds).
+    param_groups: bool = False
 
 
 @compact
