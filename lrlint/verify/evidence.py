@@ -482,7 +482,7 @@ def judge_cyclic_momentum(scenario: Scenario, run: Run, reference: Run | None) -
     if len(run.momentum) < 2:
         return Verdict("inconclusive", f"the optimizer ({scenario.optimizer}) has no momentum to observe")
     before, after = run.momentum[0], run.momentum[1:]
-    shown = " -> ".join(fmt(m) for m in after)
+    shown = " -> ".join(f"{m:.6g}" for m in after)  # 6 digits: a cycle moves it by 1e-4 a step
     if same(before, 0.0) and any(not same(m, 0.0) for m in after):
         return Verdict(
             "confirmed",
