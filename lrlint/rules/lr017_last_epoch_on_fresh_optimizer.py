@@ -35,8 +35,10 @@ class LastEpochOnFreshOptimizer(ConstructorRule):
     INVALID = (
         _HEADER + _OPT + "StepLR(optimizer, 30, last_epoch=10)\n",
         _HEADER + _OPT + "StepLR(optimizer, 30, 0.1, 0)\n",
-        "import torch\nopt = torch.optim.AdamW(model.parameters(), lr=3e-4)\n"
-        "torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100, last_epoch=50)\n",
+        (
+            "import torch\nopt = torch.optim.AdamW(model.parameters(), lr=3e-4)\n"
+            "torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100, last_epoch=50)\n"
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
