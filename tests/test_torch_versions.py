@@ -71,3 +71,53 @@ def test_reporters_carry_the_findings_severity(tmp_path: Path, version: str, sev
     # --fail-on error: only an error finding fails the run.
     failing = run_cli("--no-cache", "--torch-version", version, "--fail-on", "error", "train.py", cwd=tmp_path)
     assert failing.returncode == exit_code, failing.stdout.decode()
+
+
+# --- verification when the installed torch is not the targeted release --------------------------
+
+
+def _verify(source: str, version: str) -> list[tuple[str, str, str]]:
+    """(code, status, evidence) of each finding, verified by the real worker in the installed torch."""
+    from lrlint.verify.worker import import_torch, verify_job
+
+    torch = import_torch()
+    found = []
+    for d in lint_bytes("t.py", source.encode(), torch_version=version).diagnostics:
+        assert d.scenario is not None
+        result = verify_job(torch, {"id": 0, "code": d.code, "scenario": d.scenario.to_json()}, "cpu")
+        found.append((d.code, result["status"], result["evidence"]))
+    return found
+
+
+def test_a_parameter_the_installed_torch_has_is_not_refuted_for_an_older_target() -> None:
+    source = (
+        "import torch\nfrom torch.optim.lr_scheduler import OneCycleLR\n"
+        "opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1, momentum=0.9)\n"
+        "s = OneCycleLR(opt, max_lr=0.1, total_steps=100, three_phase=True)\n"
+    )
+    [(code, status, evidence)] = _verify(source, "1.6")  # three_phase came in torch 1.7
+    assert code == "LR006" and status == "inconclusive", evidence
+    assert "accepts the call; the finding is about torch 1.6" in evidence
+    [(code, status, evidence)] = _verify(source.replace("three_phase", "three_phases"), "2.13")
+    assert (code, status) == ("LR006", "confirmed"), evidence
+    assert "unexpected keyword argument 'three_phases'" in evidence
+
+
+def test_verbose_verdicts_follow_the_release_the_finding_is_about() -> None:
+    from lrlint.scenario import Scenario
+    from lrlint.verify.evidence import Run, judge_verbose
+
+    warned = Run("StepLR", "optimizer-first", 0.1, torch_version="2.6.0", warnings=[
+        "The verbose parameter is deprecated. Please use get_last_lr() to access the learning rate."
+    ])  # fmt: skip
+    rejected = Run("StepLR", "optimizer-first", 0.1, torch_version="2.13.0",
+                   construct_error="TypeError: StepLR.__init__() got an unexpected keyword argument 'verbose'")  # fmt: skip
+    for_26 = Scenario("StepLR", kwargs={"step_size": 3, "verbose": True}, torch_target="2.6")
+    for_213 = Scenario("StepLR", kwargs={"step_size": 3, "verbose": True}, torch_target="2.13")
+    assert judge_verbose(for_26, warned, None).status == "confirmed"
+    assert judge_verbose(for_213, rejected, None).status == "confirmed"
+    # The installed torch behaves like another release than the one the finding is about.
+    assert judge_verbose(for_213, warned, None).status == "inconclusive"
+    assert judge_verbose(for_26, rejected, None).status == "inconclusive"
+    assert judge_verbose(for_213, Run("StepLR", "optimizer-first", 0.1, torch_version="2.1.0"), None).status == "inconclusive"
+    assert judge_verbose(for_213, Run("StepLR", "optimizer-first", 0.1, torch_version="2.13.0"), None).status == "refuted"

@@ -57,8 +57,9 @@ class RemovedVerboseArgument(ConstructorRule):
                 f"{param.removed} rejects it with TypeError; delete the argument"
             )
             severity = "warning"
-        keep = fact.positional.index(VERBOSE) + 1 if positional else None
-        keywords = None if positional else {n for n in fact.bound if n not in fact.positional}
+        # The call up to `verbose`: nothing else in it that torch could reject first.
+        keep = fact.positional.index(VERBOSE) + 1 if positional else len(fact.positional)
+        keywords = {n for n in fact.bound if n not in fact.positional}
         yield Finding(
             fact.arg_span(VERBOSE),
             message,

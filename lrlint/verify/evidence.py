@@ -448,7 +448,11 @@ def judge_verbose(scenario: Scenario, run: Run, reference: Run | None) -> Verdic
     claims_error = not param.accepted(target)
     where = f"torch {run.torch_version}"
     error = run.construct_error
-    rejected = bool(error and error.startswith("TypeError:") and ("'verbose'" in error or "positional argument" in error))
+    by_position = "verbose" not in scenario.kwargs  # passed positionally: Python counts, never names it
+    rejected = bool(
+        error and error.startswith("TypeError:")
+        and ("'verbose'" in error or (by_position and "positional argument" in error))
+    )
     warned = next((w for w in run.warnings if VERBOSE_WARNING in w), None)
     if rejected:
         if claims_error:
@@ -460,6 +464,9 @@ def judge_verbose(scenario: Scenario, run: Run, reference: Run | None) -> Verdic
         if not claims_error:
             return Verdict("confirmed", f"{where} warns: {warned}")
         return Verdict("inconclusive", f"{where} only warns ({warned}); the finding is about {_target_name(scenario)}")
+    installed = _release_of(run.torch_version)
+    if installed is not None and param.deprecated is not None and installed < _release_of(param.deprecated):  # type: ignore[operator]
+        return Verdict("inconclusive", f"{where} predates the deprecation of `verbose` ({param.deprecated}): it cannot show it")
     return Verdict("refuted", f"{scenario.scheduler}(..., verbose=...) builds in {where} without a warning or an error")
 
 
