@@ -56,6 +56,22 @@ class Verification:
 
 
 @dataclass
+class RelatedLocation:
+    """Another place a diagnostic involves (the optimizer step a scheduler step runs before)."""
+
+    filename: str
+    location: Position
+    message: str
+    cell: int | None = None  # notebook cell the location is relative to
+
+    def to_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"filename": self.filename, "location": {"row": self.location.row, "column": self.location.column}, "message": self.message}
+        if self.cell is not None:
+            found["cell"] = self.cell
+        return found
+
+
+@dataclass
 class Diagnostic:
     code: str
     name: str
@@ -69,6 +85,7 @@ class Diagnostic:
     # The literal configuration --verify rebuilds in torch; None when nothing could be read.
     scenario: Scenario | None = None
     verification: Verification | None = None
+    related: tuple[RelatedLocation, ...] = ()
     fix: Any = None  # lrlint.rules.base.Fix, when the rule computed one (nothing applies it yet)
 
     @property
@@ -94,6 +111,8 @@ class Diagnostic:
             "url": self.url,
             "noqa_row": self.location.row,
             "cell": self.cell,
+            # lrlint's: the other places the finding involves (a call chain, the optimizer step).
+            "related": [r.to_json() for r in self.related],
         }
         if self.verification is not None:
             data["verification"] = self.verification.to_json()

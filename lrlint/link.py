@@ -14,11 +14,12 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Iterable, Literal
 
-from lrlint.facts.model import CallSite, FileFacts, FunctionFact, ImportFact
+from lrlint.diagnostics import Position
+from lrlint.facts.model import CallSite, FileFacts, FunctionFact, ImportFact, Ref
 
 TargetKind = Literal["param", "self", "global"]
 
@@ -60,6 +61,81 @@ class Project:
     def function_of(self, file: int, frame: int) -> FunctionRef | None:
         function = self.files[file].facts.function_at(frame)
         return FunctionRef(file, function) if function is not None else None
+
+    @cached_property
+    def callers(self) -> dict[tuple[int, int], tuple[tuple[int, int], ...]]:
+        """(file, function frame) -> the call sites, as (file, call index), that call it."""
+        found: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        for site, callee in self.calls.items():
+            found[callee.key].append(site)
+        return {key: tuple(sorted(sites)) for key, sites in found.items()}
+
+    def call(self, site: tuple[int, int]) -> CallSite:
+        return self.files[site[0]].facts.calls[site[1]]
+
+    @cached_property
+    def _calls_by_function(self) -> dict[tuple[int, int], tuple[int, ...]]:
+        found: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for file_index, file in enumerate(self.files):
+            for call_index, call in enumerate(file.facts.calls):
+                found[(file_index, file.facts.function_frame(call.frames))].append(call_index)
+        return {key: tuple(value) for key, value in found.items()}
+
+    def calls_in(self, file: int, frame: int) -> tuple[int, ...]:
+        """Indexes of the call sites whose innermost function (or the module) is `frame`."""
+        return self._calls_by_function.get((file, frame), ())
+
+    def trace(self, callee: FunctionRef, target: StepTarget, depth: int = 0) -> list[Hop] | None:
+        """How a function steps `target`: the calls down to the step itself, outermost first."""
+        if depth > MAX_ROUNDS:
+            return None
+        file = self.files[callee.file]
+        function = callee.function
+        params = set(function.params)
+        for step in file.facts.steps_in(function.frame):
+            if step.scheduler is not None:
+                continue
+            if step.method == "step" and _target(step.receiver, params, function, file.module) == target:
+                return [Hop(callee.file, step.span.start, f"{step.receiver}.step()", False)]
+            if _target(step.first_arg, params, function, file.module) == target:
+                return [Hop(callee.file, step.span.start, f"{step.receiver}.{step.method}({step.first_arg})", True)]
+        for call_index in self.calls_in(callee.file, function.frame):
+            inner = self.calls.get((callee.file, call_index))
+            if inner is None or inner.key == callee.key:
+                continue
+            call = file.facts.calls[call_index]
+            for inner_target in sorted(self.steps.get(inner.key, ())):
+                if _through_call(inner_target, call, inner, function, file.module) == target:
+                    rest = self.trace(inner, inner_target, depth + 1)
+                    if rest is not None:
+                        return [Hop(callee.file, call.span.start, f"{call.callee}()", False), *rest]
+        return None
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One place on the way from a call to the optimizer step it leads to."""
+
+    file: int
+    position: Position
+    label: str  # `train_one_epoch()`, `optimizer.step()`, `scaler.step(optimizer)`
+    through_other: bool = False  # the step is a GradScaler's (or xla's) on the optimizer's behalf
+
+
+def argument_of(call: CallSite, function: FunctionFact, param: str) -> Ref | None:
+    """What the call passes for `param` of the function it calls (None: not passed, or unknown)."""
+    params = function.params
+    if function.self_name is not None:
+        params = params[1:]  # called as a bound method: `self` is not passed
+    found: Ref | None = None
+    if param in params:
+        position = params.index(param)
+        if position < len(call.arg_refs):
+            found = call.arg_refs[position]
+    for keyword, value in call.keyword_refs:
+        if keyword == param:
+            found = value
+    return found
 
 
 MAX_ROUNDS = 20  # call chains deeper than this are not followed further
@@ -307,15 +383,5 @@ def _through_call(
     if target.kind == "self":
         # The callee's `self` is the caller's only for `self.method()` calls.
         return target if call.callee.startswith("self.") and caller.self_name else None
-    params = callee.function.params
-    if callee.function.self_name is not None and call.callee.startswith("self."):
-        params = params[1:]  # a bound method: `self` is not passed
-    argument: str | None = None
-    if target.name in params:
-        position = params.index(target.name)
-        if position < len(call.args):
-            argument = call.args[position]
-    for keyword, value in call.keywords:
-        if keyword == target.name:
-            argument = value
-    return _target(argument, set(caller.params), caller, module)
+    argument = argument_of(call, callee.function, target.name)
+    return _target(argument.dotted if argument is not None else None, set(caller.params), caller, module)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, file_error
+from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, RelatedLocation, file_error
 from lrlint.notebook import locate
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
@@ -167,6 +167,15 @@ def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence
     message = finding.message
     if finding.related is not None:
         message = message.replace(RELATED, _place(finding.related.row, cell_rows))
+    related = []
+    for index, place in enumerate(finding.related_locations):
+        if place.filename is None:
+            message = message.replace(f"{{at{index}}}", _place(place.position.row, cell_rows))
+            cell, row = locate(place.position.row, cell_rows) if cell_rows is not None else (None, place.position.row)
+            related.append(RelatedLocation(filename, Position(row, place.position.column), place.message, cell))
+        else:
+            message = message.replace(f"{{at{index}}}", f"{_short(place.filename, filename)}:{place.position.row}")
+            related.append(RelatedLocation(place.filename, place.position, place.message))
     return Diagnostic(
         code=code,
         name=meta.name,
@@ -176,8 +185,15 @@ def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence
         location=finding.span.start,
         end_location=finding.span.end,
         scenario=finding.scenario,
+        related=tuple(related),
         fix=finding.fix,
     )
+
+
+def _short(other: str, here: str) -> str:
+    """Another file, as a message names it: by its name when it sits beside `here`."""
+    other_path, here_path = Path(other), Path(here)
+    return other_path.name if other_path.parent == here_path.parent else other
 
 
 def _in_cell(d: Diagnostic, cell_rows: Sequence[tuple[int, int]]) -> Diagnostic:

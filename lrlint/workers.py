@@ -146,9 +146,13 @@ def _in_processes(tasks: Sequence[Task], torch_version: str | None, jobs: int, p
     chunks = [list(range(i, min(i + _CHUNK, len(tasks)))) for i in range(0, len(tasks), _CHUNK)]
     suspects: list[int] = []
     with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_context()) as pool:
-        futures: list[tuple[list[int], Future[list[Outcome]]]] = [
-            (chunk, pool.submit(_analyze_chunk, [tasks[i] for i in chunk], torch_version)) for chunk in chunks
-        ]
+        futures: list[tuple[list[int], Future[list[Outcome]]]] = []
+        for position, chunk in enumerate(chunks):
+            try:
+                futures.append((chunk, pool.submit(_analyze_chunk, [tasks[i] for i in chunk], torch_version)))
+            except BrokenProcessPool:  # a worker died while the rest was being handed out
+                suspects.extend(i for rest in chunks[position:] for i in rest)
+                break
         for chunk, future in futures:
             try:
                 for index, outcome in zip(chunk, future.result()):

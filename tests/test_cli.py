@@ -29,7 +29,7 @@ VERIFY_HINT = "--verify needs torch (>= 2.0) in lrlint's environment: pip instal
 ANSI = "\x1b["
 # `path:row:col: CODE message`, with `cell N:` before the row in a notebook.
 TEXT_LINE = re.compile(r"(?P<path>[^:\s][^:]*):(?:cell (?P<cell>\d+):)?(?P<row>\d+):(?P<col>\d+): (?P<code>LR\d{3}|E\d{3}) (?P<message>\S.*)")
-JSON_KEYS = {"code", "name", "message", "severity", "filename", "location", "end_location", "fix", "url", "noqa_row", "cell"}
+JSON_KEYS = {"code", "name", "message", "severity", "filename", "location", "end_location", "fix", "url", "noqa_row", "cell", "related"}
 
 HEADER = (
     "import torch\n"

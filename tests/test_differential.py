@@ -133,7 +133,7 @@ def test_every_announced_finding_is_reported_and_nothing_else(verified: dict[Key
 
 
 def test_verify_adds_exactly_the_verification_object(verified: dict[Key, Finding]) -> None:
-    base = {"code", "name", "message", "severity", "filename", "location", "end_location", "fix", "url", "noqa_row", "cell"}
+    base = {"code", "name", "message", "severity", "filename", "location", "end_location", "fix", "url", "noqa_row", "cell", "related"}
     for finding in verified.values():
         assert set(finding) == base | {"verification"}
         assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory"}

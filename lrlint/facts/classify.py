@@ -10,18 +10,20 @@ with certainty is left unresolved.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lrlint.catalogue import SchedulerSignature, schedulers
 from lrlint.facts.literals import UNKNOWN, is_number, literal_value
-from lrlint.facts.model import Arg, CallSite, FileFacts, OptimizerFact, SchedulerFact, StepFact
-from lrlint.facts.scopes import BindingKey, ImportBinding, binding_id
+from lrlint.facts.model import Arg, CallSite, FileFacts, FunctionFact, OptimizerFact, Ref, SchedulerFact, StepFact, Store
+from lrlint.facts.scopes import Binding, BindingKey, ImportBinding, binding_id
 from lrlint.facts.walker import CallEvent, Context, Walk, Walker, dotted_name, target_key
 
 SCHEDULER_MODULE = "torch.optim.lr_scheduler"
 OPTIMIZER_MODULE = "torch.optim."
 _STEP_METHODS = ("step", "optimizer_step")
+MAX_ALIASES = 8  # `a = b`, `b = self.c`, ... followed this far
+_SCHEDULER_BASES = frozenset({"LRScheduler", "_LRScheduler"})
 
 
 @dataclass
@@ -63,6 +65,7 @@ class Classifier:
         self.optimizer_ids: dict[int, int] = {}
         self.steps: list[_Step] = []
         self.calls: list[CallSite] = []
+        self._linkable: list[tuple[CallEvent, str, list[ast.expr], list[ast.keyword], Context]] = []
 
     # ----------------------------------------------------------------- entry point
     def facts(self) -> FileFacts:
@@ -72,16 +75,18 @@ class Classifier:
         for step_id, candidates in enumerate(steps):
             for candidate in candidates:
                 self.schedulers[candidate].steps.append(step_id)
+        calls = tuple(self._call_site(*pending) for pending in self._linkable)
         return FileFacts(
             frames=self.walk.frozen_frames(self._loop_iterations()),
             schedulers=tuple(self._scheduler_fact(i, s) for i, s in enumerate(self.schedulers)),
             optimizers=tuple(self._optimizer_fact(i, *o) for i, o in enumerate(self.optimizers)),
             steps=tuple(self._step_fact(i, s, c) for i, (s, c) in enumerate(zip(self.steps, steps))),
-            functions=tuple(self.walk.functions),
+            functions=tuple(self._function_facts()),
             classes=tuple(self.walk.classes),
-            calls=tuple(self.calls),
+            calls=calls,
             imports=tuple(self.walk.imports),
             constants=self._constants(),
+            stores=tuple(self._stores()),
         )
 
     # ----------------------------------------------------------------- calls
@@ -109,16 +114,53 @@ class Classifier:
                 self.steps.append(_Step(event, func.value))
                 return
         callee = dotted_name(func)
-        if callee is not None and not event.deferred and self._may_link(callee, ctx):
-            self.calls.append(
-                CallSite(
-                    span=self.span(call),
-                    frames=ctx.frames,
-                    callee=ctx.normalise(callee),
-                    args=tuple(_dotted_arg(a, ctx) for a in call.args),
-                    keywords=tuple((k.arg, _dotted_arg(k.value, ctx)) for k in call.keywords if k.arg),
-                )
-            )
+        if callee is None or event.deferred:
+            return
+        partial = self._partial(func, ctx) if isinstance(func, ast.Name) else None
+        if partial is not None:
+            # `step = functools.partial(self.train_step, model)`, then `step(batch)`: a call of
+            # `self.train_step(model, batch)`.
+            target, bound_args, bound_keywords, bound_ctx = partial
+            if bound_ctx.frames[:1] and self._function_frame(bound_ctx.frames) == self._function_frame(ctx.frames):
+                self._linkable.append((event, bound_ctx.normalise(target), [*bound_args, *call.args], [*bound_keywords, *call.keywords], ctx))
+            return
+        if self._may_link(callee, ctx):
+            self._linkable.append((event, ctx.normalise(callee), list(call.args), list(call.keywords), ctx))
+
+    def _partial(self, func: ast.Name, ctx: Context) -> tuple[str, list[ast.expr], list[ast.keyword], Context] | None:
+        """`name` bound once to `functools.partial(f, *args, **kwargs)` with `f` a dotted name."""
+        bound = self.bindings.single(self.bindings.resolve(ctx.scope, func.id))
+        if not (isinstance(bound, ast.Call) and bound.args and dotted_name(bound.args[0]) is not None):
+            return None
+        where = self.walk.alias_ctx.get(id(bound))
+        if where is None or self._qualified(bound.func, where) != "functools.partial":
+            return None
+        return dotted_name(bound.args[0]) or "", list(bound.args[1:]), list(bound.keywords), where
+
+    def _qualified(self, func: ast.expr, ctx: Context) -> str | None:
+        """The absolute dotted name of a callee imported with `import` (any module)."""
+        dotted = dotted_name(func)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        target = self.bindings.import_target(self.bindings.resolve(ctx.scope, head))
+        if target is None:
+            return None
+        return f"{target}.{rest}" if rest else target
+
+    def _call_site(self, event: CallEvent, callee: str, args: list[ast.expr], keywords: list[ast.keyword], ctx: Context) -> CallSite:
+        starred = next((i for i, a in enumerate(args) if isinstance(a, ast.Starred)), None)
+        if starred is not None:
+            args = args[:starred]  # positions after `*args` are unknown
+        return CallSite(
+            span=self.span(event.node),
+            frames=ctx.frames,
+            callee=callee,
+            args=tuple(_dotted_arg(a, ctx) for a in args),
+            keywords=tuple((k.arg, _dotted_arg(k.value, ctx)) for k in keywords if k.arg),
+            arg_refs=tuple(self.ref(a, ctx) for a in args),
+            keyword_refs=tuple((k.arg, self.ref(k.value, ctx)) for k in keywords if k.arg),
+        )
 
     def _may_link(self, callee: str, ctx: Context) -> bool:
         """Whether a call can reach a function of the linted tree: a name the module defines or
@@ -133,7 +175,8 @@ class Classifier:
         imports = [b for b in bound if isinstance(b, ImportBinding)]
         if len(imports) == len(bound):
             return not any(b.level == 0 and (b.target == "torch" or b.target.startswith("torch.")) for b in imports)
-        return "." not in callee  # a function defined here (or a local name: resolved later or not)
+        # A function defined here, once: a name also assigned (`train = other`) may be anything.
+        return "." not in callee and len(bound) == 1
 
     def torch_name(self, func: ast.expr, ctx: Context) -> str | None:
         """The qualified name of a callee under `torch.optim`, when its import says so for sure."""
@@ -186,12 +229,117 @@ class Classifier:
         return resolve
 
     def _binding_key_of(self, expr: ast.expr, ctx: Context) -> BindingKey | None:
-        """The variable a plain name or `self.attr` refers to; None for anything else."""
+        """The variable a plain name, `self.attr` or `obj.attr` refers to; None for anything else."""
         if isinstance(expr, ast.Name):
             return self.bindings.resolve(ctx.scope, expr.id)
         if isinstance(expr, ast.Attribute):
+            if isinstance(expr.value, ast.Name) and expr.value.id != ctx.self_name:
+                return self.bindings.resolve(ctx.scope, f"{expr.value.id}.{expr.attr}")
             return target_key(self.bindings, expr, ctx)
         return None
+
+    def follow(self, expr: ast.expr, ctx: Context) -> tuple[BindingKey | None, list[Binding] | None, str | None, bool]:
+        """(the variable, its bindings, its origin, whether an alias was followed) for a name.
+
+        Plain aliases bound once (`scheduler = self.scheduler`, `opt, sched = self.opt,
+        self.sched`) are followed to the variable they copy. The origin is set when the value
+        comes from a parameter of the enclosing function (`train(args)`: `args.scheduler`).
+        """
+        aliased = False
+        for _ in range(MAX_ALIASES):
+            key = self._binding_key_of(expr, ctx)
+            bound = self.bindings.of(key)
+            if bound and len(bound) == 1 and isinstance(bound[0], (ast.Name, ast.Attribute)):
+                where = self.walk.alias_ctx.get(id(bound[0]))
+                if where is not None:
+                    expr, ctx, aliased = bound[0], where, True
+                    continue
+            return key, bound, self._origin(expr, ctx, key), aliased
+        return None, None, None, aliased
+
+    def _origin(self, expr: ast.expr, ctx: Context, key: BindingKey | None) -> str | None:
+        function = self._function_frame(ctx.frames)
+        if isinstance(expr, ast.Name):
+            return expr.id if key is not None and self.walk.param_keys.get(key) == function else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and key is None:
+            head = self.bindings.resolve(ctx.scope, expr.value.id)
+            if head is not None and self.walk.param_keys.get(head) == function:
+                return f"{expr.value.id}.{expr.attr}"
+        return None
+
+    def ref(self, expr: ast.expr, ctx: Context) -> Ref:
+        if isinstance(expr, ast.Constant) and expr.value is None:
+            return Ref(None, none=True)
+        dotted = dotted_name(expr)
+        if isinstance(expr, ast.Call) and id(expr) in self.scheduler_ids:
+            return Ref(None, schedulers=(self.scheduler_ids[id(expr)],))
+        if dotted is None:
+            return Ref(None)
+        key, bound, origin, _ = self.follow(expr, ctx)
+        return Ref(ctx.normalise(dotted), binding_id(key), tuple(self._scheduler_bindings(bound)), origin)
+
+    def _scheduler_bindings(self, bound: list[Binding] | None) -> list[int]:
+        """The torch schedulers a variable holds, when every binding is one (or None)."""
+        if not bound:
+            return []
+        found: list[int] = []
+        for value in bound:
+            if isinstance(value, ast.Constant) and value.value is None:
+                continue
+            scheduler = self.scheduler_ids.get(id(value)) if isinstance(value, ast.Call) else None
+            if scheduler is None:
+                return []
+            found.append(scheduler)
+        return found
+
+    def _stores(self) -> list[Store]:
+        """`obj.attr = value` in a function, for the values the link stage may look up: torch
+        schedulers and optimizers, and names (aliases of them)."""
+        found: list[Store] = []
+        for (scope_id, name), bound in self.bindings.table.items():
+            if "." not in name or name.startswith("self.") or len(bound) != 1 or scope_id not in self.walk.scope_frames:
+                continue
+            value = bound[0]
+            where = self.walk.alias_ctx.get(id(value))
+            if isinstance(value, ast.Call) and (id(value) in self.scheduler_ids or id(value) in self.optimizer_ids):
+                ref = self.ref(value, self._store_ctx(scope_id))
+                if id(value) in self.optimizer_ids:
+                    ref = Ref(name, binding_id((scope_id, name)))
+            elif where is not None:
+                ref = self.ref(value, where)
+            else:
+                continue
+            found.append(Store(self.walk.scope_frames[scope_id], name, ref))
+        return found
+
+    def _store_ctx(self, scope_id: int) -> Context:
+        scope = self.walk.module_scope
+        assert scope is not None
+        return Context(frames=(self.walk.scope_frames[scope_id],), scope=scope)
+
+    def _function_facts(self) -> list[FunctionFact]:
+        found = []
+        for function, (annotated, ctx) in zip(self.walk.functions, self.walk.annotations):
+            types = {name: kind for name, expr in annotated.items() if (kind := self._torch_type(expr, ctx)) is not None}
+            found.append(replace(function, param_types=types) if types else function)
+        return found
+
+    def _torch_type(self, annotation: ast.expr, ctx: Context) -> str | None:
+        """"optimizer", "scheduler" or a scheduler class for a torch annotation (`Optional[X]`,
+        `X | None` included); None for anything else."""
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            sides = [annotation.left, annotation.right]
+            kept = [side for side in sides if not (isinstance(side, ast.Constant) and side.value is None)]
+            return self._torch_type(kept[0], ctx) if len(kept) == 1 else None
+        if isinstance(annotation, ast.Subscript) and self._qualified(annotation.value, ctx) in ("typing.Optional",):
+            return self._torch_type(annotation.slice, ctx)
+        qualified = self.torch_name(annotation, ctx)
+        if qualified is None:
+            return None
+        cls = qualified.rsplit(".", 1)[-1]
+        if qualified.startswith(SCHEDULER_MODULE + "."):
+            return "scheduler" if cls in _SCHEDULER_BASES else cls if cls in self.signatures else None
+        return "optimizer" if cls[:1].isupper() else None
 
     def _is_list_shaped(self, expr: ast.expr, ctx: Context) -> bool:
         if isinstance(expr, (ast.List, ast.Tuple, ast.ListComp)):
@@ -222,6 +370,7 @@ class Classifier:
                 values[name] = value
         optimizer_expr = record.bound.get(record.signature.optimizer_param)
         optimizer_key = bound[record.signature.optimizer_param].dotted if optimizer_expr is not None else None
+        optimizer_ref = self.ref(optimizer_expr, ctx) if optimizer_expr is not None and optimizer_key else None
         return SchedulerFact(
             id=index,
             cls=record.signature.name,
@@ -233,10 +382,11 @@ class Classifier:
             star_args=record.star_args,
             star_kwargs=record.star_kwargs,
             optimizer_key=optimizer_key,
-            optimizer_binding=binding_id(self._binding_key_of(optimizer_expr, ctx)) if optimizer_expr is not None else None,
+            optimizer_binding=optimizer_ref.binding if optimizer_ref is not None else None,
             optimizer=self._optimizer_of(optimizer_expr, ctx) if optimizer_expr is not None else None,
             frames=ctx.frames,
             steps=tuple(record.steps),
+            optimizer_origin=optimizer_ref.origin if optimizer_ref is not None else None,
             positional=tuple(record.positional),
             optimizer_fresh=optimizer_expr is not None and self._optimizer_fresh(record, optimizer_expr),
         )
@@ -277,8 +427,7 @@ class Classifier:
     def _optimizer_of(self, expr: ast.expr, ctx: Context) -> int | None:
         if isinstance(expr, ast.Call):
             return self.optimizer_ids.get(id(expr))
-        key = self._binding_key_of(expr, ctx) if isinstance(expr, (ast.Name, ast.Attribute)) else None
-        bound = self.bindings.of(key)
+        bound = self.follow(expr, ctx)[1] if isinstance(expr, (ast.Name, ast.Attribute)) else None
         if not bound or len(bound) != 1 or not isinstance(bound[0], ast.Call):
             return None
         return self.optimizer_ids.get(id(bound[0]))
@@ -323,20 +472,9 @@ class Classifier:
 
     def _step_candidates(self, step: _Step) -> list[int]:
         """The schedulers the receiver may hold, when every binding of it is one (or None)."""
-        ctx = step.event.ctx
-        key = self._binding_key_of(step.receiver, ctx)
-        bound = self.bindings.of(key)
-        if not bound:
-            return []
-        found: list[int] = []
-        for value in bound:
-            if isinstance(value, ast.Constant) and value.value is None:
-                continue
-            scheduler = self.scheduler_ids.get(id(value)) if isinstance(value, ast.Call) else None
-            if scheduler is None:
-                return []
-            found.append(scheduler)
-        if isinstance(step.receiver, ast.Name):
+        _, bound, _, aliased = self.follow(step.receiver, step.event.ctx)
+        found = self._scheduler_bindings(bound)
+        if isinstance(step.receiver, ast.Name) and not aliased:
             found = self._reaching(found, step)
         return found
 
@@ -369,19 +507,22 @@ class Classifier:
         ctx, call = step.event.ctx, step.event.node
         positional = [a for a in call.args if not isinstance(a, ast.Starred)]
         first = dotted_name(positional[0]) if positional else None
-        receiver = dotted_name(step.receiver) or ""
+        receiver = self.ref(step.receiver, ctx)
+        first_ref = self.ref(positional[0], ctx) if positional and first else None
         return StepFact(
             id=index,
             span=self.span(call),
-            receiver=ctx.normalise(receiver),
+            receiver=receiver.dotted or "",
             method=call.func.attr,  # type: ignore[attr-defined]
             first_arg=ctx.normalise(first) if first else None,
             has_args=bool(call.args or call.keywords),
             frames=ctx.frames,
             scheduler=candidates[-1] if candidates else None,
             alternatives=tuple(candidates),
-            receiver_binding=binding_id(self._binding_key_of(step.receiver, ctx)),
-            first_arg_binding=binding_id(self._binding_key_of(positional[0], ctx)) if positional else None,
+            receiver_binding=receiver.binding,
+            first_arg_binding=first_ref.binding if first_ref is not None else None,
+            receiver_origin=receiver.origin,
+            first_arg_origin=first_ref.origin if first_ref is not None else None,
         )
 
     def _loop_iterations(self) -> dict[int, int | None]:

@@ -49,6 +49,13 @@ class Frame:
     # For conditions: the dotted names the test only checks for presence (`if sched:`,
     # `if sched is not None:`); such a condition does not change the order of the first run.
     presence_checks: frozenset[str] = frozenset()
+    # For `if` branches testing plain names only (`phase == 'train'`): the test, comparable with
+    # another branch's, and the names it reads. Two branches with the same test on names not
+    # rebound between them take the same way.
+    test: str | None = None
+    test_names: frozenset[str] = frozenset()
+    # For loops: the names bound anywhere in the body (the loop's own target excluded).
+    rebinds: frozenset[str] = frozenset()
 
 
 @compact
@@ -59,6 +66,30 @@ class Arg:
     span: Span
     dotted: str | None = None  # the argument as a dotted name (`optimizer`, `self.opt`)
     list_shaped: bool = False  # surely a list or tuple, even when its items are not literals
+
+
+@compact
+@dataclass(frozen=True)
+class Ref:
+    """What a name at one place holds, as far as its own file can tell."""
+
+    dotted: str | None  # as written, `self` normalised
+    binding: str | None = None  # the variable, after following plain aliases (`opt = self.opt`)
+    schedulers: tuple[int, ...] = ()  # the torch schedulers it is bound to, when every binding is one
+    # `param` or `param.attr` of the enclosing function when that is where the value comes from:
+    # what it holds is what the callers pass (the link stage answers that).
+    origin: str | None = None
+    none: bool = False  # the literal `None`
+
+
+@compact
+@dataclass(frozen=True)
+class Store:
+    """`args.scheduler = scheduler` in a function: an attribute of an object it holds."""
+
+    frame: int  # the function (or module) frame
+    path: str  # `args.scheduler`
+    ref: Ref
 
 
 @compact
@@ -100,6 +131,7 @@ class SchedulerFact:
     optimizer: int | None = None  # id of the OptimizerFact it was built on, when in view
     frames: tuple[int, ...] = ()  # ids of the frames around the construction, outermost first
     steps: tuple[int, ...] = ()  # ids of the StepFacts that may step it
+    optimizer_origin: str | None = None  # the optimizer argument is (an attribute of) a parameter
     positional: tuple[str, ...] = ()  # the parameters bound positionally, in order
     # The optimizer was built in view, in the same body, before this construction, and nothing in
     # the file may have restored its state (no `load_state_dict` call in that body, the optimizer
@@ -133,13 +165,17 @@ class StepFact:
     # The variables the receiver and the first argument refer to, when resolved.
     receiver_binding: str | None = None
     first_arg_binding: str | None = None
+    # `param` / `param.attr` the receiver (first argument) comes from, for the link stage.
+    receiver_origin: str | None = None
+    first_arg_origin: str | None = None
 
     def steps_optimizer(self, key: str, binding: str | None = None) -> bool:
         """Whether this call steps the optimizer stored under `key` (the variable `binding`).
 
         `optimizer.step()` and `optimizer.step(closure)` do; so do `scaler.step(optimizer)`
         (GradScaler) and `xm.optimizer_step(optimizer)`, which step it on the caller's behalf.
-        The same name bound to another variable (a parameter shadowing it) is another optimizer.
+        The same name bound to another variable (a parameter shadowing it) is another optimizer;
+        another name for the same variable (`opt = self.opt`) is the same one.
         """
         if self.scheduler is not None:
             return False
@@ -147,6 +183,8 @@ class StepFact:
             found = self.receiver_binding
         elif self.first_arg == key:
             found = self.first_arg_binding
+        elif binding is not None:
+            return (self.method == "step" and self.receiver_binding == binding) or self.first_arg_binding == binding
         else:
             return False
         return binding is None or found is None or found == binding
@@ -168,6 +206,9 @@ class FunctionFact:
     params: tuple[str, ...]  # in order, positional and keyword-only
     class_name: str | None = None  # the class it is defined in, for methods
     self_name: str | None = None  # name of its `self` parameter, for methods
+    # Parameters annotated with a torch type: name -> "optimizer", "scheduler" (any torch
+    # scheduler) or a scheduler class name (`StepLR`).
+    param_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @compact
@@ -181,6 +222,9 @@ class CallSite:
     # Positional arguments as dotted names (None where not a plain name), then keywords.
     args: tuple[str | None, ...] = ()
     keywords: tuple[tuple[str, str | None], ...] = ()
+    # What each argument holds (parallel to `args` and `keywords`).
+    arg_refs: tuple[Ref, ...] = ()
+    keyword_refs: tuple[tuple[str, Ref], ...] = ()
 
 
 @compact
@@ -213,6 +257,7 @@ class FileFacts:
     imports: tuple[ImportFact, ...] = ()
     # Module-level names bound exactly once, to a literal.
     constants: Mapping[str, Any] = field(default_factory=dict)
+    stores: tuple[Store, ...] = ()
 
     def frame(self, frame_id: int) -> Frame:
         return self.frames[frame_id]
@@ -242,6 +287,19 @@ class FileFacts:
             for key in {k for k in (step.receiver, step.first_arg) if k is not None}:
                 grouped.setdefault((owner, key), []).append(step)
         return {key: tuple(steps) for key, steps in grouped.items()}
+
+    @cached_property
+    def _steps_by_binding(self) -> dict[tuple[int, str], tuple[StepFact, ...]]:
+        grouped: dict[tuple[int, str], list[StepFact]] = {}
+        for step in self.steps:
+            owner = self.function_frame(step.frames)
+            for key in {k for k in (step.receiver_binding, step.first_arg_binding) if k is not None}:
+                grouped.setdefault((owner, key), []).append(step)
+        return {key: tuple(steps) for key, steps in grouped.items()}
+
+    def steps_bound(self, function_frame: int, binding: str) -> tuple[StepFact, ...]:
+        """The step calls in a function on the variable `binding`, under whatever name."""
+        return self._steps_by_binding.get((function_frame, binding), ())
 
     def function_at(self, frame: int) -> FunctionFact | None:
         """The function whose body is `frame`."""

@@ -4,6 +4,10 @@ The answer is read inside one *region*: the innermost loop around the `scheduler
 its function when there is no loop), narrowed to the innermost condition around the call whose
 test lrlint cannot see through. Only optimizer steps inside that region, in the same function,
 are compared, so the order observed is the order of the first run of that region.
+
+Two conditions that test the same plain names the same way (`if phase == 'train':`), with the
+names not rebound in the loop, take the same way: a step under the first and a step under the
+second are in one region, ordered as written.
 """
 
 from __future__ import annotations
@@ -25,23 +29,52 @@ class Ordering:
     iterations: int | None  # literal `range(N)` count of the innermost loop around the step
 
 
-def region_of(step: StepFact, facts: FileFacts) -> tuple[int, int]:
-    """(the function or module frame, the anchor frame the comparison is confined to), as ids."""
-    kinds = [facts.frame(f).kind for f in step.frames]
+@dataclass(frozen=True)
+class Region:
+    function: int  # the function (or module) frame the step runs in
+    anchor: int  # the loop or condition the comparison is confined to
+    tests: tuple[str, ...] = ()  # plain tests between the anchor and the step: the other must meet them too
+
+    def contains(self, frames: tuple[int, ...], facts: FileFacts) -> bool:
+        """Whether an event with these frames runs in the region (in the same first run)."""
+        if self.anchor not in frames or facts.function_frame(frames) != self.function:
+            return False
+        if not self.tests:
+            return True
+        inner = frames[frames.index(self.anchor) + 1:]
+        met = {facts.frame(f).test for f in inner}
+        return all(test in met for test in self.tests)
+
+
+def region(frames: tuple[int, ...], receiver: str, facts: FileFacts) -> Region:
+    kinds = [facts.frame(f).kind for f in frames]
     function_index = max((i for i, k in enumerate(kinds) if k in ("function", "module")), default=0)
     anchor_index = function_index
     for index in range(function_index + 1, len(kinds)):
         if kinds[index] == "loop":
             anchor_index = index
+    tests: list[str] = []
     for index in range(anchor_index + 1, len(kinds)):
-        frame = facts.frame(step.frames[index])
-        if frame.kind == "cond" and step.receiver not in frame.presence_checks:
-            anchor_index = index
-    return step.frames[function_index], step.frames[anchor_index]
+        frame = facts.frame(frames[index])
+        if frame.kind != "cond" or receiver in frame.presence_checks:
+            continue
+        anchor = facts.frame(frames[anchor_index])
+        if frame.test is not None and anchor.kind == "loop" and not (frame.test_names & anchor.rebinds):
+            tests.append(frame.test)
+            continue
+        anchor_index, tests = index, []
+    return Region(frames[function_index], frames[anchor_index], tuple(tests))
 
 
-def _loop_iterations(step: StepFact, facts: FileFacts) -> int | None:
-    for frame_id in reversed(step.frames):
+def region_of(step: StepFact, facts: FileFacts) -> tuple[int, int]:
+    """(the function or module frame, the anchor frame the comparison is confined to), as ids."""
+    found = region(step.frames, step.receiver, facts)
+    return found.function, found.anchor
+
+
+def loop_iterations(frames: tuple[int, ...], facts: FileFacts) -> int | None:
+    """The literal `range(N)` count of the innermost loop around an event, in its function."""
+    for frame_id in reversed(frames):
         frame = facts.frame(frame_id)
         if frame.kind in ("function", "module", "class"):
             return None
@@ -65,11 +98,12 @@ def step_ordering(step: StepFact, facts: FileFacts) -> Ordering | None:
     key = keys.pop()
     binding = bindings.pop()
     assert key is not None
-    function, anchor = region_of(step, facts)
+    where = region(step.frames, step.receiver, facts)
+    candidates = facts.steps_on(where.function, key)
+    if binding is not None:
+        candidates = tuple({s.id: s for s in (*candidates, *facts.steps_bound(where.function, binding))}.values())
     matching = tuple(
-        other
-        for other in facts.steps_on(function, key)
-        if other.steps_optimizer(key, binding) and anchor in other.frames and region_of(other, facts)[0] == function
+        other for other in candidates if other.steps_optimizer(key, binding) and where.contains(other.frames, facts)
     )
     if not matching:
         return None
@@ -78,6 +112,6 @@ def step_ordering(step: StepFact, facts: FileFacts) -> Ordering | None:
     return Ordering(
         order=order,
         optimizer_steps=matching,
-        through_scaler=any(s.through_other(key) for s in matching),
-        iterations=_loop_iterations(step, facts),
+        through_scaler=any(s.through_other(key) or (s.first_arg_binding == binding and s.receiver_binding != binding) for s in matching),
+        iterations=loop_iterations(step.frames, facts),
     )

@@ -11,11 +11,12 @@ from lrlint.facts.ordering import Ordering, step_ordering
 from lrlint.scenario import Scenario
 
 
-def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None = None) -> Scenario:
+def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None = None, ordering: Ordering | None = None) -> Scenario:
     """Literals only: every non-literal argument is listed in `unknown`, never guessed.
 
     `step` picks which `scheduler.step()` call gives the loop and the order; by default the first
-    of the scheduler's steps whose order is known.
+    of the scheduler's steps whose order is known; `ordering`, when given, is that order (found
+    across calls by the project stage).
     """
     unknown: list[str] = []
     kwargs: dict[str, object] = {}
@@ -38,7 +39,8 @@ def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None 
         unknown.append("*args")
     if fact.star_kwargs:
         unknown.append("**kwargs")
-    ordering = _ordering(fact, facts, step)
+    if ordering is None:
+        ordering = _ordering(fact, facts, step)
     optimizer = facts.optimizer(fact.optimizer)
     return Scenario(
         scheduler=fact.cls,

@@ -71,6 +71,9 @@ class _FrameRecord:
     parent: int | None
     loop_iter: tuple[ast.expr, Context] | None = None
     presence_checks: frozenset[str] = frozenset()
+    test: str | None = None  # for `if` branches whose test reads only plain names and literals
+    test_names: frozenset[str] = frozenset()
+    rebinds: set[str] = field(default_factory=set)  # for loops: names bound anywhere in the body
 
 
 class Positions:
@@ -107,10 +110,19 @@ class Walk:
     imports: list[ImportFact] = field(default_factory=list)
     star_imports: set[str] = field(default_factory=set)  # modules imported with `*`
     module_scope: Scope | None = None
+    # Where a name or attribute value of an assignment was evaluated, for following aliases
+    # (`scheduler = self.scheduler`), by id of the value expression.
+    alias_ctx: dict[int, Context] = field(default_factory=dict)
+    # Parameters: binding key -> the frame of the function that declares them.
+    param_keys: dict[BindingKey, int] = field(default_factory=dict)
+    # Annotated parameters of each function (parallel to `functions`), with the defining context.
+    annotations: list[tuple[dict[str, ast.expr], Context]] = field(default_factory=list)
+    scope_frames: dict[int, int] = field(default_factory=dict)  # function/module scope id -> frame
 
     def frozen_frames(self, iterations: dict[int, int | None]) -> tuple[Frame, ...]:
         return tuple(
-            Frame(i, r.kind, r.parent, iterations.get(i), r.presence_checks) for i, r in enumerate(self.frames)
+            Frame(i, r.kind, r.parent, iterations.get(i), r.presence_checks, r.test, r.test_names, frozenset(r.rebinds))
+            for i, r in enumerate(self.frames)
         )
 
 
@@ -124,6 +136,7 @@ class Walker:
         scope = self.bindings.new_scope("module", None)
         self.walk.module_scope = scope
         root = Context(frames=(self._frame("module", None),), scope=scope)
+        self.walk.scope_frames[scope.id] = 0
         self._block(module.body, root)
         return self.walk
 
@@ -243,9 +256,16 @@ class Walker:
         self.bindings.bind(ctx.scope, node.name, OTHER)
         scope = self.bindings.new_scope("function", ctx.scope, declared(node))
         params = [*positional, *args.kwonlyargs]
+        frame = self._frame("function", ctx)
+        self.walk.scope_frames[scope.id] = frame
+        annotated: dict[str, ast.expr] = {}
         for param in (*params, args.vararg, args.kwarg):
             if param is not None:
                 self.bindings.bind(scope, param.arg, OTHER)
+                self.walk.param_keys[(scope.id, param.arg)] = frame
+                if param.annotation is not None:
+                    self._expression(param.annotation, ctx)
+                    annotated[param.arg] = param.annotation
         self_name: str | None = ctx.self_name
         directly_in_class = self.walk.frames[ctx.frames[-1]].kind == "class"
         if directly_in_class:
@@ -255,7 +275,7 @@ class Walker:
             self_name = None  # a nested function rebinding `self`
         qualname = f"{ctx.qualname}.{node.name}" if ctx.qualname else node.name
         inner = replace(ctx, scope=scope, self_name=self_name, qualname=qualname)
-        frame = self._frame("function", ctx)
+        self.walk.annotations.append((annotated, ctx))
         self.walk.functions.append(
             FunctionFact(
                 frame=frame,
@@ -284,7 +304,8 @@ class Walker:
     def _if(self, node: ast.If, ctx: Context) -> None:
         self._expression(node.test, ctx)
         checks = self._presence_checks(node.test, ctx)
-        self._block(node.body, self._push(ctx, "cond", presence_checks=checks))
+        test, names = _plain_test(node.test)
+        self._block(node.body, self._push(ctx, "cond", presence_checks=checks, test=test, test_names=names))
         if node.orelse:
             self._block(node.orelse, self._push(ctx, "cond"))
 
@@ -337,8 +358,16 @@ class Walker:
 
     def _bind_target(self, target: ast.expr, value: Binding, ctx: Context) -> None:
         if isinstance(target, (ast.Tuple, ast.List)):
-            for element in target.elts:
-                self._bind_target(element, OTHER, ctx)
+            # `model, opt, sched = self.model, self.opt, self.sched` binds element by element.
+            values: list[Binding] = [OTHER] * len(target.elts)
+            if (
+                isinstance(value, (ast.Tuple, ast.List))
+                and len(value.elts) == len(target.elts)
+                and not any(isinstance(e, ast.Starred) for e in (*value.elts, *target.elts))
+            ):
+                values = list(value.elts)
+            for element, element_value in zip(target.elts, values):
+                self._bind_target(element, element_value, ctx)
             return
         if isinstance(target, ast.Starred):
             self._bind_target(target.value, OTHER, ctx)
@@ -350,6 +379,19 @@ class Walker:
         key = self.key_for_target(target, ctx)
         if key is not None:
             self.bindings.table[key].append(value)
+            if isinstance(value, (ast.Name, ast.Attribute, ast.Call)):
+                self.walk.alias_ctx[id(value)] = ctx
+            if isinstance(target, ast.Name):
+                self._note_rebind(target.id, ctx)
+
+    def _note_rebind(self, name: str, ctx: Context) -> None:
+        """Record `name` as bound in the body of every loop around it, up to its function."""
+        for frame_id in reversed(ctx.frames):
+            record = self.walk.frames[frame_id]
+            if record.kind in ("function", "class", "module"):
+                return
+            if record.kind == "loop":
+                record.rebinds.add(name)
 
     def _mark_mutated(self, expr: ast.expr, ctx: Context) -> None:
         key: BindingKey | None = None
@@ -376,6 +418,10 @@ def target_key(bindings: Bindings, target: ast.expr, ctx: Context) -> BindingKey
         and ctx.class_scope is not None
     ):
         return (ctx.class_scope.id, "self." + target.attr)
+    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id != ctx.self_name:
+        # `args.scheduler = scheduler`: a store on an object the function holds (read back in
+        # this function, or in a function it passes the object to).
+        return bindings.key_in(ctx.scope, f"{target.value.id}.{target.attr}")
     return None
 
 
@@ -421,6 +467,27 @@ def _walk_expression(expr: ast.expr, ctx: Context, bindings: Bindings) -> Iterat
 
 # Nodes that hold no call, walrus, lambda or comprehension.
 _LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+
+
+_PLAIN_TEST_NODES = (
+    ast.Name, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Tuple, ast.List, ast.Load,
+    ast.cmpop, ast.boolop, ast.unaryop,
+)  # fmt: skip
+
+
+def _plain_test(test: ast.expr) -> tuple[str | None, frozenset[str]]:
+    """A test made of plain names and literals only (`phase == 'train'`, `is_train`), as a key
+    two branches can be compared by, with the names it reads. Attributes and calls can change
+    between two tests (`model.training` flips under `model.eval()`): those tests get no key."""
+    names: set[str] = set()
+    for node in ast.walk(test):
+        if not isinstance(node, _PLAIN_TEST_NODES):
+            return None, frozenset()
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+    if not names:
+        return None, frozenset()
+    return ast.dump(test), frozenset(names)
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:

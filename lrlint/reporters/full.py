@@ -21,6 +21,7 @@ import unicodedata
 
 from lrlint.diagnostics import Diagnostic
 from lrlint.report import Report
+from lrlint.reporters._paths import display_path
 from lrlint.reporters.text import _STATUS_STYLE, location, summary, verification_line
 
 CONTEXT = 2  # lines shown before and after the span, as ruff
@@ -41,6 +42,7 @@ def render(report: Report, quiet: bool = False, color: bool = False, width: int 
             lines.append(extra)
         source = sources.lines(d.filename, d.cell) if sources is not None else None
         lines.extend(snippet(d, source))
+        lines.extend(_related(d, report))
         lines.append([])
     if not quiet:
         style = "bold green" if not report.diagnostics else "bold"
@@ -58,6 +60,16 @@ def _severity_style(d: Diagnostic) -> str:
 
 def _header(d: Diagnostic) -> Line:
     return [(location(d), "bold"), (": ", ""), (d.code, _severity_style(d)), (" " + d.message, "")]
+
+
+def _related(d: Diagnostic, report: Report) -> list[Line]:
+    """The other places of the finding, one per line: `  = related: engine.py:43:13: optimizer.step()`."""
+    found: list[Line] = []
+    for r in d.related:
+        cell = f"cell {r.cell}:" if r.cell is not None else ""
+        where = f"{display_path(r.filename, report.cwd)}:{cell}{r.location.row}:{r.location.column}"
+        found.append([("  = related: ", "bold"), (where, ""), (f": {r.message}", "")])
+    return found
 
 
 def _verification(d: Diagnostic) -> Line | None:

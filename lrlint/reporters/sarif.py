@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from lrlint import __version__
 from lrlint.catalogue import RuleInfo, codes
-from lrlint.diagnostics import DOCS_URL, Diagnostic
+from lrlint.diagnostics import DOCS_URL, Diagnostic, RelatedLocation
 from lrlint.report import Report
 from lrlint.reporters._json import dumps
 from lrlint.reporters._paths import relative_parts
@@ -131,7 +131,19 @@ def _result(d: Diagnostic, rule_index: int, report: Report) -> dict[str, Any]:
     result["locations"] = [
         {"physicalLocation": {"artifactLocation": _artifact(d.filename, report.cwd), "region": region}}
     ]
+    if d.related:
+        result["relatedLocations"] = [_related(index, r, report) for index, r in enumerate(d.related)]
     return result
+
+
+def _related(index: int, r: RelatedLocation, report: Report) -> dict[str, Any]:
+    text = r.message if r.cell is None else f"cell {r.cell}, line {r.location.row}: {r.message}"
+    region = {"startLine": r.location.row, "startColumn": r.location.column} if r.cell is None else {"startLine": 1}
+    return {
+        "id": index,
+        "physicalLocation": {"artifactLocation": _artifact(r.filename, report.cwd), "region": region},
+        "message": {"text": text},
+    }
 
 
 def _verification(d: Diagnostic) -> dict[str, Any]:

@@ -47,6 +47,16 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding involves: shown beside it, and named in its message as `{atN}`
+    (N: its index in `Finding.related_locations`)."""
+
+    position: Position
+    message: str
+    filename: str | None = None  # None: the finding's own file
+
+
+@dataclass(frozen=True)
 class Finding:
     span: Span
     message: str
@@ -54,6 +64,7 @@ class Finding:
     # A second place the message refers to as RELATED ("line 17", or "cell 3, line 4").
     related: Position | None = None
     fix: Fix | None = None
+    related_locations: tuple[Related, ...] = ()
     # This finding's severity when it differs from the catalogue's for the code (LR008: an error
     # where torch rejects the argument, a warning where it only warns); None: the catalogue's.
     severity: Literal["error", "warning"] | None = None

@@ -1,14 +1,22 @@
-"""LR005 scheduler-step-before-optimizer-step: the scheduler is stepped first."""
+"""LR005 scheduler-step-before-optimizer-step: the scheduler is stepped first.
+
+The optimizer step may be in view (`optimizer.step()`, `scaler.step(optimizer)`) or down a chain
+of calls (`train_one_epoch(model, optimizer)` in another module, `self.train_step(batch)`); the
+scheduler may be built in view, passed in by every caller, kept on an object
+(`args.scheduler`) or declared by an annotation. See `lrlint/loop_order.py`.
+"""
 
 from __future__ import annotations
 
 from typing import Iterator
 
-from lrlint.facts.model import FileFacts, StepFact
-from lrlint.facts.ordering import step_ordering
+from lrlint.facts.model import Span
+from lrlint.facts.ordering import Ordering
 from lrlint.facts.scenarios import build_scenario
 from lrlint.link import Project
-from lrlint.rules.base import RELATED, Finding, ProjectFinding, ProjectRule, RuleContext
+from lrlint.loop_order import LoopOrder, LoopOrders
+from lrlint.rules.base import Finding, ProjectFinding, ProjectRule, Related, RuleContext
+from lrlint.scenario import Scenario
 from lrlint.verify.evidence import judge_order
 from lrlint.verify.hooks import VerifyHook
 
@@ -17,6 +25,7 @@ _HEADER = (
     "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
     "scheduler = StepLR(optimizer, step_size=30)\n"
 )
+_TRAIN = "def train(model, optimizer):\n    for b in loader:\n        optimizer.step()\n"
 
 
 class SchedulerStepBeforeOptimizerStep(ProjectRule):
@@ -25,8 +34,12 @@ class SchedulerStepBeforeOptimizerStep(ProjectRule):
     VALID = (
         _HEADER + "for epoch in range(90):\n    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
         _HEADER + "for b in loader:\n    scaler.step(optimizer)\n    scaler.update()\n    scheduler.step()\n",
-        # Stepped in another function: the order of the calls is not visible here.
+        # The helper steps the optimizer before the scheduler is stepped.
+        _HEADER + _TRAIN + "for epoch in range(90):\n    train(model, optimizer)\n    scheduler.step()\n",
+        # A helper lrlint cannot see: the order is unknown.
         _HEADER + "for epoch in range(90):\n    scheduler.step()\n    train_one_epoch(model, optimizer)\n",
+        # The early step ends the previous epoch.
+        _HEADER + _TRAIN + "for epoch in range(90):\n    if epoch > 0:\n        scheduler.step()\n    train(model, optimizer)\n",
         # A diffusers noise scheduler is not a learning-rate scheduler.
         _HEADER + "for b in loader:\n    x = noise_scheduler.step(out, t, x)\n    optimizer.step()\n",
         # Fast-forwarding a resumed schedule before training.
@@ -36,35 +49,40 @@ class SchedulerStepBeforeOptimizerStep(ProjectRule):
         _HEADER + "for epoch in range(90):\n    scheduler.step()\n    for b in loader:\n        optimizer.step()\n",
         _HEADER + "for b in loader:\n    scheduler.step()\n    loss.backward()\n    scaler.step(optimizer)\n",
         _HEADER + "for b in loader:\n    if scheduler is not None:\n        scheduler.step()\n    optimizer.step(closure)\n",
+        _HEADER + _TRAIN + "for epoch in range(90):\n    scheduler.step()\n    train(model, optimizer)\n",
     )
 
     def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:
-        for file in project.files:
-            for finding in self._check_file(file.facts):
-                yield ProjectFinding(file.filename, finding)
+        orders = LoopOrders(project)
+        for index, file in enumerate(project.files):
+            for step in file.facts.steps:
+                found = orders.of(index, step)
+                if found is not None and found.scheduler_first:
+                    yield ProjectFinding(file.filename, self._finding(project, index, step.receiver, step.span, found))
 
-    def _check_file(self, facts: FileFacts) -> Iterator[Finding]:
-        for step in facts.steps:
-            if step.scheduler is None:
-                continue
-            ordering = step_ordering(step, facts)
-            if ordering is None or ordering.order != "scheduler-first":
-                continue
-            optimizer_step: StepFact = min(ordering.optimizer_steps, key=lambda s: s.span.start)
-            scheduler = facts.scheduler(step.scheduler)
-            key = scheduler.optimizer_key or ""
-            if optimizer_step.through_other(key):
-                stepped = f"{optimizer_step.receiver}.{optimizer_step.method}({key})"
-            else:
-                stepped = f"{key}.step({'...' if optimizer_step.has_args else ''})"
-            yield Finding(
-                step.span,
-                f"`{step.receiver}.step()` runs before `{stepped}` ({RELATED}): torch warns and "
-                f"skips the first value of the {scheduler.cls} schedule; step the scheduler "
-                "after the optimizer",
-                build_scenario(scheduler, facts, step),
-                related=optimizer_step.span.start,
-            )
+    def _finding(self, project: Project, file: int, receiver: str, span: Span, found: LoopOrder) -> Finding:
+        hops = found.first.hops
+        related = tuple(Related(h.position, h.label, None if h.file == file else project.files[h.file].filename) for h in hops)
+        schedule = f"the {found.subject.cls} schedule" if found.subject.cls else "the schedule"
+        if len(hops) == 1:
+            what = f"`{hops[0].label}` ({{at0}})"
+        else:
+            what = f"`{hops[0].label}` ({{at0}}) reaches `{hops[-1].label}` ({{at{len(hops) - 1}}})"
+        return Finding(
+            span,
+            f"`{receiver}.step()` runs before {what}: torch warns and skips the first value of "
+            f"{schedule}, and every change of the rate comes one step early; step the scheduler "
+            "after the optimizer",
+            self._scenario(project, found),
+            related_locations=related,
+        )
+
+    def _scenario(self, project: Project, found: LoopOrder) -> Scenario | None:
+        if not found.subject.schedulers:
+            return None  # known by its annotation only: nothing literal to rebuild
+        file, fact = found.subject.schedulers[0]
+        ordering = Ordering("scheduler-first", (), found.first.through_other, found.iterations)
+        return build_scenario(fact, project.files[file].facts, ordering=ordering)
 
 
 RULE = SchedulerStepBeforeOptimizerStep()

@@ -1,0 +1,172 @@
+"""Which runs first in a training loop, across calls: a scheduler's step or its optimizer's?
+
+For one `scheduler.step()` call: which torch scheduler it steps (built in view, or passed in by
+every caller, or declared by an annotation), which optimizer that scheduler was built on, and the
+first event in the step's region (see `facts.ordering`) that steps that optimizer — a direct
+`optimizer.step()` / `scaler.step(optimizer)`, or a call of a function that (transitively) does.
+Anything uncertain gives no answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lrlint.diagnostics import Position
+from lrlint.facts.model import CallSite, FileFacts, Ref, SchedulerFact, StepFact
+from lrlint.facts.ordering import ORDER_INSENSITIVE, Region, loop_iterations, region
+from lrlint.link import FunctionRef, Hop, Project, StepTarget, argument_of
+from lrlint.resolve import Resolver, Values
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The torch scheduler(s) a step call steps and how to recognise their optimizer."""
+
+    schedulers: tuple[tuple[int, SchedulerFact], ...]  # (file, fact); empty when known by annotation only
+    cls: str | None  # the class, when all agree (or the annotation names one)
+    key: str | None = None  # the optimizer's name where the step is (for schedulers built there)
+    binding: str | None = None
+    origin: str | None = None  # the optimizer parameter (annotation case)
+    values: Values | None = None  # the optimizer as project values
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something in the region that steps the subject's optimizer."""
+
+    position: Position
+    hops: tuple[Hop, ...]  # for a call: the way down to the step; for a direct step: the step
+    direct: StepFact | None = None
+
+    @property
+    def through_other(self) -> bool:
+        return self.hops[-1].through_other if self.hops else False
+
+
+@dataclass(frozen=True)
+class LoopOrder:
+    subject: Subject
+    first: Event  # the first event that steps the optimizer in the step's region
+    scheduler_first: bool
+    iterations: int | None
+
+
+class LoopOrders:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.resolver = Resolver(project)
+
+    def of(self, file: int, step: StepFact) -> LoopOrder | None:
+        if step.method != "step" or step.has_args:
+            return None  # `scheduler.step(epoch)` is the closed form: stepping first skips nothing
+        facts = self.project.files[file].facts
+        frame = facts.function_frame(step.frames)
+        subject = self._subject(file, frame, step, facts)
+        if subject is None or subject.cls in ORDER_INSENSITIVE:
+            return None
+        where = region(step.frames, step.receiver, facts)
+        events = [*self._direct(file, frame, where, subject, facts), *self._calls(file, frame, where, subject, facts)]
+        if not events:
+            return None
+        first = min(events, key=lambda e: e.position)
+        return LoopOrder(subject, first, first.position > step.span.start, loop_iterations(step.frames, facts))
+
+    # ------------------------------------------------------------ which scheduler
+    def _subject(self, file: int, frame: int, step: StepFact, facts: FileFacts) -> Subject | None:
+        if step.scheduler is not None:
+            found = [facts.scheduler(i) for i in (step.alternatives or (step.scheduler,))]
+            if len({(s.optimizer_key, s.optimizer_binding) for s in found}) != 1 or found[0].optimizer_key is None:
+                return None
+            classes = {s.cls for s in found}
+            return Subject(
+                tuple((file, s) for s in found),
+                classes.pop() if len(classes) == 1 else None,
+                key=found[0].optimizer_key,
+                binding=found[0].optimizer_binding,
+                values=self.resolver.optimizer_of(file, found[0]),
+            )
+        if step.receiver_origin is None:
+            return None
+        ref = Ref(step.receiver, step.receiver_binding, (), step.receiver_origin)
+        held = self.resolver.schedulers(file, frame, ref)
+        if held:
+            optimizers = [self.resolver.optimizer_of(f, s) for f, s in held]
+            if any(not o for o in optimizers) or len(set(optimizers)) != 1:
+                return None
+            classes = {s.cls for _, s in held}
+            return Subject(held, classes.pop() if len(classes) == 1 else None, values=optimizers[0])
+        if self.project.callers.get((file, frame)):
+            return None  # callers pass something lrlint cannot prove is a torch scheduler
+        return self._annotated(file, frame, step)
+
+    def _annotated(self, file: int, frame: int, step: StepFact) -> Subject | None:
+        """`def fit(model, optimizer: Optimizer, scheduler: LRScheduler)`: the scheduler is the
+        one on the only optimizer parameter."""
+        if "." in step.receiver or step.receiver_origin != step.receiver:
+            return None
+        declared = self.resolver.annotation(file, frame, step.receiver)
+        function = self.project.files[file].facts.function_at(frame)
+        if declared is None or declared.kind != "scheduler" or function is None:
+            return None
+        optimizers = [p for p, kind in function.param_types.items() if kind == "optimizer"]
+        if len(optimizers) != 1:
+            return None
+        return Subject((), declared.cls, origin=optimizers[0])
+
+    # ------------------------------------------------------------ what steps its optimizer
+    def _matches(self, file: int, frame: int, ref: Ref | None, subject: Subject) -> bool:
+        if ref is None or ref.dotted is None:
+            return False
+        if subject.key is not None and ref.dotted == subject.key:
+            return subject.binding is None or ref.binding is None or ref.binding == subject.binding
+        if subject.binding is not None and ref.binding == subject.binding:
+            return True
+        if subject.origin is not None:
+            return ref.origin == subject.origin
+        if subject.values:
+            return self.resolver.values(file, frame, ref) == subject.values
+        return False
+
+    def _direct(self, file: int, frame: int, where: Region, subject: Subject, facts: FileFacts) -> list[Event]:
+        found = []
+        for other in facts.steps_in(frame):
+            if other.scheduler is not None or not where.contains(other.frames, facts):
+                continue
+            receiver = Ref(other.receiver, other.receiver_binding, (), other.receiver_origin)
+            first = Ref(other.first_arg, other.first_arg_binding, (), other.first_arg_origin) if other.first_arg else None
+            if other.method == "step" and self._matches(file, frame, receiver, subject):
+                label, through = f"{other.receiver}.step({'...' if other.has_args else ''})", False
+            elif self._matches(file, frame, first, subject):
+                label, through = f"{other.receiver}.{other.method}({other.first_arg})", True
+            else:
+                continue
+            found.append(Event(other.span.start, (Hop(file, other.span.start, label, through),), other))
+        return found
+
+    def _calls(self, file: int, frame: int, where: Region, subject: Subject, facts: FileFacts) -> list[Event]:
+        found = []
+        module = self.project.files[file].module
+        for call_index in self.project.calls_in(file, frame):
+            call = facts.calls[call_index]
+            callee = self.project.calls.get((file, call_index))
+            if callee is None or not where.contains(call.frames, facts):
+                continue
+            for target in sorted(self.project.steps.get(callee.key, ())):
+                if not self._steps_subject(file, frame, call, callee, target, subject, module):
+                    continue
+                hops = self.project.trace(callee, target)
+                if hops is not None:
+                    found.append(Event(call.span.start, (Hop(file, call.span.start, f"{call.callee}()"), *hops)))
+                    break
+        return found
+
+    def _steps_subject(
+        self, file: int, frame: int, call: CallSite, callee: FunctionRef, target: StepTarget, subject: Subject, module: str | None
+    ) -> bool:
+        if target.kind == "param":
+            return self._matches(file, frame, argument_of(call, callee.function, target.name), subject)
+        if target.kind == "self":
+            # The callee's `self` is ours only through `self.method()`.
+            return call.callee.startswith("self.") and subject.key == f"self.{target.name}"
+        # A module global: the subject's optimizer must be that global of the same module.
+        return subject.key is not None and target.name == f"{module or ''}.{subject.key}" and subject.binding == f"0:{subject.key}"
