@@ -53,6 +53,7 @@ TARGET_WARM_VS_COLD = 0.05
 TARGET_ONE_FILE_OVER_PASS_MS = 150.0
 TARGET_PEAK_RSS_MB = 300.0
 TARGET_MIN_FILES = 2000
+TARGET_LINK_SHARE = 0.10  # issue 14: the link stage (link + project rules) adds at most 10%
 
 # Runs one command and prints one JSON line about it. Kept as source so that it runs in a bare
 # `python -c`: importing this benchmark in the wrapper would add noise to nothing, but a small
@@ -170,6 +171,26 @@ print(json.dumps({"parsed": parsed, "errors": errors}))
 
 # One line per file, flushed: a timeout kills the process, and the count of files done so far
 # is what makes "timed out after X s" useful.
+# lrlint cold in one process, with the project stage (link + project rules) timed inside it.
+_STAGES = r"""
+import json, sys, time
+import lrlint.run
+real = lrlint.run.project_diagnostics
+spent = [0.0]
+def timed(*args, **kwargs):
+    start = time.perf_counter()
+    try:
+        return real(*args, **kwargs)
+    finally:
+        spent[0] += time.perf_counter() - start
+lrlint.run.project_diagnostics = timed
+from lrlint.cli import main
+start = time.perf_counter()
+code = main(["--no-cache", "--quiet", "--exit-zero", "--output-format", "json", *sys.argv[1:]])
+total = time.perf_counter() - start
+print(json.dumps({"total_s": total, "project_stage_s": spent[0], "exit": code}), file=sys.stderr)
+"""
+
 _LIBCST = r"""
 import json, sys, warnings
 warnings.simplefilter("ignore")
@@ -223,6 +244,7 @@ class Runner:
             peak_rss_mb=raw["maxrss_bytes"] / MB,
             tree_rss_mb=None if raw["tree_rss_bytes"] is None else raw["tree_rss_bytes"] / MB,
             stdout_path=str(out),
+            stderr_path=str(err),
         )
         if raw["timed_out"]:
             result.update(status="timeout", note=f"timed out after {timeout:g} s")
@@ -491,6 +513,11 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 note = steps["lrlint_warm"].get("note")
                 steps["lrlint_warm"]["note"] = "; ".join(filter(None, ["lrlint has no --cache-dir: a plain second run", note]))
 
+            # The project stage's share of a cold run, timed inside one lrlint process.
+            log("lrlint project stage (link + project rules), in-process")
+            stages = runner.measure([sys.executable, "-c", _STAGES, *paths], timeout, lr_ok)
+            report["project_stage"] = _stage_share(stages)
+
             # 5. One file, process start included, against `python -c pass`, interleaved so
             # that drift on the machine hits both alike.
             one = Path(args.one_file).resolve() if args.one_file else pick_one_file(scheduler_files, manifest)
@@ -532,6 +559,7 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
         for step in steps.values():
             step.pop("stdout_path", None)
+            step.pop("stderr_path", None)
         if hasattr(os, "getloadavg"):
             report["machine"]["load_average_after"] = list(os.getloadavg())
         report["ratios"] = ratios(steps)
@@ -540,6 +568,17 @@ def run_benchmark(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         if not args.keep_scratch:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _stage_share(step: dict[str, Any]) -> dict[str, Any] | None:
+    """The project stage's seconds and share of the run, from the in-process timing's last line."""
+    line = _last_line(Path(step["stderr_path"])) if step.get("stderr_path") else ""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    data["share"] = data["project_stage_s"] / data["total_s"] if data.get("total_s") else None
+    return data
 
 
 def _has_module(name: str) -> bool:
@@ -654,6 +693,10 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
                 if _measured(steps.get(name)) and (p := _peak(steps[name])) is not None]
     check("peak RSS < 300 MB (any lrlint run)", max(lr_peaks) if lr_peaks else None, TARGET_PEAK_RSS_MB, "MB",
           "no lrlint run measured")
+    stage = report.get("project_stage") or {}
+    check("project stage (link + project rules) <= 10% of a cold run", stage.get("share"), TARGET_LINK_SHARE,
+          "of the run", "project stage not measured",
+          f"{stage['project_stage_s']:.2f} s of {stage['total_s']:.2f} s (one process, --no-cache)" if stage.get("share") is not None else "")
     corpus = report["corpus"]
     if corpus["py_files"] < TARGET_MIN_FILES or corpus["kind"] != "real":
         for c in checks:
@@ -737,6 +780,10 @@ def render(report: dict[str, Any]) -> str:
         one = report["steps"]["lrlint_one_file"]
         out.append(f"lrlint one file - python -c pass: {r['one_file_minus_python_pass_ms']:.0f} ms (wall), "
                    f"{r['one_file_cpu_minus_python_pass_ms']:.0f} ms (CPU); file: {one['file']} ({one['file_lines']} lines)")
+    stage = report.get("project_stage")
+    if stage and stage.get("share") is not None:
+        out.append(f"lrlint project stage (link + project rules): {stage['project_stage_s']:.2f} s of a "
+                   f"{stage['total_s']:.2f} s cold run in one process ({stage['share']:.1%})")
     if report.get("lrlint_jobs_note"):
         out.append(report["lrlint_jobs_note"])
     seeded = report.get("seeded")

@@ -61,12 +61,39 @@ class RuleInfo:
         return "\n\n".join(parts) + "\n"
 
 
+Release = tuple[int, int]  # a torch release as (major, minor)
+
+
+def release(text: str) -> Release:
+    """"2.7" (or "2.7.1") as (2, 7)."""
+    major, minor = text.split(".")[:2]
+    return int(major), int(minor)
+
+
 @dataclass(frozen=True)
 class Param:
     name: str
     required: bool
-    deprecated: str | None = None
-    removed: str | None = None
+    deprecated: str | None = None  # the release that started warning about it
+    removed: str | None = None  # the first release that rejects it
+    since: str | None = None  # the release that introduced it (the class's, unless later)
+    link: str | None = None  # the torch change behind `since`
+    deprecated_link: str | None = None
+    removed_link: str | None = None
+
+    def accepted(self, target: Release | None) -> bool:
+        """Whether torch `target` accepts the parameter; None is the newest release."""
+        if target is None:
+            return self.removed is None
+        if self.since is not None and release(self.since) > target:
+            return False
+        return self.removed is None or target < release(self.removed)
+
+    def deprecated_in(self, target: Release | None) -> bool:
+        """Accepted by `target`, but with a deprecation warning."""
+        if self.deprecated is None or not self.accepted(target):
+            return False
+        return target is None or target >= release(self.deprecated)
 
 
 @dataclass(frozen=True)
@@ -74,9 +101,21 @@ class SchedulerSignature:
     name: str
     params: tuple[Param, ...]
     optimizer_param: str = "optimizer"
+    since: str | None = None  # the release that introduced the class
+    link: str | None = None
 
     def param_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params)
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def exists_in(self, target: Release | None) -> bool:
+        return target is None or self.since is None or release(self.since) <= target
+
+    def params_for(self, target: Release | None) -> tuple[Param, ...]:
+        """The parameters torch `target` accepts, in positional order."""
+        return tuple(p for p in self.params if p.accepted(target))
 
 
 def data_dir() -> Path:
@@ -162,14 +201,21 @@ def schedulers() -> dict[str, SchedulerSignature]:
     raw = _load(data_dir() / "schedulers.toml")
     table: dict[str, SchedulerSignature] = {}
     for name, entry in raw.items():
+        since = entry.get("since")
         params = tuple(
             Param(
                 name=p["name"],
                 required=bool(p.get("required", False)),
                 deprecated=p.get("deprecated"),
                 removed=p.get("removed"),
+                since=p.get("since", since),
+                link=p.get("link") if "since" in p else entry.get("link"),  # a class's parameter: its link
+                deprecated_link=p.get("deprecated_link"),
+                removed_link=p.get("removed_link"),
             )
             for p in entry["params"]
         )
-        table[name] = SchedulerSignature(name, params, entry.get("optimizer_param", "optimizer"))
+        table[name] = SchedulerSignature(
+            name, params, entry.get("optimizer_param", "optimizer"), since, entry.get("link")
+        )
     return table

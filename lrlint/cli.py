@@ -65,7 +65,11 @@ def _check_parser() -> argparse.ArgumentParser:
         "--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
         help="skip files that .gitignore ignores when walking folders (default: on)",
     )  # fmt: skip
-    sel.add_argument("--torch-version", metavar="X.Y", help="the torch release the code targets")
+    sel.add_argument(
+        "--torch-version", metavar="X.Y",
+        help="the torch release the findings are judged for (LR006, LR008); default: the installed "
+        "torch's, or the newest when torch is not installed; 'latest': the newest",
+    )  # fmt: skip
     sel.add_argument("--config", metavar="PATH", help="use this config file; skip discovery")
     sel.add_argument("--isolated", action="store_true", help="ignore all config files")
     sel.add_argument("--stdin-filename", metavar="PATH", help="the name to report for source read from stdin")

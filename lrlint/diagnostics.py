@@ -92,6 +92,7 @@ class Diagnostic:
     scenario: Scenario | None = None
     verification: Verification | None = None
     related: tuple[RelatedLocation, ...] = ()
+    fix: Any = None  # lrlint.rules.base.Fix, when the rule computed one (nothing applies it yet)
 
     @property
     def url(self) -> str | None:
@@ -112,7 +113,7 @@ class Diagnostic:
             "filename": self.filename,
             "location": {"row": self.location.row, "column": self.location.column},
             "end_location": {"row": self.end_location.row, "column": self.end_location.column},
-            "fix": None,
+            "fix": _fix_json(self.fix),
             "url": self.url,
             "noqa_row": self.location.row,
             "cell": self.cell,
@@ -122,6 +123,24 @@ class Diagnostic:
         if self.verification is not None:
             data["verification"] = self.verification.to_json()
         return data
+
+
+def _fix_json(fix: Any) -> dict[str, Any] | None:
+    """ruff's JSON shape of a fix: applicability, message, edits with 1-based positions."""
+    if fix is None:
+        return None
+    return {
+        "applicability": fix.applicability,
+        "message": fix.message,
+        "edits": [
+            {
+                "content": edit.content,
+                "location": {"row": edit.start.row, "column": edit.start.column},
+                "end_location": {"row": edit.end.row, "column": edit.end.column},
+            }
+            for edit in fix.edits
+        ],
+    }
 
 
 def file_error(filename: str, code: str, message: str, row: int = 1, column: int = 1) -> Diagnostic:

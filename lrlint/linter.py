@@ -180,12 +180,13 @@ def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence
         code=code,
         name=meta.name,
         message=message,
-        severity=meta.severity,
+        severity=finding.severity or meta.severity,
         filename=filename,
         location=finding.span.start,
         end_location=finding.span.end,
         scenario=finding.scenario,
         related=tuple(related),
+        fix=finding.fix,
     )
 
 
@@ -211,6 +212,7 @@ def _in_cell(d: Diagnostic, cell_rows: Sequence[tuple[int, int]]) -> Diagnostic:
     else:
         end_column = d.end_location.column
     d.cell = cell
+    d.fix = None  # its edits are in the notebook's joined rows, not the cell's: not offered
     d.location = Position(row, d.location.column)
     d.end_location = Position(end_row, end_column)
     return d

@@ -27,6 +27,8 @@ class Scenario:
     epochs: int | None = None  # N of the literal `range(N)` loop the scheduler is stepped in
     order: StepOrder | None = None  # observed order of scheduler.step() and optimizer.step()
     grad_scaler: bool = False  # the optimizer is stepped through a GradScaler
+    # The torch release ("X.Y") the finding was judged for (--torch-version); None: the newest.
+    torch_target: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -46,4 +48,5 @@ class Scenario:
             epochs=data.get("epochs"),
             order=data.get("order"),
             grad_scaler=bool(data.get("grad_scaler", False)),
+            torch_target=data.get("torch_target"),
         )

@@ -359,10 +359,11 @@ def test_verify_confirms_only_the_predicted_type_error(tmp_path: Path) -> None:
         "MultiStepLR(opt, 30, verbose=False)\n"
     )
     proc = run_cli("--verify", "--output-format", "json", "--no-cache", "t.py", cwd=tmp_path)
-    [finding] = json.loads(proc.stdout)
-    assert finding["code"] == "LR002"
+    finding, verbose = json.loads(proc.stdout)
+    assert (finding["code"], verbose["code"]) == ("LR002", "LR008")
     # torch raised about `verbose`, not "'int' object is not iterable": that proves nothing.
     assert finding["verification"]["status"] == "inconclusive", finding["verification"]["evidence"]
+    assert verbose["verification"]["status"] == "confirmed", verbose["verification"]["evidence"]
 
 
 def test_a_notebook_large_with_outputs_is_judged_by_its_code() -> None:

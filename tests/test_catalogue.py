@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lrlint.catalogue import markdown_table, rules, schedulers
+from lrlint.catalogue import codes, markdown_table, rules, schedulers
 from lrlint.diagnostics import FILE_CODES
 from tests.helpers import ROOT
 
@@ -26,21 +26,52 @@ def _release(text: str) -> tuple[int, int]:
 
 @pytest.mark.parametrize("name", sorted(schedulers()))
 def test_signature_table_matches_installed_torch(name: str) -> None:
+    """Names, order and required-ness for the installed release: what the table says that release
+    accepts (`since` reached, not `removed`) is exactly what inspect.signature() shows."""
     import torch.optim.lr_scheduler as lr_scheduler
 
-    installed = [p for p in inspect.signature(getattr(lr_scheduler, name)).parameters if p != "self"]
+    parameters = inspect.signature(getattr(lr_scheduler, name)).parameters
+    installed = [p for p in parameters if p != "self"]
+    signature = schedulers()[name]
     release = _torch_release()
-    table = [
-        p.name
-        for p in schedulers()[name].params
-        if not (p.removed and release >= _release(p.removed))
-    ]
-    assert table == installed
-    required = {
-        p for p, spec in inspect.signature(getattr(lr_scheduler, name)).parameters.items()
-        if spec.default is inspect.Parameter.empty and p != "self"
-    }
-    assert {p.name for p in schedulers()[name].params if p.required} == required
+    assert signature.exists_in(release)
+    assert [p.name for p in signature.params_for(release)] == installed
+    # Removed before the installed release: absent from it; every other parameter is present.
+    for param in signature.params:
+        gone = param.removed is not None and release >= _release(param.removed)
+        assert (param.name in installed) == (not gone and param.accepted(release)), param.name
+    required = {p for p, spec in parameters.items() if spec.default is inspect.Parameter.empty and p != "self"}
+    assert {p.name for p in signature.params_for(release) if p.required} == required
+    # Every positional-or-keyword: positional binding by the table's order is sound.
+    assert all(spec.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD for spec in parameters.values())
+
+
+@pytest.mark.parametrize("name", sorted(schedulers()))
+def test_every_version_in_the_table_links_to_the_torch_change(name: str) -> None:
+    signature = schedulers()[name]
+    assert signature.since and signature.link and signature.link.startswith("https://github.com/pytorch/pytorch/")
+    for param in signature.params:
+        assert param.since is not None and param.link, param.name
+        for version, link in ((param.deprecated, param.deprecated_link), (param.removed, param.removed_link)):
+            assert (version is None) == (link is None), param.name
+            if link is not None:
+                assert link.startswith("https://github.com/pytorch/pytorch/"), link
+        # A parameter appears with or after its class, and is deprecated before it is removed.
+        assert _release(param.since) >= _release(signature.since), param.name
+        if param.deprecated and param.removed:
+            assert _release(param.deprecated) < _release(param.removed)
+
+
+def test_the_table_answers_for_a_target_release() -> None:
+    steplr, chained = schedulers()["StepLR"], schedulers()["ChainedScheduler"]
+    assert [p.name for p in steplr.params_for((2, 6))][-1] == "verbose"
+    assert "verbose" not in [p.name for p in steplr.params_for((2, 7))]
+    assert "verbose" not in [p.name for p in steplr.params_for(None)]  # None: the newest release
+    assert "verbose" not in [p.name for p in steplr.params_for((1, 7))]  # before it was added
+    verbose = steplr.param("verbose")
+    assert verbose is not None and verbose.deprecated_in((2, 2)) and not verbose.deprecated_in((2, 1))
+    assert [p.name for p in chained.params_for((2, 3))] == ["schedulers"]
+    assert not schedulers()["PolynomialLR"].exists_in((1, 12)) and schedulers()["PolynomialLR"].exists_in((1, 13))
 
 
 def test_every_torch_scheduler_is_in_the_table() -> None:
@@ -66,7 +97,7 @@ def test_readme_rule_table_is_the_catalogue() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     start = readme.index("\n", readme.index("<!-- rules-table")) + 1
     table = readme[start : readme.index("<!-- /rules-table -->")]
-    assert table == markdown_table(list(rules().values())), (
+    assert table == markdown_table(list(codes().values())), (
         "README's rule table is generated: run `lrlint rule --all --output-format markdown`"
     )
 

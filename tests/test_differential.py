@@ -350,9 +350,62 @@ def lr013(message: str, v: dict[str, Any], line: str) -> None:
         assert drop_epochs(trajectory) == whole and f"milestone {never.group(1)} is never reached" in v["evidence"]
 
 
+def lr006(message: str, v: dict[str, Any], line: str) -> None:
+    """The TypeError torch raises is the one the message names: the keyword, the count, the name."""
+    error = v["evidence"].partition(" raises TypeError: ")[2]
+    assert error, v["evidence"]
+    keyword = re.search(r"unexpected keyword argument '(\w+)'", message)
+    missing = re.search(r"missing required argument '(\w+)'", message)
+    if keyword:
+        assert f"got an unexpected keyword argument '{keyword[1]}'" in error
+        assert re.search(rf"\b{keyword[1]}\s*=", line), line  # the flagged line passes that keyword
+    elif missing:
+        assert f"missing 1 required positional argument: '{missing[1]}'" in error
+    else:
+        counted = re.search(r"takes at most (\d+) positional arguments .* but (\d+) are given", message)
+        assert counted, message
+        # Python counts `self`: "takes from 3 to 5 positional arguments but 7 were given".
+        assert re.search(rf"to {int(counted[1]) + 1} positional arguments but {int(counted[2]) + 1} were given", error)
+    assert v["trajectory"] is None  # never built
+
+
+def lr008(message: str, v: dict[str, Any], line: str) -> None:
+    assert "verbose" in line or "passed positionally" in message
+    if "was removed" in message:  # an error: torch rejects it
+        error = v["evidence"].partition(" raises TypeError: ")[2]
+        if "passed positionally" in message:
+            assert "positional arguments but" in error, v["evidence"]
+        else:
+            assert "unexpected keyword argument 'verbose'" in error, v["evidence"]
+        assert v["trajectory"] is None
+    else:  # a warning: torch warns and builds it
+        assert "is deprecated" in message
+        assert "The verbose parameter is deprecated" in v["evidence"]
+
+
+def lr017(message: str, v: dict[str, Any], line: str) -> None:
+    last_epoch = re.search(r"last_epoch=(-?\d+)\)", message)
+    assert last_epoch and f"last_epoch={last_epoch[1]}" in line
+    assert f"last_epoch={last_epoch[1]}) on a fresh optimizer raises KeyError:" in v["evidence"]
+    assert "'initial_lr' is not specified in param_groups[0]" in v["evidence"]
+    assert v["trajectory"] is None
+
+
+def lr018(message: str, v: dict[str, Any], line: str) -> None:
+    between = re.search(r"cycles it between ([\d.]+) and ([\d.]+)", message)
+    assert between, message
+    low, high = float(between[1]), float(between[2])
+    seen = re.search(r"momentum 0 before \w+ is built, then (.+?) \(after construction", v["evidence"])
+    assert seen, v["evidence"]
+    values = [float(x) for x in seen[1].split(" -> ")]
+    assert values[0] == pytest.approx(high)  # set to max_momentum when built: momentum is on
+    assert all(low - 1e-9 <= m <= high + 1e-9 for m in values)
+
+
 CLAIMS = {
-    "LR001": lr001_lr002, "LR002": lr001_lr002, "LR003": lr003, "LR004": lr004, "LR005": lr005, "LR007": lr007,
-    "LR009": lr009, "LR010": lr010, "LR011": lr011, "LR013": lr013, "LR014": lr014, "LR016": lr016,
+    "LR001": lr001_lr002, "LR002": lr001_lr002, "LR003": lr003, "LR004": lr004, "LR005": lr005, "LR006": lr006,
+    "LR007": lr007, "LR008": lr008, "LR009": lr009, "LR010": lr010, "LR011": lr011, "LR013": lr013, "LR014": lr014,
+    "LR016": lr016, "LR017": lr017, "LR018": lr018,
 }  # fmt: skip
 
 
@@ -428,14 +481,13 @@ def test_verify_all_reports_each_literal_schedule(schedules_run: str, label: str
     assert SCHEDULES[label] in schedule_lines(schedules_run)[label]
 
 
-def test_verify_all_reports_torchs_own_error() -> None:
-    # seed001 holds an LR007 finding now, so it is not among the clean files: run it alone.
-    output = run_cli("--verify-all", "fixtures/seeds/seed001_multisteplr_page.py").stdout.decode()
-    line = schedule_lines(output)["fixtures/seeds/seed001_multisteplr_page.py:13 MultiStepLR"]
+def test_verify_reports_torchs_own_error(verified: dict[Key, Finding]) -> None:
+    """seed001 passes `verbose=False`: LR008, and torch's own TypeError (2.7+) or warning as evidence."""
+    v = verified[("fixtures/seeds/seed001_multisteplr_page.py", 13, "LR008")]["verification"]
     if torch_release() >= (2, 7):  # `verbose` was removed from the schedulers in torch 2.7
-        assert line.startswith("not run: TypeError:") and "'verbose'" in line
+        assert "raises TypeError: MultiStepLR.__init__() got an unexpected keyword argument 'verbose'" in v["evidence"]
     else:
-        assert line.startswith("lr 0.01 -> ")
+        assert "The verbose parameter is deprecated" in v["evidence"]
 
 
 def test_verify_all_header_counts_only_schedulers_run(schedules_run: str) -> None:
@@ -480,8 +532,8 @@ SNIPPETS = {
     "tuple_and_flat.py": SNIPPET_HEADER + (
         "a = MultiStepLR(opt, milestones=(5, 5), gamma=0.5)  # expect: LR003\n"
         "b = MultiStepLR(opt, [30, 20], gamma=2)  # expect: LR003 [refuted], LR004\n"
-        "c = ExponentialLR(opt, gamma=1.0)\n"  # a deliberate constant schedule: not reported
-        "d = StepLR(opt, 30, gamma=1)\n"
+        "c = ExponentialLR(opt, gamma=1.0)  # expect: LR004\n"  # flat: never decays
+        "d = StepLR(opt, 30, gamma=1)  # expect: LR004\n"
     ),
 }
 SNIPPET_CASES = [
@@ -531,13 +583,14 @@ def test_show_trajectory_draws_one_curve_per_scheduler() -> None:
     head, _, section = out.partition("\nSchedules (")
     assert section, out
     curves = section.splitlines()[1:]
-    assert [c.strip().split("  ")[0] for c in curves] == [f"{path}:{row} {cls}" for row, cls in ((8, "StepLR"), (9, "MultiStepLR"), (10, "ExponentialLR"))]
+    built = ((8, "StepLR"), (9, "MultiStepLR"), (10, "ExponentialLR"), (13, "StepLR"), (14, "ExponentialLR"))
+    assert [c.strip().split("  ")[0] for c in curves] == [f"{path}:{row} {cls}" for row, cls in built]
     for curve in curves:
         assert re.search(f"  [{BLOCKS}]+(?: \\(log\\))?  start ", curve), curve
         assert re.search(r"over \d+ epochs", curve), curve
     # The verified findings' curves come first, one per finding, under their verify lines.
-    assert head.count("    verify: confirmed (torch ") == 3
-    assert len(re.findall(rf"^{re.escape(path)}:\d+ LR004  [{BLOCKS}]", head, re.M)) == 3
+    assert head.count("    verify: confirmed (torch ") == 5
+    assert len(re.findall(rf"^{re.escape(path)}:\d+ LR004  [{BLOCKS}]", head, re.M)) == 5
 
 
 # --- hostile code is never run ----------------------------------------------------------------

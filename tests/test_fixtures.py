@@ -23,8 +23,8 @@ def test_fixture_findings_match_annotations(path: Path) -> None:
 def test_bad_fixtures_cover_every_rule() -> None:
     codes = {code for path in (FIXTURES / "bad").glob("*.py") for _, code in expected_findings(path)}
     assert codes == {
-        "LR001", "LR002", "LR003", "LR004", "LR005", "LR007", "LR009", "LR010", "LR011", "LR012", "LR013", "LR014",
-        "LR015", "LR016", "LR100",
+        "LR001", "LR002", "LR003", "LR004", "LR005", "LR006", "LR007", "LR008", "LR009", "LR010", "LR011", "LR012",
+        "LR013", "LR014", "LR015", "LR016", "LR017", "LR018", "LR100",
     }  # fmt: skip
 
 

@@ -51,6 +51,7 @@ class _Scheduler:
     star_args: bool = False
     star_kwargs: bool = False
     steps: list[int] = field(default_factory=list)
+    positional: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Classifier:
     def __init__(self, walk: Walk, module: ast.Module | None = None) -> None:
         self.walk = walk
         self.module = module
+        self._restored: bool | None = None  # see _state_may_be_restored
         self._use_index: UseIndex | None = None
         self.saves: list[SaveFact] = []
         self.bindings = walk.bindings
@@ -334,6 +336,7 @@ class Classifier:
             elif position < len(names):
                 record.bound[names[position]] = arg
                 record.bound_nodes[names[position]] = arg
+                record.positional.append(names[position])
                 position += 1
             else:
                 record.extra_positional += 1
@@ -522,9 +525,44 @@ class Classifier:
                 for name, expr in record.bound.items()
                 if isinstance(expr, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in expr.elts)
             },
+            positional=tuple(record.positional),
+            optimizer_fresh=optimizer_expr is not None and self._optimizer_fresh(record, optimizer_expr),
             target=ctx.normalise(target[0]) if target is not None and uses is not None else None,
             uses=target_uses,
         )
+
+    # ----------------------------------------------------------------- state restored?
+    def _optimizer_fresh(self, record: _Scheduler, optimizer_expr: ast.expr) -> bool:
+        """Whether the optimizer is surely fresh when the scheduler is built (see SchedulerFact)."""
+        optimizer = self._optimizer_of(optimizer_expr, record.event.ctx)
+        if optimizer is None or self._state_may_be_restored():
+            return False
+        built, _, built_ctx = self.optimizers[optimizer]
+        body = self._function_frame(record.event.ctx.frames)
+        call = record.event.node
+        if self._function_frame(built_ctx.frames) != body or (built.lineno, built.col_offset) >= (call.lineno, call.col_offset):
+            return False
+        key = dotted_name(optimizer_expr) if not isinstance(optimizer_expr, ast.Call) else None
+        for event in self.walk.calls:
+            if self._function_frame(event.ctx.frames) != body or event.node is call:
+                continue
+            func = event.node.func
+            if isinstance(func, ast.Attribute) and func.attr == "load_state_dict":
+                return False
+            if key is None or id(event.node) in self.scheduler_ids or event.node is built:
+                continue
+            handed = [*event.node.args, *(k.value for k in event.node.keywords)]
+            if any(dotted_name(a.value if isinstance(a, ast.Starred) else a) == key for a in handed):
+                return False  # a helper may load a checkpoint into it
+        return True
+
+    def _state_may_be_restored(self) -> bool:
+        """Anywhere in the file: "initial_lr" written, param_groups assigned or extended."""
+        if self.module is None:
+            return True
+        if self._restored is None:
+            self._restored = any(_restores_state(node) for node in ast.walk(self.module))
+        return self._restored
 
     def _optimizer_of(self, expr: ast.expr, ctx: Context) -> int | None:
         if isinstance(expr, ast.Call):
@@ -543,7 +581,34 @@ class Classifier:
             lr = literal_value(lr_args[0], resolve)
         elif len(positional) >= 2 and len(positional) == len(call.args):
             lr = literal_value(positional[1], resolve)
-        return OptimizerFact(index, cls, self.span(call), lr if is_number(lr) else None)
+        keywords: dict[str, Any] = {}
+        opaque: list[str] = ["*args"] if len(positional) != len(call.args) else []
+        for keyword in call.keywords:
+            value = literal_value(keyword.value, resolve) if keyword.arg else UNKNOWN
+            if keyword.arg is None:
+                opaque.append("**kwargs")
+            elif value is UNKNOWN:
+                opaque.append(keyword.arg)
+            else:
+                keywords[keyword.arg] = value
+        params = positional[0] if positional else next((k.value for k in call.keywords if k.arg == "params"), None)
+        return OptimizerFact(
+            index, cls, self.span(call), lr if is_number(lr) else None, keywords, tuple(opaque), len(positional),
+            params is not None and self._may_be_groups(params, ctx),
+        )
+
+    def _may_be_groups(self, params: ast.expr, ctx: Context) -> bool:
+        """Whether an optimizer's params argument may hold param groups with options of their own."""
+        if isinstance(params, ast.Name):
+            bound = self.name_resolver(ctx)(params)
+            if bound is None:
+                return True  # rebound, or a parameter: cannot tell
+            params = bound
+        if isinstance(params, ast.Call):
+            return False  # model.parameters(), filter(...), itertools.chain(...): plain tensors
+        if isinstance(params, ast.Attribute):
+            return False
+        return any(isinstance(node, (ast.Dict, ast.DictComp)) or (isinstance(node, ast.Call) and dotted_name(node.func) == "dict") for node in ast.walk(params))
 
     def _step_candidates(self, step: _Step) -> list[int]:
         """The schedulers the receiver may hold, when every binding of it is one (or None)."""
@@ -678,6 +743,19 @@ class Classifier:
             if value is not UNKNOWN:
                 found[name] = value
         return found
+
+
+def _restores_state(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant) and node.value == "initial_lr":
+        return True
+    if isinstance(node, ast.Attribute) and node.attr == "add_param_group":
+        return True
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = node.targets
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        targets = [node.target]
+    return any(isinstance(n, ast.Attribute) and n.attr == "param_groups" for t in targets for n in ast.walk(t))
 
 
 def _may_exit(body: list[ast.stmt]) -> bool:

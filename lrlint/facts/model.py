@@ -102,6 +102,14 @@ class OptimizerFact:
     cls: str  # torch.optim class name, e.g. "SGD"
     span: Span
     lr: int | float | None = None  # the literal lr, when there is one
+    # Literal values of the keywords given (`momentum=0.9`); a keyword whose value is not a literal
+    # is in `opaque`, with "*args" / "**kwargs" when the call has them.
+    keywords: Mapping[str, Any] = field(default_factory=dict)
+    opaque: tuple[str, ...] = ()
+    positional: int = 0  # positional arguments, the parameters included
+    # The parameters may be param groups with options of their own (dicts written out, or a name
+    # lrlint cannot follow to what it holds).
+    param_groups: bool = False
 
 
 @compact
@@ -130,6 +138,11 @@ class SchedulerFact:
     # Item counts of arguments written as a list or tuple display (`schedulers=[a, b]`), even when
     # the items are not literals.
     lengths: Mapping[str, int] = field(default_factory=dict)
+    positional: tuple[str, ...] = ()  # the parameters bound positionally, in order
+    # The optimizer was built in view, in the same body, before this construction, and nothing in
+    # the file may have restored its state (no `load_state_dict` call in that body, the optimizer
+    # handed to no other call there, its param_groups never assigned, "initial_lr" never written).
+    optimizer_fresh: bool = False
     # The variable a plain `x = Sched(...)` / `self.x = Sched(...)` binds it to (dotted, `self`
     # normalised); None when it is built in any other way (nested in a call, several targets...).
     target: str | None = None

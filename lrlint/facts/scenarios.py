@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Collection
+
+from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, SchedulerFact, StepFact
 from lrlint.facts.ordering import Ordering, step_ordering
 from lrlint.scenario import Scenario
@@ -58,3 +62,40 @@ def _ordering(fact: SchedulerFact, facts: FileFacts, step: StepFact | None) -> O
         if ordering is not None:
             return ordering
     return None
+
+
+def call_scenario(
+    fact: SchedulerFact,
+    facts: FileFacts,
+    torch_target: str | None,
+    positional: int | None = None,
+    keywords: Collection[str] | None = None,
+) -> Scenario | None:
+    """The call as written, positional arguments in order and then keywords, for a claim about its
+    shape (what Python's argument binding rejects), which no value changes: a value that is not a
+    literal is passed as None and listed in `unknown`.
+
+    `positional` keeps the first N positional arguments (the optimizer counted), `keywords` only
+    these keywords: a finding keeps what its claim is about. None when the optimizer is not the
+    first parameter (ChainedScheduler): the worker always passes it first.
+    """
+    signature = schedulers().get(fact.cls)
+    if signature is None or not signature.params or signature.params[0].name != signature.optimizer_param:
+        return None
+    names = [*fact.positional, *(f"*extra-positional-{i + 1}" for i in range(fact.extra_positional))]
+    if positional is not None:
+        names = names[:positional]
+    if names and names[0] != signature.optimizer_param:
+        return None
+    given = names[1:]
+    named = [n for n in fact.bound if n not in fact.positional and n != signature.optimizer_param]
+    named += list(fact.unexpected)
+    if keywords is not None:
+        named = [n for n in named if n in keywords]
+    return replace(
+        build_scenario(fact, facts),
+        args=tuple(fact.values.get(n) for n in given),
+        kwargs={n: fact.values.get(n) for n in named},
+        unknown=tuple(n for n in [*given, *named] if n not in fact.values),
+        torch_target=torch_target,
+    )

@@ -66,6 +66,9 @@ class Finding:
     related: Position | None = None
     fix: Fix | None = None
     related_locations: tuple[Related, ...] = ()
+    # This finding's severity when it differs from the catalogue's for the code (LR008: an error
+    # where torch rejects the argument, a warning where it only warns); None: the catalogue's.
+    severity: Literal["error", "warning"] | None = None
 
 
 @dataclass(frozen=True)

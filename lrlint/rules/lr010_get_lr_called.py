@@ -25,6 +25,14 @@ NO_GET_LR = frozenset({"ReduceLROnPlateau"})
 _HEADER = "from torch.optim.lr_scheduler import StepLR, ReduceLROnPlateau\n"
 
 
+# What the difference looks like, for the classes where it is simple to say.
+_EXAMPLE = {
+    "StepLR": " (at a decay epoch it is off by a factor gamma)",
+    "MultiStepLR": " (at a milestone it is off by a factor gamma)",
+    "ExponentialLR": " (it is the rate times gamma)",
+}
+
+
 class GetLrCalled(ProjectRule):
     code = "LR010"
     verification = VerifyHook(judge_get_lr, call="get_lr")
@@ -65,8 +73,8 @@ class GetLrCalled(ProjectRule):
         return Finding(
             call.span,
             f"`{call.receiver}.get_lr()` on `{scheduler.cls}`: torch warns, and outside `step()` "
-            "it returns the scheduler's next internal computation, not the learning rate in use "
-            f"(at a decay epoch of StepLR it is off by a factor gamma); use `{call.receiver}.get_last_lr()`",
+            "it returns the scheduler's next internal computation, not the learning rate in use"
+            f"{_EXAMPLE.get(scheduler.cls, '')}; use `{call.receiver}.get_last_lr()`",
             build_scenario(scheduler, home),
             fix=fix,
         )

@@ -30,6 +30,8 @@ class InvalidSchedulerValue(ConstructorRule):
         _IMPORT + "StepLR(opt, step_size=args.step, gamma=args.gamma)\n",
         # gamma >= 1 is LR004's.
         _IMPORT + "ExponentialLR(opt, gamma=1.0)\n",
+        # A typo'd keyword: the TypeError comes first (LR006), the missing total_steps never matters.
+        _IMPORT + "OneCycleLR(opt, max_lr=0.1, total_step=100)\n",
     )
     INVALID = (
         _IMPORT + "StepLR(opt, step_size=0)\n",
@@ -45,6 +47,8 @@ class InvalidSchedulerValue(ConstructorRule):
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        if fact.unexpected or fact.extra_positional:
+            return  # Python rejects the call's shape first (LR001/LR002/LR006/LR008): no value is ever checked
         opaque = fact.star_args or fact.star_kwargs or bool(fact.extra_positional)
         present = {*fact.bound, *fact.unexpected}
         for problem in problems(fact.cls, fact.values, present, fact.lengths, opaque):

@@ -41,6 +41,10 @@ class Run:
     horizon: int = 0  # loop iterations simulated
     horizon_note: str = ""  # where the horizon came from, and whether it was capped
     capped: bool = False  # stopped short of the loop's length: MAX_STEPS, or the lr overflowed
+    torch_version: str = ""  # torch.__version__ of the worker that ran it
+    # The optimizer's param_groups[0]["momentum"] before the scheduler was built, then after its
+    # construction and after each step; empty when the optimizer has no momentum.
+    momentum: list[float] = field(default_factory=list)
     # param_groups[0]["lr"] after construction, then after each iteration: horizon + 1 values.
     trajectory: list[float] = field(default_factory=list)
     # The lr in effect at each optimizer.step(): what each epoch actually trains with.
@@ -129,7 +133,7 @@ def skip_reason(code: str, scenario: Scenario | None) -> str | None:
     if scenario is None:
         return "not verified: lrlint could not read the scheduler's configuration as literals"
     hook = hook_for(code)
-    if hook is not None and hook.rejected_keyword is not None:
+    if hook is not None and (hook.rejected_keyword is not None or hook.shape_claim):
         return None  # an unexpected keyword raises whatever the other values are
     unknown = [name for name in unknown_params(scenario) if name not in ignored_keywords(code)]
     if unknown:
@@ -147,7 +151,7 @@ def judge(code: str, scenario: Scenario, run: Run, reference: Run | None = None)
     hook = hook_for(code)
     if hook is None:
         return Verdict("skipped", f"not verified: {code} has no runtime check")
-    if hook.rejected_keyword is None and not hook.expects_failure and run.failed:
+    if hook.rejected_keyword is None and not (hook.expects_failure or hook.shape_claim) and run.failed:
         return Verdict("inconclusive", f"{run.failed}, before the rule's effect could be observed")
     if hook.needs_reference and (reference is None or reference.failed):
         why = reference.failed if reference else "no reference run"
@@ -483,3 +487,135 @@ def judge_invalid_value(scenario: Scenario, run: Run, reference: Run | None) -> 
             return Verdict("confirmed", f"lr decays {where} over {run.horizon} epochs: milestone {shown} is never reached{_suffix(run)}")
         return Verdict("refuted", f"lr changes at epochs {_epochs(drops)}: not only at the whole milestones {reached}{_suffix(run)}")
     return Verdict("skipped", "not verified: torch cannot rebuild the schedulers SequentialLR is given")
+
+
+# --- the call's shape for a torch release (LR006, LR008) ------------------------------------------
+
+
+def _release_of(version: str | None) -> tuple[int, int] | None:
+    """"2.13.0+cpu" as (2, 13); None for an unknown or empty version."""
+    import re
+
+    match = re.match(r"(\d+)\.(\d+)", version or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def _target_name(scenario: Scenario) -> str:
+    return f"torch {scenario.torch_target}" if scenario.torch_target else "the newest torch"
+
+
+def binding_error(scheduler: str, args: list[Any], kwargs: dict[str, Any], target: tuple[int, int] | None) -> tuple[str, ...] | None:
+    """What Python's argument binding rejects first when `scheduler(optimizer, *args, **kwargs)` is
+    called in torch `target` (by lrlint's signature table), as fragments of its TypeError; None
+    when the call binds. Python checks the positional count, then the keywords, then what is missing."""
+    from lrlint.catalogue import schedulers
+
+    signature = schedulers().get(scheduler)
+    if signature is None:
+        return None
+    accepted = signature.params_for(target)
+    names = [p.name for p in accepted]
+    given = 1 + len(args)  # the optimizer, always passed first
+    if given > len(names):
+        return ("positional argument", f"but {given + 1} were given")  # Python counts `self`
+    for name in kwargs:
+        if name not in names:
+            return (f"unexpected keyword argument '{name}'",)
+        if name in names[:given]:
+            return (f"multiple values for argument '{name}'",)
+    bound = set(names[:given]) | set(kwargs)
+    missing = [p.name for p in accepted if p.required and p.name not in bound]
+    if missing:
+        return ("missing", f"'{missing[0]}'")
+    return None
+
+
+def judge_call_shape(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """LR006: torch rejects the call's arguments with the TypeError the table predicts."""
+    args, kwargs = list(scenario.args), {k: v for k, v in scenario.kwargs.items() if k != "optimizer"}
+    installed = _release_of(run.torch_version)
+    target = _release_of(scenario.torch_target)
+    claimed = binding_error(scenario.scheduler, args, kwargs, target)
+    here = binding_error(scenario.scheduler, args, kwargs, installed)
+    where = f"torch {run.torch_version}"
+    error = run.construct_error
+    if error and error.startswith("TypeError:") and here and all(part in error for part in here):
+        if claimed == here:
+            return Verdict("confirmed", f"{scenario.scheduler}(...) raises {error}")
+        return Verdict("inconclusive", f"{where} raises {error}, but the finding is about {_target_name(scenario)}")
+    if error:
+        return Verdict("inconclusive", f"{scenario.scheduler}(...) raises {error}, not the TypeError the rule predicts")
+    if claimed is not None and here is None and installed != target:
+        return Verdict(
+            "inconclusive",
+            f"{where} accepts the call; the finding is about {_target_name(scenario)}, whose signature differs",
+        )
+    return Verdict("refuted", f"{scenario.scheduler}(...) builds in {where} without a TypeError")
+
+
+VERBOSE_WARNING = "The verbose parameter is deprecated"
+
+
+def judge_verbose(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """LR008: torch rejects `verbose` (2.7 and later) or warns about it (2.2 to 2.6)."""
+    from lrlint.catalogue import schedulers
+
+    signature = schedulers().get(scenario.scheduler)
+    param = signature.param("verbose") if signature is not None else None
+    if param is None:
+        return Verdict("inconclusive", f"{scenario.scheduler} has no `verbose` parameter in lrlint's table")
+    target = _release_of(scenario.torch_target)
+    claims_error = not param.accepted(target)
+    where = f"torch {run.torch_version}"
+    error = run.construct_error
+    by_position = "verbose" not in scenario.kwargs  # passed positionally: Python counts, never names it
+    rejected = bool(
+        error and error.startswith("TypeError:")
+        and ("'verbose'" in error or (by_position and "positional argument" in error))
+    )
+    warned = next((w for w in run.warnings if VERBOSE_WARNING in w), None)
+    if rejected:
+        if claims_error:
+            return Verdict("confirmed", f"{scenario.scheduler}(..., verbose=...) raises {error}")
+        return Verdict("inconclusive", f"{where} raises {error}; the finding is about {_target_name(scenario)}, which only warns")
+    if error:
+        return Verdict("inconclusive", f"{scenario.scheduler}(...) raises {error}, not a TypeError about `verbose`")
+    if warned:
+        if not claims_error:
+            return Verdict("confirmed", f"{where} warns: {warned}")
+        return Verdict("inconclusive", f"{where} only warns ({warned}); the finding is about {_target_name(scenario)}")
+    installed = _release_of(run.torch_version)
+    if installed is not None and param.deprecated is not None and installed < _release_of(param.deprecated):  # type: ignore[operator]
+        return Verdict("inconclusive", f"{where} predates the deprecation of `verbose` ({param.deprecated}): it cannot show it")
+    return Verdict("refuted", f"{scenario.scheduler}(..., verbose=...) builds in {where} without a warning or an error")
+
+
+def judge_fresh_last_epoch(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """LR017: `last_epoch` other than -1 on a fresh optimizer: KeyError about 'initial_lr'."""
+    last_epoch = scenario.kwargs.get("last_epoch")
+    error = run.construct_error
+    if error and error.startswith("KeyError:") and "initial_lr" in error:
+        first = error.split("\\n")[0]  # newer torch adds hints after a newline (\\n in the repr)
+        return Verdict("confirmed", f"{scenario.scheduler}(..., last_epoch={last_epoch}) on a fresh optimizer raises {first}")
+    if error:
+        return Verdict("inconclusive", f"{scenario.scheduler}(...) raises {error}, not the KeyError about 'initial_lr'")
+    return Verdict("refuted", f"{scenario.scheduler}(..., last_epoch={last_epoch}) builds on a fresh optimizer")
+
+
+def judge_cyclic_momentum(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """LR018: OneCycleLR / CyclicLR turn on (and cycle) the momentum of an SGD written without it."""
+    if run.failed:
+        return Verdict("inconclusive", f"{run.failed}, before the momentum could be observed")
+    if len(run.momentum) < 2:
+        return Verdict("inconclusive", f"the optimizer ({scenario.optimizer}) has no momentum to observe")
+    before, after = run.momentum[0], run.momentum[1:]
+    shown = " -> ".join(f"{m:.6g}" for m in after)  # 6 digits: a cycle moves it by 1e-4 a step
+    if same(before, 0.0) and any(not same(m, 0.0) for m in after):
+        return Verdict(
+            "confirmed",
+            f"{scenario.optimizer} momentum {fmt(before)} before {scenario.scheduler} is built, "
+            f"then {shown} (after construction, then per step)",
+        )
+    if not same(before, 0.0):
+        return Verdict("inconclusive", f"the optimizer was built with momentum {fmt(before)}, not 0")
+    return Verdict("refuted", f"momentum stays {fmt(before)}: {scenario.scheduler} does not touch it")

@@ -34,6 +34,10 @@ class VerifyHook:
     # worker._scheduler_stepper): "epoch" passes the 0-based loop index to `step`, "no-metric"
     # calls ReduceLROnPlateau's `step()` bare, "get_lr" also reads `get_lr()` after each step.
     call: str | None = None
+    # The claim is about the call's shape (Python's argument binding: an unknown keyword, too many
+    # positional arguments, a missing one), which no value changes: a value that is not a literal
+    # is passed as None rather than skipping the finding. Implies expects_failure.
+    shape_claim: bool = False
     # Keywords that cannot change the schedule (`verbose` only prints, and torch 2.7 removed it):
     # the run leaves them out, and says so, rather than fail on a removed keyword.
     ignored_keywords: tuple[str, ...] = ()

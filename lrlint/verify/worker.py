@@ -198,7 +198,7 @@ def simulate(torch: Torch, scenario: Scenario, device: str, order: str, code: st
     """Build the scenario's optimizer and scheduler on `device` and step them `order` first;
     `call` says how the scheduler is stepped when not plainly (VerifyHook.call)."""
     lr = float(scenario.lr) if isinstance(scenario.lr, (int, float)) and not isinstance(scenario.lr, bool) else DEFAULT_LR
-    run = Run(scheduler=scenario.scheduler, order=order, base_lr=lr)
+    run = Run(scheduler=scenario.scheduler, order=order, base_lr=lr, torch_version=str(torch.__version__))
     if scenario.lr is None:
         run.notes.append(f"lr is not a literal: {fmt(lr)} stood in")
     cls = scheduler_class(torch, scenario.scheduler)
@@ -228,11 +228,18 @@ def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwar
     def current_lr() -> float:
         return float(optimizer.param_groups[0]["lr"])
 
+    def record_momentum() -> None:  # what LR018 claims a cyclic scheduler does to SGD
+        momentum = optimizer.param_groups[0].get("momentum")
+        if isinstance(momentum, (int, float)) and len(run.momentum) <= 3:
+            run.momentum.append(float(momentum))
+
+    record_momentum()
     try:
         scheduler = cls(optimizer, *args, **kwargs)
     except Exception as exc:
         run.construct_error = _one_line(exc)
         return
+    record_momentum()
     step_scheduler = _scheduler_stepper(scheduler, run, call)
 
     def closure() -> Any:  # LBFGS needs one; every torch optimizer accepts it
@@ -249,6 +256,7 @@ def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwar
                 run.applied.append(current_lr())
                 optimizer.step(closure)
                 step_scheduler()
+            record_momentum()
         except Exception as exc:
             run.step_error, run.step_error_at = _one_line(exc), iteration
             return

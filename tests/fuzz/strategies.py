@@ -199,7 +199,7 @@ def expected_codes(c: Construction) -> dict[str, str]:
                 verdict = "confirmed" if len(set(ms)) < len(ms) else "refuted"
                 found["LR003"] = "inconclusive" if raises_at_build else verdict
     gamma = values.get("gamma")
-    if gamma is not None and _number(gamma.value) and gamma.value > 1:
+    if gamma is not None and _number(gamma.value) and gamma.value >= 1:  # grows, or (== 1) never decays
         found["LR004"] = "inconclusive" if raises_at_build or raises_at_step else "confirmed"
     return found
 

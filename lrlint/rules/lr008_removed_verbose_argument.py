@@ -1,0 +1,92 @@
+"""LR008 removed-verbose-argument: `verbose` given to a scheduler (deprecated in torch 2.2, removed in 2.7)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from lrlint.catalogue import release, schedulers
+from lrlint.facts.model import FileFacts, SchedulerFact
+from lrlint.facts.scenarios import call_scenario
+from lrlint.rules.base import ConstructorRule, Edit, Finding, Fix, RuleContext
+from lrlint.rules.lr006_invalid_scheduler_arguments import target_text, torch_name
+from lrlint.verify.evidence import judge_verbose
+from lrlint.verify.hooks import VerifyHook
+
+VERBOSE = "verbose"
+
+
+class RemovedVerboseArgument(ConstructorRule):
+    code = "LR008"
+    verification = VerifyHook(judge_verbose, shape_claim=True)
+    VALID = (
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, 0.1)\n",
+        "from torch.optim.lr_scheduler import ReduceLROnPlateau\nReduceLROnPlateau(opt, 'min', patience=5)\n",
+        # Another library's scheduler that still takes verbose.
+        "from mmengine.optim import StepLR\nStepLR(opt, step_size=30, verbose=True)\n",
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, **options)\n",
+    )
+    INVALID = (
+        "from torch.optim.lr_scheduler import ReduceLROnPlateau\nReduceLROnPlateau(opt, 'min', verbose=True)\n",
+        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, 0.1, -1, True)\n",
+        "import torch\ntorch.optim.lr_scheduler.MultiStepLR(opt, [30, 80], verbose=False)\n",
+    )
+
+    def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
+        signature = schedulers()[fact.cls]
+        param = signature.param(VERBOSE)
+        target = context.torch_version
+        if param is None or VERBOSE not in fact.bound or not signature.exists_in(target):
+            return
+        removed = param.removed is not None and (target is None or target >= release(param.removed))
+        if not removed and not param.deprecated_in(target):
+            return  # before 2.2 verbose is an ordinary parameter (before 1.8, LR006's question)
+        positional = VERBOSE in fact.positional
+        written = "`verbose` (passed positionally)" if positional else "`verbose`"
+        if removed:
+            raised = "too many positional arguments" if positional else "unexpected keyword argument 'verbose'"
+            message = (
+                f"{written} was removed from `{fact.cls}` in torch {param.removed}: in {torch_name(target)}, "
+                f"building it raises TypeError ({raised}); delete the argument and print "
+                "`scheduler.get_last_lr()` to see the rate"
+            )
+            severity = "error"
+        else:
+            message = (
+                f"{written} is deprecated on `{fact.cls}` since torch {param.deprecated}: in "
+                f"{torch_name(target)}, building it warns and the argument does nothing; torch "
+                f"{param.removed} rejects it with TypeError; delete the argument"
+            )
+            severity = "warning"
+        # The call up to `verbose`: nothing else in it that torch could reject first.
+        keep = fact.positional.index(VERBOSE) + 1 if positional else len(fact.positional)
+        keywords = {n for n in fact.bound if n not in fact.positional}
+        yield Finding(
+            fact.arg_span(VERBOSE),
+            message,
+            call_scenario(fact, facts, target_text(target), keep, keywords),
+            fix=self._delete(fact),
+            severity=severity,
+        )
+
+    @staticmethod
+    def _delete(fact: SchedulerFact) -> Fix | None:
+        """Delete the argument with the comma before it (`, verbose=False`), when that comma is on
+        the same line; else with the comma after it, up to the next argument. Nothing is offered
+        when neither is sure (a trailing comma or a comment could be in between)."""
+        spans = sorted(
+            [arg.span for arg in fact.bound.values()] + [arg.span for arg in fact.unexpected.values()],
+            key=lambda s: (s.start, s.end),
+        )
+        mine = fact.arg_span(VERBOSE)
+        index = spans.index(mine)
+        edit: Edit | None = None
+        if index > 0 and spans[index - 1].end.row == mine.start.row:
+            edit = Edit(spans[index - 1].end, mine.end, "")
+        elif index + 1 < len(spans):
+            edit = Edit(mine.start, spans[index + 1].start, "")
+        if edit is None or fact.star_args or fact.star_kwargs:
+            return None
+        return Fix("Delete the `verbose` argument", (edit,), "safe")
+
+
+RULE = RemovedVerboseArgument()
