@@ -72,6 +72,8 @@ def test_run_writes_the_figures(tmp_path: Path) -> None:
     assert steps["floor"]["parsed"] == 30 and steps["floor"]["errors"] == 0
     assert report["ratios"]["lrlint_cold_wall_vs_floor"] > 0
     assert "one_file_minus_python_pass_ms" in report["ratios"]
-    assert [t["result"] in ("PASS", "MISS") for t in report["targets"]] == [True] * 4
+    assert [t["result"] in ("PASS", "MISS") for t in report["targets"]] == [True] * 5
+    stage = report["project_stage"]  # issue 14: the link stage's share, timed inside one run
+    assert 0 < stage["project_stage_s"] < stage["total_s"] and 0 < stage["share"] < 1
     # The seeded bug of the first training script is lrlint's to find.
     assert report["seeded"]["planted"] >= 1 and report["seeded"]["found"] >= 1

@@ -31,6 +31,16 @@ from lrlint.facts.walker import (
 SCHEDULER_MODULE = "torch.optim.lr_scheduler"
 OPTIMIZER_MODULE = "torch.optim."
 _STEP_METHODS = ("step", "optimizer_step")
+# Library functions that build a torch LambdaLR, and the position of their optimizer argument.
+_HF_FACTORIES = (
+    "get_linear_schedule_with_warmup", "get_cosine_schedule_with_warmup", "get_constant_schedule",
+    "get_constant_schedule_with_warmup", "get_polynomial_decay_schedule_with_warmup",
+    "get_cosine_with_hard_restarts_schedule_with_warmup",
+)  # fmt: skip
+FACTORIES: dict[str, int] = {
+    **{f"{module}.{name}": 0 for module in ("transformers", "transformers.optimization", "diffusers.optimization") for name in _HF_FACTORIES},
+    **{f"{module}.get_scheduler": 1 for module in ("transformers", "transformers.optimization", "diffusers.optimization")},
+}
 MAX_ALIASES = 8  # `a = b`, `b = self.c`, ... followed this far
 _SCHEDULER_BASES = frozenset({"LRScheduler", "_LRScheduler"})
 # Scheduler methods besides `step` whose calls are recorded as MethodCallFacts (LR010).
@@ -52,6 +62,8 @@ class _Scheduler:
     star_kwargs: bool = False
     steps: list[int] = field(default_factory=list)
     positional: list[str] = field(default_factory=list)
+    factory: str | None = None  # `transformers.get_scheduler`: built by a library function
+    factory_certain: bool = True  # the class is sure (not a `get_scheduler` name lrlint cannot read)
 
 
 @dataclass
@@ -145,6 +157,10 @@ class Classifier:
         func = call.func
         if isinstance(func, ast.Name) and func.id in self.signatures and self._star_imported(func, ctx):
             self._scheduler(event, self.signatures[func.id])
+            return
+        factory = self._qualified(func, ctx)
+        if factory in FACTORIES and "LambdaLR" in self.signatures:
+            self._factory(event, factory)
             return
         if isinstance(func, ast.Attribute) and func.attr in _SCHEDULER_METHODS and not event.deferred:
             if dotted_name(func.value) is not None:
@@ -323,6 +339,27 @@ class Classifier:
     def _star_imported(self, func: ast.Name, ctx: Context) -> bool:
         """`from torch.optim.lr_scheduler import *`: a bare scheduler name nothing else binds."""
         return SCHEDULER_MODULE in self.walk.star_imports and self.bindings.resolve(ctx.scope, func.id) is None
+
+    def _factory(self, event: CallEvent, factory: str) -> None:
+        """`get_linear_schedule_with_warmup(optimizer, ...)`, `get_scheduler(name, optimizer, ...)`:
+        a torch LambdaLR built by transformers or diffusers; only its optimizer is read."""
+        call = event.node
+        position = FACTORIES[factory]
+        record = _Scheduler(event, self.signatures["LambdaLR"], factory=factory)
+        optimizer = next((k for k in call.keywords if k.arg == "optimizer"), None)
+        if optimizer is not None:
+            record.bound["optimizer"], record.bound_nodes["optimizer"] = optimizer.value, optimizer
+        elif len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args[: position + 1]):
+            record.bound["optimizer"] = record.bound_nodes["optimizer"] = call.args[position]
+        if factory.endswith(".get_scheduler"):
+            # Its class follows the name: ReduceLROnPlateau for "reduce_lr_on_plateau".
+            named = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "name"), None)
+            value = literal_value(named, self.name_resolver(event.ctx)) if named is not None else UNKNOWN
+            if value == "reduce_lr_on_plateau":
+                return
+            record.factory_certain = isinstance(value, str)
+        self.scheduler_ids[id(call)] = len(self.schedulers)
+        self.schedulers.append(record)
 
     def _scheduler(self, event: CallEvent, signature: SchedulerSignature) -> None:
         record = _Scheduler(event, signature)
@@ -526,6 +563,8 @@ class Classifier:
                 if isinstance(expr, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in expr.elts)
             },
             positional=tuple(record.positional),
+            factory=record.factory,
+            factory_certain=record.factory_certain,
             optimizer_fresh=optimizer_expr is not None and self._optimizer_fresh(record, optimizer_expr),
             target=ctx.normalise(target[0]) if target is not None and uses is not None else None,
             uses=target_uses,

@@ -143,6 +143,10 @@ class SchedulerFact:
     # the file may have restored its state (no `load_state_dict` call in that body, the optimizer
     # handed to no other call there, its param_groups never assigned, "initial_lr" never written).
     optimizer_fresh: bool = False
+    # Built by a library function (`transformers.get_linear_schedule_with_warmup`), a LambdaLR;
+    # `factory_certain` is False for `get_scheduler(name, ...)` with a name lrlint cannot read.
+    factory: str | None = None
+    factory_certain: bool = True
     # The variable a plain `x = Sched(...)` / `self.x = Sched(...)` binds it to (dotted, `self`
     # normalised); None when it is built in any other way (nested in a call, several targets...).
     target: str | None = None

@@ -25,15 +25,19 @@ def held(call: StepFact | MethodCallFact, facts: FileFacts, project: Project | N
     """
     ids = call.alternatives or ((call.scheduler,) if call.scheduler is not None else ())
     if ids:
-        return tuple((facts, facts.scheduler(i)) for i in ids)
+        found = tuple((facts, facts.scheduler(i)) for i in ids)
+        # `get_scheduler(args.name, ...)` may be a ReduceLROnPlateau: its class is not sure.
+        return () if any(not s.factory_certain for _, s in found) else found
     if project is None or call.receiver_origin is None:
         return ()
     index = next((i for i, f in enumerate(project.files) if f.facts is facts), None)
     if index is None:
         return ()
     ref = Ref(call.receiver, call.receiver_binding, (), call.receiver_origin)
-    found = project.resolver.schedulers(index, facts.function_frame(call.frames), ref)
-    return tuple((project.files[f].facts, s) for f, s in found or ())
+    found = project.resolver.schedulers(index, facts.function_frame(call.frames), ref) or ()
+    if any(not s.factory_certain for _, s in found):
+        return ()
+    return tuple((project.files[f].facts, s) for f, s in found)
 
 
 def held_schedulers(call: StepFact | MethodCallFact, facts: FileFacts, project: Project | None = None) -> tuple[SchedulerFact, ...]:

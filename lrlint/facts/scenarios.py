@@ -33,6 +33,8 @@ def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None 
         kwargs[name] = fact.values.get(name)
         if name not in fact.values:
             unknown.append(name)
+    if fact.factory is not None:
+        unknown.append(f"{fact.factory.rsplit('.', 1)[-1]}(...)")  # its lr_lambda is the library's
     if fact.extra_positional:
         unknown.append("*extra-positional")
     if fact.star_args:

@@ -115,6 +115,8 @@ class ConstructorRule(Rule):
 
     def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
         for fact in facts.schedulers:
+            if fact.factory is not None:
+                continue  # built by a library function: its arguments are not the class's
             if self.schedulers is None or fact.cls in self.schedulers:
                 yield from self.check_constructor(fact, facts, context)
 

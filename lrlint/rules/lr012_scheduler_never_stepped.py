@@ -46,6 +46,8 @@ class SchedulerNeverStepped(ConstructorRule):
         target, key = fact.target, fact.optimizer_key
         if target is None or "." in target or target.startswith("_") or fact.uses or fact.steps or key is None:
             return
+        if not fact.factory_certain:
+            return  # `get_scheduler(name, ...)`: which schedule, if any, is not known
         if fact.unexpected or fact.extra_positional:
             return  # building it raises TypeError (LR001, LR002): no loop runs after it
         function = facts.function_frame(fact.frames)

@@ -63,6 +63,8 @@ class SchedulerMissingFromCheckpoint(Rule):
         # Exactly one step: a second one (a fast-forward loop on resume) rebuilds the schedule.
         if target is None or fact.optimizer_key is None or fact.uses.count("call:step") != 1 or len(fact.steps) != 1:
             return None
+        if not fact.factory_certain:
+            return None  # `get_scheduler(name, ...)`: which schedule, if any, is not known
         if _SAVED_ELSEWHERE & set(fact.uses) or "last_epoch" in fact.bound or fact.star_kwargs:
             return None
         if any(facts.steps[s].has_args for s in fact.steps):
