@@ -252,7 +252,11 @@ def test_json_shape(bad_json: list[dict[str, Any]]) -> None:
     for d in bad_json:
         assert set(d) == JSON_KEYS  # no `verification` without --verify
         info = catalogue[d["code"]]
-        assert (d["name"], d["severity"]) == (info.name, info.severity)
+        assert d["name"] == info.name
+        # The catalogue's severity, except where a finding states its own (LR008 by release,
+        # LR016's once-per-epoch case: it trains, at the wrong rates).
+        per_finding = {"LR008": ("error", "warning"), "LR016": ("error", "warning")}
+        assert d["severity"] in per_finding.get(d["code"], (info.severity,)), d
         assert isinstance(d["message"], str) and d["message"]
         for key in ("location", "end_location"):
             assert set(d[key]) == {"row", "column"} and all(isinstance(v, int) and v >= 1 for v in d[key].values())
