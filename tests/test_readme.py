@@ -71,3 +71,18 @@ def test_test_command_stays_and_the_cpu_route_is_documented() -> None:
     assert "download.pytorch.org" not in test_command  # .ci/run runs it here, from the local wheel
     assert "--index-url https://download.pytorch.org/whl/cpu" in README
     assert "resolves to the CUDA build" in README
+
+
+def test_the_piped_demo_output_is_what_lrlint_prints() -> None:
+    """The README's `lrlint fixtures/ | cat` block: its first lines and summary are today's output."""
+    import subprocess
+    import sys
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ lrlint fixtures/ | cat\n") + len("$ lrlint fixtures/ | cat\n")
+    shown = readme[start : readme.index("```", start)].splitlines()
+    proc = subprocess.run([sys.executable, "-m", "lrlint", "--no-cache", "fixtures/"], cwd=ROOT, capture_output=True, text=True)
+    lines = proc.stdout.splitlines()
+    head = shown[: shown.index("...")]
+    assert lines[: len(head)] == head
+    assert shown[-1] == lines[-1]
