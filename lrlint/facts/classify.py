@@ -41,6 +41,7 @@ FACTORIES: dict[str, int] = {
     **{f"{module}.{name}": 0 for module in ("transformers", "transformers.optimization", "diffusers.optimization") for name in _HF_FACTORIES},
     **{f"{module}.get_scheduler": 1 for module in ("transformers", "transformers.optimization", "diffusers.optimization")},
 }
+_USES_WANTED = frozenset({"StepLR", "MultiStepLR", "OneCycleLR"})  # LR007, LR014, LR016
 MAX_ALIASES = 8  # `a = b`, `b = self.c`, ... followed this far
 _SCHEDULER_BASES = frozenset({"LRScheduler", "_LRScheduler"})
 # Scheduler methods besides `step` whose calls are recorded as MethodCallFacts (LR010).
@@ -82,7 +83,8 @@ class Classifier:
         self.walk = walk
         self.module = module
         self._restored: bool | None = None  # see _state_may_be_restored
-        self._use_index: UseIndex | None = None
+        self._use_indexes: dict[int, UseIndex] = {}
+        self._keys_of_value: dict[int, list[BindingKey]] | None = None
         self.saves: list[SaveFact] = []
         self.bindings = walk.bindings
         self.span = walk.positions.span
@@ -123,25 +125,22 @@ class Classifier:
 
     def _early_exits(self) -> frozenset[int]:
         """The `for` loops with a literal count whose body can leave them before the count is up."""
-        uses = self.uses if self.schedulers else None
-        if uses is None:
+        if not self.schedulers:
             return frozenset()
         found: set[int] = set()
         for index, record in enumerate(self.walk.frames):
-            if record.loop_iter is None:
-                continue
-            loop = uses.parent.get(id(record.loop_iter[0]))
-            if isinstance(loop, (ast.For, ast.AsyncFor)) and _may_exit(loop.body):
+            if record.loop_node is not None and _may_exit(record.loop_node.body):
                 found.add(index)
         return frozenset(found)
 
     # ----------------------------------------------------------------- calls
     def _call(self, event: CallEvent) -> None:
         call, ctx = event.node, event.ctx
-        if not event.deferred and self._torch_qualified(call.func, ctx) == "torch.save":
+        imported = self._qualified(call.func, ctx)  # resolved once: most calls are not imported names
+        if imported == "torch.save" and not event.deferred:
             self._save(event)
             return
-        qualified = self.torch_name(call.func, ctx)
+        qualified = imported if imported is not None and imported.startswith(OPTIMIZER_MODULE) else None
         if qualified is not None:
             if qualified.startswith(SCHEDULER_MODULE + "."):
                 signature = self.signatures.get(qualified[len(SCHEDULER_MODULE) + 1:])
@@ -158,9 +157,8 @@ class Classifier:
         if isinstance(func, ast.Name) and func.id in self.signatures and self._star_imported(func, ctx):
             self._scheduler(event, self.signatures[func.id])
             return
-        factory = self._qualified(func, ctx)
-        if factory in FACTORIES and "LambdaLR" in self.signatures:
-            self._factory(event, factory)
+        if imported in FACTORIES and "LambdaLR" in self.signatures:
+            self._factory(event, imported)
             return
         if isinstance(func, ast.Attribute) and func.attr in _SCHEDULER_METHODS and not event.deferred:
             if dotted_name(func.value) is not None:
@@ -258,11 +256,18 @@ class Classifier:
         return f"{target}.{rest}" if rest else target
 
     # ----------------------------------------------------------------- uses and saves
-    @property
-    def uses(self) -> UseIndex | None:
-        if self._use_index is None and self.module is not None:
-            self._use_index = UseIndex(self.module)
-        return self._use_index
+    def uses_of(self, dotted: str, rows: Rows | None) -> tuple[str, ...] | None:
+        """The classified reads of a variable (see UseIndex.uses): within one function's rows, only
+        that function is indexed (a second walk of the whole module costs as much as the first)."""
+        root = self.walk.function_nodes.get(rows) if rows is not None else self.module
+        if root is None:
+            root = self.module
+        if root is None:
+            return None
+        index = self._use_indexes.get(id(root))
+        if index is None:
+            index = self._use_indexes[id(root)] = UseIndex(root)
+        return index.uses(dotted, rows)
 
     def _rows(self, ctx: Context) -> Rows | None:
         """The rows of the innermost function around `ctx`; None at module level."""
@@ -272,7 +277,12 @@ class Classifier:
 
     def _target(self, node: ast.expr, ctx: Context) -> tuple[str, Rows | None] | None:
         """The one variable a plain assignment binds `node` to, and the rows its reads may be in."""
-        keys = [key for key, bound in self.bindings.table.items() if any(b is node for b in bound)]
+        if self._keys_of_value is None:  # one pass over the table, not one per scheduler
+            self._keys_of_value = {}
+            for key, bound in self.bindings.table.items():
+                for value in bound:
+                    self._keys_of_value.setdefault(id(value), []).append(key)
+        keys = self._keys_of_value.get(id(node), [])
         if len(keys) != 1:
             return None
         scope_id, name = keys[0]
@@ -295,8 +305,7 @@ class Classifier:
             key = self.bindings.resolve(ctx.scope, obj.id)
             bound = self.bindings.single(key)
             target = self._target(bound, ctx) if isinstance(bound, ast.Dict) else None
-            uses = self.uses
-            if target is None or target[0] != obj.id or uses is None or uses.uses(obj.id, target[1]) != ("other",):
+            if target is None or target[0] != obj.id or self.uses_of(obj.id, target[1]) != ("other",):
                 return
             obj = bound
         if not isinstance(obj, ast.Dict):
@@ -538,9 +547,13 @@ class Classifier:
         optimizer_expr = record.bound.get(record.signature.optimizer_param)
         optimizer_key = bound[record.signature.optimizer_param].dotted if optimizer_expr is not None else None
         optimizer_ref = self.ref(optimizer_expr, ctx) if optimizer_expr is not None and optimizer_key else None
-        target = None if record.event.deferred else self._target(record.event.node, ctx)
-        uses = self.uses
-        target_uses = uses.uses(target[0], target[1]) if target is not None and uses is not None else ()
+        # Its reads cost a walk of the code that can see it: only for the rules that read them
+        # (a scheduler never stepped here: LR012; the loop rules' classes; a file that saves a
+        # checkpoint: LR015). Without them `target` stays None and those rules stay silent.
+        wanted = not record.steps or record.signature.name in _USES_WANTED or bool(self.saves)
+        target = None if record.event.deferred or not wanted else self._target(record.event.node, ctx)
+        found_uses = self.uses_of(target[0], target[1]) if target is not None else None
+        target_uses = found_uses or ()
         return SchedulerFact(
             id=index,
             cls=record.signature.name,
@@ -566,7 +579,7 @@ class Classifier:
             factory=record.factory,
             factory_certain=record.factory_certain,
             optimizer_fresh=optimizer_expr is not None and self._optimizer_fresh(record, optimizer_expr),
-            target=ctx.normalise(target[0]) if target is not None and uses is not None else None,
+            target=ctx.normalise(target[0]) if target is not None and found_uses is not None else None,
             uses=target_uses,
         )
 

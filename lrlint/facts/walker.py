@@ -70,6 +70,7 @@ class _FrameRecord:
     kind: FrameKind
     parent: int | None
     loop_iter: tuple[ast.expr, Context] | None = None
+    loop_node: ast.For | ast.AsyncFor | None = None
     presence_checks: frozenset[str] = frozenset()
     test: str | None = None  # for `if` branches whose test reads only plain names and literals
     test_names: frozenset[str] = frozenset()
@@ -119,6 +120,8 @@ class Walk:
     # Annotated parameters of each function (parallel to `functions`), with the defining context.
     annotations: list[tuple[dict[str, ast.expr], Context]] = field(default_factory=list)
     scope_frames: dict[int, int] = field(default_factory=dict)  # function/module scope id -> frame
+    # Function definitions by their (first, last) row, for indexing one function's names.
+    function_nodes: dict[tuple[int, int], ast.AST] = field(default_factory=dict)
 
     def frozen_frames(self, iterations: dict[int, int | None]) -> tuple[Frame, ...]:
         return tuple(
@@ -166,6 +169,7 @@ class Walker:
             self._bind_target(node.target, OTHER, ctx)
             loop = self._frame("loop", ctx)
             self.walk.frames[loop].loop_iter = (node.iter, ctx)
+            self.walk.frames[loop].loop_node = node
             self._block(node.body, ctx.push(loop))
             if node.orelse:
                 self._block(node.orelse, self._push(ctx, "cond"))
@@ -259,6 +263,7 @@ class Walker:
         params = [*positional, *args.kwonlyargs]
         frame = self._frame("function", ctx)
         self.walk.scope_frames[scope.id] = frame
+        self.walk.function_nodes[(node.lineno, node.end_lineno or node.lineno)] = node
         annotated: dict[str, ast.expr] = {}
         for param in (*params, args.vararg, args.kwarg):
             if param is not None:
@@ -305,8 +310,7 @@ class Walker:
     def _if(self, node: ast.If, ctx: Context) -> None:
         self._expression(node.test, ctx)
         checks = self._presence_checks(node.test, ctx)
-        test, names = _plain_test(node.test)
-        guard = any(isinstance(n, ast.Compare) and any(isinstance(op, _GUARD_OPS) for op in n.ops) for n in ast.walk(node.test))
+        test, names, guard = _plain_test(node.test)
         self._block(node.body, self._push(ctx, "cond", presence_checks=checks, test=test, test_names=names, guard=guard))
         if node.orelse:
             self._block(node.orelse, self._push(ctx, "cond"))
@@ -479,19 +483,23 @@ _PLAIN_TEST_NODES = (
 )  # fmt: skip
 
 
-def _plain_test(test: ast.expr) -> tuple[str | None, frozenset[str]]:
+def _plain_test(test: ast.expr) -> tuple[str | None, frozenset[str], bool]:
     """A test made of plain names and literals only (`phase == 'train'`, `is_train`), as a key
-    two branches can be compared by, with the names it reads. Attributes and calls can change
-    between two tests (`model.training` flips under `model.eval()`): those tests get no key."""
+    two branches can be compared by, with the names it reads; and whether it compares by order
+    or `!=` anywhere (a guard). Attributes and calls can change between two tests
+    (`model.training` flips under `model.eval()`): those tests get no key."""
     names: set[str] = set()
+    plain, guard = True, False
     for node in ast.walk(test):
+        if isinstance(node, ast.Compare) and any(isinstance(op, _GUARD_OPS) for op in node.ops):
+            guard = True
         if not isinstance(node, _PLAIN_TEST_NODES):
-            return None, frozenset()
-        if isinstance(node, ast.Name):
+            plain = False
+        elif isinstance(node, ast.Name):
             names.add(node.id)
-    if not names:
-        return None, frozenset()
-    return ast.dump(test), frozenset(names)
+    if not plain or not names:
+        return None, frozenset(), guard
+    return ast.dump(test), frozenset(names), guard
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
