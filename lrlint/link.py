@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Literal
+from typing import TYPE_CHECKING, Literal
 
 from lrlint.diagnostics import Position
 from lrlint.facts.model import CallSite, FileFacts, FunctionFact, ImportFact, Ref

@@ -234,26 +234,8 @@ class Classifier:
 
     def torch_name(self, func: ast.expr, ctx: Context) -> str | None:
         """The qualified name of a callee under `torch.optim`, when its import says so for sure."""
-        dotted = dotted_name(func)
-        if dotted is None:
-            return None
-        head, _, rest = dotted.partition(".")
-        target = self.bindings.import_target(self.bindings.resolve(ctx.scope, head))
-        if target is None:
-            return None
-        qualified = f"{target}.{rest}" if rest else target
-        return qualified if qualified.startswith(OPTIMIZER_MODULE) else None
-
-    def _torch_qualified(self, func: ast.expr, ctx: Context) -> str | None:
-        """The qualified name of a callee imported from torch (`torch.save`), when sure."""
-        dotted = dotted_name(func)
-        if dotted is None:
-            return None
-        head, _, rest = dotted.partition(".")
-        target = self.bindings.import_target(self.bindings.resolve(ctx.scope, head))
-        if target is None or not (target == "torch" or target.startswith("torch.")):
-            return None
-        return f"{target}.{rest}" if rest else target
+        qualified = self._qualified(func, ctx)
+        return qualified if qualified is not None and qualified.startswith(OPTIMIZER_MODULE) else None
 
     # ----------------------------------------------------------------- uses and saves
     def uses_of(self, dotted: str, rows: Rows | None) -> tuple[str, ...] | None:
@@ -481,7 +463,7 @@ class Classifier:
                 ref = self.ref(value, self._store_ctx(scope_id))
                 if id(value) in self.optimizer_ids:
                     ref = Ref(name, binding_id((scope_id, name)))
-            elif where is not None:
+            elif where is not None and isinstance(value, ast.expr):
                 ref = self.ref(value, where)
             else:
                 continue

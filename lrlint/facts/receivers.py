@@ -34,10 +34,10 @@ def held(call: StepFact | MethodCallFact, facts: FileFacts, project: Project | N
     if index is None:
         return ()
     ref = Ref(call.receiver, call.receiver_binding, (), call.receiver_origin)
-    found = project.resolver.schedulers(index, facts.function_frame(call.frames), ref) or ()
-    if any(not s.factory_certain for _, s in found):
+    linked = project.resolver.schedulers(index, facts.function_frame(call.frames), ref) or ()
+    if any(not s.factory_certain for _, s in linked):
         return ()
-    return tuple((project.files[f].facts, s) for f, s in found)
+    return tuple((project.files[f].facts, s) for f, s in linked)
 
 
 def held_schedulers(call: StepFact | MethodCallFact, facts: FileFacts, project: Project | None = None) -> tuple[SchedulerFact, ...]:

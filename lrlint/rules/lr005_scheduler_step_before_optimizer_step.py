@@ -8,7 +8,7 @@ scheduler may be built in view, passed in by every caller, kept on an object
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from lrlint.facts.model import Span
 from lrlint.facts.ordering import Ordering

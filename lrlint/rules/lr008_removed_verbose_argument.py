@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Literal, Iterator
 
 from lrlint.catalogue import release, schedulers
 from lrlint.facts.model import FileFacts, SchedulerFact
@@ -49,7 +49,7 @@ class RemovedVerboseArgument(ConstructorRule):
                 f"building it raises TypeError ({raised}); delete the argument and print "
                 "`scheduler.get_last_lr()` to see the rate"
             )
-            severity = "error"
+            severity: Literal["error", "warning"] = "error"
         else:
             message = (
                 f"{written} is deprecated on `{fact.cls}` since torch {param.deprecated}: in "
