@@ -50,6 +50,32 @@ def lint_paths(
     warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
     progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
+    """Lint files and folders, both stages. The cyclic garbage collector is paused for the run:
+    the facts of every analysed file stay alive until the project stage, and each collection
+    would rescan all of them (a third of a cold run on 13 real repositories); what the run
+    creates is freed by reference counting, and collection resumes when it returns."""
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_paths(paths, settings, stdin, stdin_filename, force_exclude, with_schedules, options, warn, progress)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint_paths(
+    paths: list[str],
+    settings: Settings,
+    stdin: BinaryIO | None,
+    stdin_filename: str | None,
+    force_exclude: bool,
+    with_schedules: bool,
+    options: RunOptions,
+    warn: Callable[[str], None],
+    progress: Callable[[int, int], None] | None,
+) -> RunResult:
     run = RunResult()
     torch_version = settings.torch_version
     entries: list[tuple[Path, Outcome]] = []  # in discovery order
