@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 # What happens at run time:
 # "construct": ValueError when the scheduler is built; "zero-division": ZeroDivisionError at the
@@ -31,7 +31,7 @@ class Problem:
     torch_text: str = ""  # the start of torch's error message, when it raises
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

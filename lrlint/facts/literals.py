@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, TypeGuard
 
 
 class _Unknown:
@@ -81,7 +81,7 @@ def literal_value(expr: ast.expr, resolve: NameResolver | None = None, _depth: i
     return UNKNOWN
 
 
-def is_number(value: Any) -> bool:
+def is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

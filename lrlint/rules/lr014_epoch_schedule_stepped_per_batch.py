@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeGuard
 
 from lrlint.facts.loops import only_step, optimizer_stepped_in, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
@@ -23,7 +24,7 @@ _HEADER = (
 )
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
