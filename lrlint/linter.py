@@ -301,7 +301,14 @@ def lint_bytes(
     with_schedules: bool = False,
     torch_version: str | None = None,
 ) -> FileResult:
-    """Lint one file's content on its own, both stages. Never raises for bad input."""
+    """Lint one file's content on its own, both stages. Never raises for bad input.
+
+    `torch_version` defaults as the command line's does: the installed torch's release (the
+    newest lrlint knows when torch is not installed)."""
+    if torch_version is None:
+        from lrlint.config import installed_torch_version
+
+        torch_version = installed_torch_version()
     summary = analyze_file(filename, data, notebook, torch_version)
     found = summary.diagnostics + project_diagnostics([summary], torch_version)
     found += suppression_diagnostics(summary, enabled or (lambda code: True))

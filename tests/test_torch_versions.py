@@ -121,3 +121,17 @@ def test_verbose_verdicts_follow_the_release_the_finding_is_about() -> None:
     assert judge_verbose(for_26, rejected, None).status == "inconclusive"
     assert judge_verbose(for_213, Run("StepLR", "optimizer-first", 0.1, torch_version="2.1.0"), None).status == "inconclusive"
     assert judge_verbose(for_213, Run("StepLR", "optimizer-first", 0.1, torch_version="2.13.0"), None).status == "refuted"
+
+
+def test_lint_bytes_defaults_to_the_release_the_command_line_does(tmp_path: Path) -> None:
+    """Found by the fuzz target: alone (`lint_bytes`) a file said "in current torch", in a folder
+    run "in torch 2.13". Both default to the installed release now."""
+    from lrlint.linter import lint_bytes
+    from tests.helpers import run_cli
+
+    source = b"from torch.optim.lr_scheduler import StepLR\ns = StepLR(opt, step_size=3, verbose=True)\n"
+    (tmp_path / "f.py").write_bytes(source)
+    alone = [d.message for d in lint_bytes("f.py", source).diagnostics]
+    proc = run_cli("--no-cache", "--output-format", "json", str(tmp_path / "f.py"))
+    in_run = [d["message"] for d in json.loads(proc.stdout)]
+    assert alone == in_run and alone
