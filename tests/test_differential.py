@@ -571,8 +571,9 @@ def test_rebound_scheduler_name_is_reported_for_the_scheduler_it_holds(snippets_
     # ExponentialLR(gamma=0.5) stepped first: epoch 0 already trains with 0.05.
     assert "epoch 0 trains with lr 0.05 instead of 0.1" in finding["verification"]["evidence"]
     # The rate each of the 3 epochs trains with as the code runs it, beside the intended one.
-    assert expand_trajectory(finding["verification"]["trajectory"]) == pytest.approx([0.05, 0.025, 0.0125])
-    assert expand_trajectory(finding["verification"]["intended_trajectory"]) == pytest.approx([0.1, 0.05, 0.025])
+    # (then the rate each loop ends with)
+    assert expand_trajectory(finding["verification"]["trajectory"]) == pytest.approx([0.05, 0.025, 0.0125, 0.0125])
+    assert expand_trajectory(finding["verification"]["intended_trajectory"]) == pytest.approx([0.1, 0.05, 0.025, 0.0125])
 
 
 def test_show_trajectory_draws_one_curve_per_scheduler() -> None:

@@ -303,8 +303,11 @@ def compact(scenario: Scenario, run: Run, applied: bool = False) -> dict[str, An
     if applied:
         if not run.applied:
             return None
+        # One point per epoch trained, then the rate the loop ends with: as many points as the
+        # plain trajectory, so that both say the loop ran `horizon` epochs.
+        values = [*run.applied, run.trajectory[-1]] if run.trajectory else run.applied
         return Trajectory.from_values(
-            run.applied, horizon=run.horizon_note or None, assumed=literal_epochs(scenario) is None, capped=run.capped
+            values, horizon=run.horizon_note or None, assumed=literal_epochs(scenario) is None, capped=run.capped
         ).to_json()
     if not run.trajectory:
         return None
