@@ -222,6 +222,7 @@ class _ModuleIndex:
                 root = module_name(file.path)[0]
             self.roots.append(root)
         self._bases_by_file: dict[int, dict[str, tuple[str, ...]]] = {}
+        self._subclasses: dict[tuple[int, str], list[tuple[int, str]]] | None = None
         self._imports_by_file: dict[int, dict[str, list[ImportFact]]] = {}
         # Functions by qualname within each file; a name defined twice is ambiguous (None).
         self.functions: list[dict[str, FunctionFact | None]] = []
@@ -254,6 +255,8 @@ class _ModuleIndex:
         caller = self._enclosing_function(file, call.frames)
         if caller is None or caller.class_name is None:
             return None
+        if self._overridden(file, caller.class_name, name):
+            return None  # `self` may be a subclass whose own method runs instead
         seen: set[tuple[int, str]] = set()
         classes = [(file, caller.class_name)]
         while classes:
@@ -269,6 +272,27 @@ class _ModuleIndex:
                 if located is not None:
                     classes.append(located)
         return None
+
+    def _overridden(self, file: int, cls: str, name: str) -> bool:
+        """Whether a subclass of `cls` in the linted tree defines its own `name`."""
+        if self._subclasses is None:
+            self._subclasses = defaultdict(list)
+            for where, linked in enumerate(self.project.files):
+                for fact in linked.facts.classes:
+                    for base in fact.bases:
+                        located = self._class(where, base)
+                        if located is not None:
+                            self._subclasses[located].append((where, fact.name))
+        todo, seen = list(self._subclasses.get((file, cls), ())), set()
+        while todo:
+            sub = todo.pop()
+            if sub in seen:
+                continue
+            seen.add(sub)
+            if self._function(sub[0], f"{sub[1]}.{name}") is not None:
+                return True
+            todo.extend(self._subclasses.get(sub, ()))
+        return False
 
     def _bases(self, file: int) -> dict[str, tuple[str, ...]]:
         found = self._bases_by_file.get(file)
