@@ -75,6 +75,14 @@ class Project:
         return {key: tuple(sorted(sites)) for key, sites in found.items()}
 
     @cached_property
+    def _index_by_facts(self) -> dict[int, int]:
+        return {id(f.facts): i for i, f in enumerate(self.files)}
+
+    def index_of(self, facts: FileFacts) -> int | None:
+        """The index of the file whose facts these are."""
+        return self._index_by_facts.get(id(facts))
+
+    @cached_property
     def resolver(self) -> Resolver:
         """What names hold across calls (shared by every project rule of a run)."""
         from lrlint.resolve import Resolver

@@ -79,7 +79,7 @@ class LoopOrders:
         if step.scheduler is not None or step.receiver_origin is None:
             found = self._subject(file, frame, step, facts)
             return [found] if found is not None else []
-        ref = Ref(step.receiver, step.receiver_binding, (), step.receiver_origin)
+        ref = step.receiver_ref
         sites = self.project.callers.get((file, frame), ())
         if not sites:
             annotated = self._annotated(file, frame, step)
@@ -146,11 +146,9 @@ class LoopOrders:
         for other in facts.steps_in(frame):
             if other.scheduler is not None or not where.contains(other.frames, facts):
                 continue
-            receiver = Ref(other.receiver, other.receiver_binding, (), other.receiver_origin)
-            first = Ref(other.first_arg, other.first_arg_binding, (), other.first_arg_origin) if other.first_arg else None
-            if other.method == "step" and self._matches(file, frame, receiver, subject):
+            if other.method == "step" and self._matches(file, frame, other.receiver_ref, subject):
                 label, through = f"{other.receiver}.step({'...' if other.has_args else ''})", False
-            elif self._matches(file, frame, first, subject):
+            elif self._matches(file, frame, other.first_arg_ref, subject):
                 label, through = f"{other.receiver}.{other.method}({other.first_arg})", True
             else:
                 continue

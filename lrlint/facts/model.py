@@ -212,6 +212,14 @@ class StepFact:
             return False
         return binding is None or found is None or found == binding
 
+    @property
+    def receiver_ref(self) -> Ref:
+        return Ref(self.receiver, self.receiver_binding, (), self.receiver_origin)
+
+    @property
+    def first_arg_ref(self) -> Ref | None:
+        return Ref(self.first_arg, self.first_arg_binding, (), self.first_arg_origin) if self.first_arg else None
+
     def through_other(self, key: str) -> bool:
         """Stepped on the optimizer's behalf (GradScaler, xla) rather than `optimizer.step()`."""
         return self.first_arg == key and self.receiver != key
@@ -233,6 +241,10 @@ class MethodCallFact:
     alternatives: tuple[int, ...] = ()  # every scheduler it may hold
     receiver_binding: str | None = None
     receiver_origin: str | None = None  # `param` / `param.attr` it comes from, for the link stage
+
+    @property
+    def receiver_ref(self) -> Ref:
+        return Ref(self.receiver, self.receiver_binding, (), self.receiver_origin)
 
 
 @compact

@@ -62,9 +62,8 @@ class StepWithEpochArgument(ProjectRule):
         one_epoch = (step.positional == 1 and not step.keywords) or (step.positional == 0 and step.keywords == ("epoch",))
         if not one_epoch:
             return None
-        pairs = held_by(step, facts, project)
-        held = tuple(s for _, s in pairs)
-        home = pairs[-1][0] if pairs else facts  # the facts of the file that builds it
+        receiver = held_by(step, facts, project)
+        held = receiver.schedulers
         if not held or any(s.cls in NOT_DEPRECATED for s in held):
             return None
         scheduler = held[-1]
@@ -78,7 +77,7 @@ class StepWithEpochArgument(ProjectRule):
             "parameter is deprecated and sets the learning rate from the closed form for that "
             "epoch instead of chaining from the current one (a scheduler chained with others, "
             f"or an epoch off by one, gives another schedule); call `{step.receiver}.step()` once per epoch",
-            build_scenario(scheduler, home, step if home is facts else None),
+            build_scenario(scheduler, receiver.home, receiver.step_in_home(step, facts)),
             fix=fix,
         )
 

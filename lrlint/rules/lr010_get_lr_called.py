@@ -63,9 +63,8 @@ class GetLrCalled(ProjectRule):
     def _check_call(self, call: MethodCallFact, facts: FileFacts, project: Project) -> Finding | None:
         if call.method != "get_lr" or call.has_args:
             return None
-        pairs = held_by(call, facts, project)
-        held = tuple(s for _, s in pairs)
-        home = pairs[-1][0] if pairs else facts  # the facts of the file that builds it
+        receiver = held_by(call, facts, project)
+        held = receiver.schedulers
         if not held or any(s.cls in NO_GET_LR for s in held):
             return None
         scheduler = held[-1]
@@ -75,7 +74,7 @@ class GetLrCalled(ProjectRule):
             f"`{call.receiver}.get_lr()` on `{scheduler.cls}`: torch warns, and outside `step()` "
             "it returns the scheduler's next internal computation, not the learning rate in use"
             f"{_EXAMPLE.get(scheduler.cls, '')}; use `{call.receiver}.get_last_lr()`",
-            build_scenario(scheduler, home),
+            build_scenario(scheduler, receiver.home),
             fix=fix,
         )
 

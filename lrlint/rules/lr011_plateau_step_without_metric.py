@@ -42,9 +42,8 @@ class PlateauStepWithoutMetric(ProjectRule):
     def _check_step(self, step: StepFact, facts: FileFacts, project: Project) -> Finding | None:
         if step.method != "step" or step.has_args:
             return None
-        pairs = held_by(step, facts, project)
-        held = tuple(s for _, s in pairs)
-        home = pairs[-1][0] if pairs else facts  # the facts of the file that builds it
+        receiver = held_by(step, facts, project)
+        held = receiver.schedulers
         if not held or any(s.cls != "ReduceLROnPlateau" for s in held):
             return None
         return Finding(
@@ -52,7 +51,7 @@ class PlateauStepWithoutMetric(ProjectRule):
             f"`{step.receiver}.step()` on `ReduceLROnPlateau` without the monitored metric: it "
             "raises TypeError (missing 1 required positional argument: 'metrics') at the first "
             f"call; pass the validation metric, e.g. `{step.receiver}.step(val_loss)`",
-            build_scenario(held[-1], home, step if home is facts else None),
+            build_scenario(held[-1], receiver.home, receiver.step_in_home(step, facts)),
         )
 
 
