@@ -149,9 +149,9 @@ def argument_of(call: CallSite, function: FunctionFact, param: str) -> Ref | Non
     found: Ref | None = None
     if param in params:
         position = params.index(param)
-        if position < len(call.arg_refs):
-            found = call.arg_refs[position]
-    for keyword, value in call.keyword_refs:
+        if position < len(call.args):
+            found = call.args[position]
+    for keyword, value in call.keywords:
         if keyword == param:
             found = value
     return found

@@ -210,10 +210,8 @@ class Classifier:
             span=self.span(event.node),
             frames=ctx.frames,
             callee=callee,
-            args=tuple(_dotted_arg(a, ctx) for a in args),
-            keywords=tuple((k.arg, _dotted_arg(k.value, ctx)) for k in keywords if k.arg),
-            arg_refs=tuple(self.ref(a, ctx) for a in args),
-            keyword_refs=tuple((k.arg, self.ref(k.value, ctx)) for k in keywords if k.arg),
+            args=tuple(self.ref(a, ctx) for a in args),
+            keywords=tuple((k.arg, self.ref(k.value, ctx)) for k in keywords if k.arg),
         )
 
     def _may_link(self, callee: str, ctx: Context) -> bool:
@@ -806,8 +804,3 @@ def _may_exit(body: list[ast.stmt]) -> bool:
             if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
                 stack.append((child, inner))
     return False
-
-
-def _dotted_arg(expr: ast.expr, ctx: Context) -> str | None:
-    dotted = dotted_name(expr)
-    return ctx.normalise(dotted) if dotted else None

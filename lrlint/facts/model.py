@@ -272,12 +272,9 @@ class CallSite:
     span: Span
     frames: tuple[int, ...]
     callee: str  # the callee as a dotted name, `self` normalised (`train`, `self.train_epoch`)
-    # Positional arguments as dotted names (None where not a plain name), then keywords.
-    args: tuple[str | None, ...] = ()
-    keywords: tuple[tuple[str, str | None], ...] = ()
-    # What each argument holds (parallel to `args` and `keywords`).
-    arg_refs: tuple[Ref, ...] = ()
-    keyword_refs: tuple[tuple[str, Ref], ...] = ()
+    # What each positional argument (up to a `*args`) and each keyword argument holds.
+    args: tuple[Ref, ...] = ()
+    keywords: tuple[tuple[str, Ref], ...] = ()
 
 
 @compact
