@@ -13,14 +13,21 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from lrlint.diagnostics import Position
-from lrlint.facts.model import CallSite, FileFacts, FunctionFact, ImportFact, Ref
+from lrlint.facts.model import (
+    CallSite,
+    FileFacts,
+    FunctionFact,
+    ImportFact,
+    Ref,
+    StepFact,
+)
 
 if TYPE_CHECKING:
     from lrlint.resolve import Resolver
@@ -110,14 +117,10 @@ class Project:
             return None
         file = self.files[callee.file]
         function = callee.function
-        params = set(function.params)
-        for step in file.facts.steps_in(function.frame):
-            if step.scheduler is not None or file.facts.guarded(step.frames):
-                continue
-            if step.method == "step" and _target(step.receiver, params, function, file.module) == target:
-                return [Hop(callee.file, step.span.start, f"{step.receiver}.step()", False)]
-            if _target(step.first_arg, params, function, file.module) == target:
-                return [Hop(callee.file, step.span.start, f"{step.receiver}.{step.method}({step.first_arg})", True)]
+        for step, stepped, by_argument in _stepped_targets(self, callee.file, function):
+            if stepped == target:
+                label = f"{step.receiver}.{step.method}({step.first_arg})" if by_argument else f"{step.receiver}.step()"
+                return [Hop(callee.file, step.span.start, label, by_argument)]
         for call_index in self.calls_in(callee.file, function.frame):
             inner = self.calls.get((callee.file, call_index))
             call = file.facts.calls[call_index]
@@ -363,18 +366,22 @@ class _ModuleIndex:
         return candidates
 
 
-def _direct_targets(project: Project, file: int, function: FunctionFact) -> set[StepTarget]:
+def _stepped_targets(project: Project, file: int, function: FunctionFact) -> Iterator[tuple[StepFact, StepTarget, bool]]:
+    """What a function's own optimizer steps step: (the step, its target, whether the target is
+    its argument, as in `scaler.step(optimizer)`)."""
     facts = project.files[file].facts
     params = set(function.params)
-    found: set[StepTarget] = set()
     for step in facts.steps_in(function.frame):
         if step.scheduler is not None or facts.guarded(step.frames):
             continue  # a step under `if epoch >= 1:` may not run when the helper first runs
-        for name in (step.receiver if step.method == "step" else None, step.first_arg):
+        for name, by_argument in ((step.receiver if step.method == "step" else None, False), (step.first_arg, True)):
             target = _target(name, params, function, project.files[file].module)
             if target is not None:
-                found.add(target)
-    return found
+                yield step, target, by_argument
+
+
+def _direct_targets(project: Project, file: int, function: FunctionFact) -> set[StepTarget]:
+    return {target for _, target, _ in _stepped_targets(project, file, function)}
 
 
 def _target(name: str | None, params: set[str], function: FunctionFact, module: str | None) -> StepTarget | None:
