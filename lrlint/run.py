@@ -164,7 +164,8 @@ def _follow_calls(
     modules reachable from a scheduler step are parsed, so the cost follows the training code,
     not the size of the tree."""
     from lrlint.facts.model import FileFacts
-    from lrlint.link import LinkedFile, module_name, wanted_modules
+    from lrlint.project.model import LinkedFile
+    from lrlint.project.modules import module_name, wanted_modules
 
     def facts_of(index: int) -> FileFacts | None:
         facts = outcomes[index].summary.facts

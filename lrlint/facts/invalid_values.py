@@ -36,7 +36,8 @@ def _number(value: Any) -> TypeGuard[int | float]:
 
 
 def _whole(value: Any) -> bool:
-    return _number(value) and float(value).is_integer()
+    # Ints are whole without a float conversion, which a literal past float range (10**400) overflows.
+    return _int(value) or (isinstance(value, float) and value.is_integer())
 
 
 def _int(value: Any) -> bool:

@@ -22,7 +22,7 @@ from lrlint.facts.model import FileFacts, SchedulerFact, Span
 from lrlint.scenario import Scenario
 
 if TYPE_CHECKING:
-    from lrlint.link import Project
+    from lrlint.project.model import Project
     from lrlint.suppressions import Suppressions
     from lrlint.verify.hooks import VerifyHook
 

@@ -3,7 +3,7 @@
 The optimizer step may be in view (`optimizer.step()`, `scaler.step(optimizer)`) or down a chain
 of calls (`train_one_epoch(model, optimizer)` in another module, `self.train_step(batch)`); the
 scheduler may be built in view, passed in by every caller, kept on an object
-(`args.scheduler`) or declared by an annotation. See `lrlint/loop_order.py`.
+(`args.scheduler`) or declared by an annotation. See `lrlint/project/loop_order.py`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from lrlint.facts.model import Span
 from lrlint.facts.ordering import Ordering
 from lrlint.facts.scenarios import build_scenario
-from lrlint.link import Project
-from lrlint.loop_order import LoopOrder, LoopOrders
+from lrlint.project.loop_order import LoopOrder, LoopOrders
+from lrlint.project.model import Project
 from lrlint.rules.base import Finding, ProjectFinding, ProjectRule, Related, RuleContext
 from lrlint.scenario import Scenario
 from lrlint.verify.evidence import judge_order

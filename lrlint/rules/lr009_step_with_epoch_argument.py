@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lrlint.facts.model import FileFacts, StepFact
-from lrlint.facts.receivers import held as held_by
+from lrlint.project.receivers import held as held_by
 from lrlint.facts.scenarios import build_scenario
-from lrlint.link import Project
+from lrlint.project.model import Project
 from lrlint.rules.base import (
     Edit,
     Finding,

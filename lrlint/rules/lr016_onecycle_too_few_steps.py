@@ -94,7 +94,10 @@ class OneCycleTooFewSteps(ConstructorRule):
         pct_start = fact.values.get("pct_start", 0.3)
         if not isinstance(pct_start, (int, float)) or isinstance(pct_start, bool) or fact.values.get("three_phase"):
             return
-        warm_up_end = float(pct_start * total) - 1  # torch's last step of the warm-up phase
+        try:
+            warm_up_end = float(pct_start * total) - 1  # torch's last step of the warm-up phase
+        except OverflowError:
+            return  # past float range: torch's own float() fails first
         if epoch_loop.iterations > warm_up_end:
             return
         yield Finding(
