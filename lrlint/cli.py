@@ -301,7 +301,7 @@ def _check_verify_options(options: argparse.Namespace) -> None:
 
 
 def _write_schedules(schedules, path: str) -> None:  # noqa: ANN001
-    from lrlint.verify.runner import write_schedules
+    from lrlint.reporters._schedules import write_schedules
 
     try:
         write_schedules(schedules, path)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lrlint.diagnostics import Position
 from lrlint.facts.model import CallSite, FileFacts, Ref, SchedulerFact, StepFact
-from lrlint.facts.ordering import ORDER_INSENSITIVE, Region, loop_iterations, region
+from lrlint.facts.ordering import Region, loop_iterations, order_insensitive, region
 from lrlint.project.model import FunctionRef, Hop, Project, StepTarget, argument_of
 from lrlint.project.resolve import Resolver, Site, Values
 from lrlint.project.steps import trace
@@ -65,7 +65,7 @@ class LoopOrders:
         frame = facts.function_frame(step.frames)
         where = region(step.frames, step.receiver, facts)
         for subject in self._subjects(file, frame, step, facts):
-            if subject.cls in ORDER_INSENSITIVE or any(s.cls in ORDER_INSENSITIVE for _, s in subject.schedulers):
+            if order_insensitive(subject.cls) or any(order_insensitive(s.cls) for _, s in subject.schedulers):
                 return None
             events = [*self._direct(file, frame, where, subject, facts), *self._calls(file, frame, where, subject, facts)]
             if events:

@@ -6,15 +6,15 @@ from typing import Iterator
 
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
-from lrlint.verify.evidence import judge_rejected_keyword
-from lrlint.verify.hooks import VerifyHook
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext, format_list
+from lrlint.rules.judging import judge_rejected_keyword
+from lrlint.rules.verification import VerifyHook
 
 
 class StepLRMilestones(ConstructorRule):
     code = "LR001"
     schedulers = frozenset({"StepLR"})
-    verification = VerifyHook(judge_rejected_keyword("StepLR", "milestones"), rejected_keyword=("StepLR", "milestones"))
+    verification = VerifyHook(judge_rejected_keyword("StepLR", "milestones"), rejected_keyword="milestones")
     VALID = (
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30, gamma=0.1)\n",
         "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 80])\n",

@@ -6,15 +6,15 @@ from typing import Any, Iterator
 
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
-from lrlint.verify.evidence import judge_rejected_keyword
-from lrlint.verify.hooks import VerifyHook
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
+from lrlint.rules.judging import judge_rejected_keyword
+from lrlint.rules.verification import VerifyHook
 
 
 class MultiStepLRStepSize(ConstructorRule):
     code = "LR002"
     schedulers = frozenset({"MultiStepLR"})
-    verification = VerifyHook(judge_rejected_keyword("MultiStepLR", "step_size"), rejected_keyword=("MultiStepLR", "step_size"))
+    verification = VerifyHook(judge_rejected_keyword("MultiStepLR", "step_size"), rejected_keyword="step_size")
     VALID = (
         "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 80])\n",
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30)\n",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, StepFact
 from lrlint.project.receivers import held as held_by
 from lrlint.facts.scenarios import build_scenario
@@ -16,19 +17,46 @@ from lrlint.rules.base import (
     ProjectRule,
     RuleContext,
 )
-from lrlint.verify.evidence import judge_epoch_argument
-from lrlint.verify.hooks import VerifyHook
+from lrlint.rules.judging import change_epochs, epochs_text, suffix, warned
+from lrlint.rules.verification import VerifyHook
+from lrlint.scenario import Scenario
+from lrlint.verify.record import Run, Verdict
 
-# Their `step` takes no epoch (TypeError), takes the metric first, or takes a fractional epoch by
-# design and does not warn (CosineAnnealingWarmRestarts): not this rule's claim.
-NOT_DEPRECATED = frozenset({"ReduceLROnPlateau", "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler"})
+# Start of torch's own warning (torch/optim/lr_scheduler.py).
+EPOCH_WARNING = "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated"
+
+
+def _deprecated_epoch(cls: str) -> bool:
+    """Whether `step(epoch)` is the deprecated epoch argument. Other classes' `step` takes no
+    epoch (TypeError), takes the metric first, or takes a fractional epoch by design and does not
+    warn (CosineAnnealingWarmRestarts): not this rule's claim."""
+    signature = schedulers().get(cls)
+    return signature is not None and signature.step_argument == "epoch"
+
+
+# --- --verify: the judge -------------------------------------------------------------------
+
+
+def judge(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """torch warns that the epoch parameter is deprecated; passing the loop index also shows where
+    the closed form moves the rate against plain `step()`."""
+    if not warned(run, EPOCH_WARNING):
+        return Verdict("refuted", f"{run.scheduler}.step(epoch) ran {run.horizon} times without torch's deprecation warning")
+    shifted = ""
+    if reference is not None:
+        got, plain = change_epochs(run.trajectory), change_epochs(reference.trajectory)
+        if got != plain:
+            shifted = f"; passing the 0-based loop index, the lr changes at epochs {epochs_text(got) or 'none'} instead of {epochs_text(plain) or 'none'} with step()"
+        else:
+            shifted = f"; the lr follows the same {run.horizon} epochs as with step()"
+    return Verdict("confirmed", f"torch warned: {EPOCH_WARNING}{shifted}{suffix(run)}")
 
 _HEADER = "from torch.optim.lr_scheduler import StepLR, ReduceLROnPlateau, CosineAnnealingWarmRestarts\n"
 
 
 class StepWithEpochArgument(ProjectRule):
     code = "LR009"
-    verification = VerifyHook(judge_epoch_argument, needs_reference=True, call="epoch")
+    verification = VerifyHook(judge, needs_reference=True, call="epoch")
     VALID = (
         _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step()\n",
         # ReduceLROnPlateau's argument is the metric.
@@ -64,7 +92,7 @@ class StepWithEpochArgument(ProjectRule):
             return None
         receiver = held_by(step, facts, project)
         held = receiver.schedulers
-        if not held or any(s.cls in NOT_DEPRECATED for s in held):
+        if not held or not all(_deprecated_epoch(s.cls) for s in held):
             return None
         scheduler = held[-1]
         classes = " or ".join(dict.fromkeys(f"`{s.cls}`" for s in held))
