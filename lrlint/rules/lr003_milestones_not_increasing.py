@@ -8,6 +8,7 @@ from typing import Any, Iterator
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext, format_list
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import MAX_LISTED, change_epochs, epochs_text, listed, overflow, suffix, times
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -113,8 +114,14 @@ class MilestonesNotIncreasing(ConstructorRule):
         "from torch.optim.lr_scheduler import MultiStepLR\nM = [80, 40]\nM.sort()\nMultiStepLR(opt, M)\n",
     )
     INVALID = (
-        "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 30, 60])\n",
-        "from torch.optim.lr_scheduler import MultiStepLR\nMILESTONES = [80, 40]\nMultiStepLR(opt, MILESTONES)\n",
+        invalid(
+            "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 30, 60])\n",
+            "milestones [30, 30, 60] repeat 30: MultiStepLR decays once per occurrence, so the learning rate is multiplied by gamma**2 at epoch 30",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import MultiStepLR\nMILESTONES = [80, 40]\nMultiStepLR(opt, MILESTONES)\n",
+            "milestones [80, 40] are not increasing: MultiStepLR silently decays at epochs 40, 80 in sorted order; write them sorted (or fix the typo)",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

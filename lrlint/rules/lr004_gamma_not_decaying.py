@@ -10,6 +10,7 @@ from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import overflow, suffix
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -71,11 +72,26 @@ class GammaNotDecaying(ConstructorRule):
         "from torch.optim.lr_scheduler import ConstantLR\nConstantLR(opt, factor=1.0)\n",
     )
     INVALID = (
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30, gamma=10)\n",
-        "from torch.optim.lr_scheduler import ExponentialLR\nExponentialLR(opt, 1.5)\n",
-        "from torch.optim.lr_scheduler import MultiStepLR\nGAMMA = 2\nMultiStepLR(opt, [30], GAMMA)\n",
-        "from torch.optim.lr_scheduler import ExponentialLR\nExponentialLR(opt, gamma=1.0)\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=1, gamma=1)\n",
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30, gamma=10)\n",
+            "`StepLR` with gamma=10 multiplies the learning rate by 10 at every decay: it grows instead of decaying; use a factor below 1 (e.g. 0.1)",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import ExponentialLR\nExponentialLR(opt, 1.5)\n",
+            "`ExponentialLR` with gamma=1.5 multiplies the learning rate by 1.5 at every decay: it grows instead of decaying; use a factor below 1 (e.g. 0.667)",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import MultiStepLR\nGAMMA = 2\nMultiStepLR(opt, [30], GAMMA)\n",
+            "`MultiStepLR` with gamma=2 multiplies the learning rate by 2 at every decay: it grows instead of decaying; use a factor below 1 (e.g. 0.5)",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import ExponentialLR\nExponentialLR(opt, gamma=1.0)\n",
+            "`ExponentialLR` with gamma=1.0 never changes the learning rate: the scheduler is a no-op; for a decay use a factor below 1 (e.g. 0.1); for a constant rate use `ConstantLR(optimizer, factor=1.0)` or no scheduler, or mark it `# noqa: LR004`",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=1, gamma=1)\n",
+            "`StepLR` with gamma=1 never changes the learning rate: the scheduler is a no-op; for a decay use a factor below 1 (e.g. 0.1); for a constant rate use `ConstantLR(optimizer, factor=1.0)` or no scheduler, or mark it `# noqa: LR004`",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

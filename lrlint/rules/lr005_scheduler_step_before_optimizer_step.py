@@ -17,6 +17,7 @@ from lrlint.facts.scenarios import build_scenario
 from lrlint.project.loop_order import LoopOrder, LoopOrders
 from lrlint.project.model import Project
 from lrlint.rules.base import Finding, ProjectFinding, ProjectRule, Related, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import suffix
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -109,10 +110,29 @@ class SchedulerStepBeforeOptimizerStep(ProjectRule):
         _HEADER + "for _ in range(start):\n    scheduler.step()\nfor b in loader:\n    optimizer.step()\n    scheduler.step()\n",
     )
     INVALID = (
-        _HEADER + "for epoch in range(90):\n    scheduler.step()\n    for b in loader:\n        optimizer.step()\n",
-        _HEADER + "for b in loader:\n    scheduler.step()\n    loss.backward()\n    scaler.step(optimizer)\n",
-        _HEADER + "for b in loader:\n    if scheduler is not None:\n        scheduler.step()\n    optimizer.step(closure)\n",
-        _HEADER + _TRAIN + "for epoch in range(90):\n    scheduler.step()\n    train(model, optimizer)\n",
+        invalid(
+            _HEADER + "for epoch in range(90):\n    scheduler.step()\n    for b in loader:\n        optimizer.step()\n",
+            "`scheduler.step()` runs before `optimizer.step()` (line 8): torch warns and skips the first value of the StepLR schedule, and every change of the rate comes one step early; step the scheduler after the optimizer",
+        ),
+        invalid(
+            _HEADER + "for b in loader:\n    scheduler.step()\n    loss.backward()\n    scaler.step(optimizer)\n",
+            "`scheduler.step()` runs before `scaler.step(optimizer)` (line 8): torch warns and skips the first value of the StepLR schedule, and every change of the rate comes one step early; step the scheduler after the optimizer",
+        ),
+        invalid(
+            _HEADER + "for b in loader:\n    if scheduler is not None:\n        scheduler.step()\n    optimizer.step(closure)\n",
+            "`scheduler.step()` runs before `optimizer.step(...)` (line 8): torch warns and skips the first value of the StepLR schedule, and every change of the rate comes one step early; step the scheduler after the optimizer",
+        ),
+        invalid(
+            _HEADER + _TRAIN + "for epoch in range(90):\n    scheduler.step()\n    train(model, optimizer)\n",
+            "`scheduler.step()` runs before `train()` (line 10) reaches `optimizer.step()` (line 7): torch warns and skips the first value of the StepLR schedule, and every change of the rate comes one step early; step the scheduler after the optimizer",
+        ),
+        # CosineAnnealingWarmRestarts skips its first value too, but torch does not warn for it.
+        invalid(
+            "import torch\nfrom torch.optim.lr_scheduler import CosineAnnealingWarmRestarts\n"
+            "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\nscheduler = CosineAnnealingWarmRestarts(optimizer, T_0=10)\n"
+            "for epoch in range(30):\n    scheduler.step()\n    for b in loader:\n        optimizer.step()\n",
+            "`scheduler.step()` runs before `optimizer.step()` (line 8): the first value of the CosineAnnealingWarmRestarts schedule is skipped (torch does not warn for it), and every change of the rate comes one step early; step the scheduler after the optimizer",
+        ),
     )
 
     def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:

@@ -9,6 +9,7 @@ from lrlint.catalogue import Param, Release, SchedulerSignature, release, schedu
 from lrlint.facts.model import FileFacts, SchedulerFact, Span
 from lrlint.facts.scenarios import call_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.releases import release_of, target_name, target_text, torch_name
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -86,10 +87,22 @@ class InvalidSchedulerArguments(ConstructorRule):
         "from transformers import LinearLR\nLinearLR(opt, warmup_steps=100)\n",
     )
     INVALID = (
-        "from torch.optim.lr_scheduler import CosineAnnealingLR\nCosineAnnealingLR(opt, T_max=100, eta_max=0.1)\n",
-        "from torch.optim.lr_scheduler import ExponentialLR\nExponentialLR(opt)\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, 0.1, -1, False, 5)\n",
-        "import torch\ntorch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_step=1000)\n",
+        invalid(
+            "from torch.optim.lr_scheduler import CosineAnnealingLR\nCosineAnnealingLR(opt, T_max=100, eta_max=0.1)\n",
+            "`CosineAnnealingLR` has no `eta_max` parameter: building it raises TypeError (unexpected keyword argument 'eta_max'); did you mean `eta_min`?",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import ExponentialLR\nExponentialLR(opt)\n",
+            "`ExponentialLR` is called without its required `gamma` argument: building it raises TypeError (missing required argument 'gamma')",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, 0.1, -1, False, 5)\n",
+            "`StepLR` takes at most 4 positional arguments in current torch (optimizer, step_size, gamma, last_epoch), but 6 are given: building it raises TypeError (too many positional arguments); pass the extra ones by keyword or remove them",
+        ),
+        invalid(
+            "import torch\ntorch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_step=1000)\n",
+            "`OneCycleLR` has no `total_step` parameter: building it raises TypeError (unexpected keyword argument 'total_step'); did you mean `total_steps`?",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

@@ -18,6 +18,7 @@ from lrlint.rules.base import (
     RuleContext,
     format_list,
 )
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import all_notes, stepped_as_the_loop
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -120,11 +121,23 @@ class MilestoneNeverReached(ConstructorRule):
         "    scheduler.step()\n",
     )
     INVALID = (
-        _HEADER + "scheduler = MultiStepLR(optimizer, milestones=[30, 80])\n" + _LOOP.format(n=20),
-        _HEADER + "scheduler = StepLR(optimizer, step_size=20)\n" + _LOOP.format(n=20),
-        _HEADER + "scheduler = MultiStepLR(optimizer, milestones=[30, 60, 90])\n" + _LOOP.format(n=90),
-        _HEADER + "scheduler = StepLR(optimizer, 30)\nfor epoch in range(5, 25):\n    optimizer.step()\n"
-        "    if scheduler is not None:\n        scheduler.step()\n",
+        invalid(
+            _HEADER + "scheduler = MultiStepLR(optimizer, milestones=[30, 80])\n" + _LOOP.format(n=20),
+            "milestones [30, 80] are never reached: `scheduler.step()` (line 8) runs once per epoch of a 20-epoch loop, so the learning rate stays at its initial value for all 20 epochs",
+        ),
+        invalid(
+            _HEADER + "scheduler = StepLR(optimizer, step_size=20)\n" + _LOOP.format(n=20),
+            "`step_size=20` is never reached: `scheduler.step()` (line 8) runs once per epoch of a 20-epoch loop, so the learning rate stays at its initial value for all 20 epochs",
+        ),
+        invalid(
+            _HEADER + "scheduler = MultiStepLR(optimizer, milestones=[30, 60, 90])\n" + _LOOP.format(n=90),
+            "milestone 90 of [30, 60, 90] is never reached: `scheduler.step()` (line 8) runs once per epoch of a 90-epoch loop, so the decay due there never happens",
+        ),
+        invalid(
+            _HEADER + "scheduler = StepLR(optimizer, 30)\nfor epoch in range(5, 25):\n    optimizer.step()\n"
+            "    if scheduler is not None:\n        scheduler.step()\n",
+            "`step_size=30` is never reached: `scheduler.step()` (line 8) runs once per epoch of a 20-epoch loop, so the learning rate stays at its initial value for all 20 epochs",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

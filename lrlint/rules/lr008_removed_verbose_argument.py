@@ -8,6 +8,7 @@ from lrlint.catalogue import release, schedulers
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import call_scenario
 from lrlint.rules.base import ConstructorRule, Edit, Finding, Fix, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.releases import release_of, target_name, target_text, torch_name
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -64,9 +65,18 @@ class RemovedVerboseArgument(ConstructorRule):
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, **options)\n",
     )
     INVALID = (
-        "from torch.optim.lr_scheduler import ReduceLROnPlateau\nReduceLROnPlateau(opt, 'min', verbose=True)\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, 0.1, -1, True)\n",
-        "import torch\ntorch.optim.lr_scheduler.MultiStepLR(opt, [30, 80], verbose=False)\n",
+        invalid(
+            "from torch.optim.lr_scheduler import ReduceLROnPlateau\nReduceLROnPlateau(opt, 'min', verbose=True)\n",
+            "`verbose` was removed from `ReduceLROnPlateau` in torch 2.7: in current torch, building it raises TypeError (unexpected keyword argument 'verbose'); delete the argument and print `scheduler.get_last_lr()` to see the rate",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30, 0.1, -1, True)\n",
+            "`verbose` (passed positionally) was removed from `StepLR` in torch 2.7: in current torch, building it raises TypeError (too many positional arguments); delete the argument and print `scheduler.get_last_lr()` to see the rate",
+        ),
+        invalid(
+            "import torch\ntorch.optim.lr_scheduler.MultiStepLR(opt, [30, 80], verbose=False)\n",
+            "`verbose` was removed from `MultiStepLR` in torch 2.7: in current torch, building it raises TypeError (unexpected keyword argument 'verbose'); delete the argument and print `scheduler.get_last_lr()` to see the rate",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

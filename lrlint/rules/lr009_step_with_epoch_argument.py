@@ -17,6 +17,7 @@ from lrlint.rules.base import (
     ProjectRule,
     RuleContext,
 )
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import change_epochs, epochs_text, suffix, warned
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -72,9 +73,15 @@ class StepWithEpochArgument(ProjectRule):
         _HEADER + "s = StepLR(opt, 30)\ns.step(*args)\n",
     )
     INVALID = (
-        _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step(epoch)\n",
-        _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = StepLR(opt, 30)\n"
-        "    def end(self, epoch):\n        self.s.step(epoch=epoch)\n",
+        invalid(
+            _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step(epoch)\n",
+            "`s.step(...)` passes an epoch to `StepLR`: torch warns that the epoch parameter is deprecated and sets the learning rate from the closed form for that epoch instead of chaining from the current one (a scheduler chained with others, or an epoch off by one, gives another schedule); call `s.step()` once per epoch",
+        ),
+        invalid(
+            _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = StepLR(opt, 30)\n"
+            "    def end(self, epoch):\n        self.s.step(epoch=epoch)\n",
+            "`self.s.step(...)` passes an epoch to `StepLR`: torch warns that the epoch parameter is deprecated and sets the learning rate from the closed form for that epoch instead of chaining from the current one (a scheduler chained with others, or an epoch off by one, gives another schedule); call `self.s.step()` once per epoch",
+        ),
     )
 
     def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:

@@ -17,6 +17,7 @@ from lrlint.rules.base import (
     ProjectRule,
     RuleContext,
 )
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import suffix, warned
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -77,12 +78,20 @@ class GetLrCalled(ProjectRule):
         ),
         # Not a torch scheduler.
         "lr = my_scheduler.get_lr()\n",
+        # SequentialLR's get_lr raises NotImplementedError: another bug, without this warning.
+        "from torch.optim.lr_scheduler import SequentialLR\ns = SequentialLR(opt, [a, b], milestones=[5])\nprint(s.get_lr())\n",
         "from transformers import get_linear_schedule_with_warmup\ns = get_linear_schedule_with_warmup(opt, 10, 100)\nprint(s.get_lr())\n",
     )
     INVALID = (
-        _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step()\n    print(s.get_lr()[0])\n",
-        _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = StepLR(opt, 30)\n"
-        "    def log(self):\n        return self.s.get_lr()\n",
+        invalid(
+            _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step()\n    print(s.get_lr()[0])\n",
+            "`s.get_lr()` on `StepLR`: torch warns, and outside `step()` it returns the scheduler's next internal computation, not the learning rate in use (at a decay epoch it is off by a factor gamma); use `s.get_last_lr()`",
+        ),
+        invalid(
+            _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = StepLR(opt, 30)\n"
+            "    def log(self):\n        return self.s.get_lr()\n",
+            "`self.s.get_lr()` on `StepLR`: torch warns, and outside `step()` it returns the scheduler's next internal computation, not the learning rate in use (at a decay epoch it is off by a factor gamma); use `self.s.get_last_lr()`",
+        ),
     )
 
     def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:

@@ -10,6 +10,7 @@ from lrlint.project.receivers import held as held_by
 from lrlint.facts.scenarios import build_scenario
 from lrlint.project.model import Project
 from lrlint.rules.base import Finding, ProjectFinding, ProjectRule, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
 from lrlint.verify.record import Run, Verdict
@@ -49,9 +50,15 @@ class PlateauStepWithoutMetric(ProjectRule):
         "scheduler.step()\n",
     )
     INVALID = (
-        _HEADER + "s = ReduceLROnPlateau(opt, mode='min')\nfor epoch in range(90):\n    train()\n    s.step()\n",
-        _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = ReduceLROnPlateau(opt)\n"
-        "    def end(self):\n        self.s.step()\n",
+        invalid(
+            _HEADER + "s = ReduceLROnPlateau(opt, mode='min')\nfor epoch in range(90):\n    train()\n    s.step()\n",
+            "`s.step()` on `ReduceLROnPlateau` without the monitored metric: it raises TypeError (missing 1 required positional argument: 'metrics') at the first call; pass the validation metric, e.g. `s.step(val_loss)`",
+        ),
+        invalid(
+            _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = ReduceLROnPlateau(opt)\n"
+            "    def end(self):\n        self.s.step()\n",
+            "`self.s.step()` on `ReduceLROnPlateau` without the monitored metric: it raises TypeError (missing 1 required positional argument: 'metrics') at the first call; pass the validation metric, e.g. `self.s.step(val_loss)`",
+        ),
     )
 
     def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:

@@ -9,6 +9,7 @@ from lrlint.facts.invalid_values import Problem, problems
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import change_epochs, epochs_text, suffix
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -104,16 +105,51 @@ class InvalidSchedulerValue(ConstructorRule):
         _IMPORT + "OneCycleLR(opt, max_lr=0.1, total_step=100)\n",
     )
     INVALID = (
-        _IMPORT + "StepLR(opt, step_size=0)\n",
-        _IMPORT + "ExponentialLR(opt, gamma=0)\n",
-        _IMPORT + "MultiStepLR(opt, milestones=[0, 30])\n",
-        _IMPORT + "MultiStepLR(opt, milestones=[2.5, 7.5])\n",
-        _IMPORT + "CosineAnnealingLR(opt, T_max=0)\n",
-        _IMPORT + "LinearLR(opt, start_factor=0)\n",
-        _IMPORT + "ConstantLR(opt, factor=2)\n",
-        _IMPORT + "OneCycleLR(opt, max_lr=0.1)\n",
-        _IMPORT + "SequentialLR(opt, [warm, cos], milestones=[5, 10])\n",
-        _IMPORT + "CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=1.5)\n",
+        invalid(
+            _IMPORT + "StepLR(opt, step_size=0)\n",
+            "`StepLR` with step_size=0: the first `scheduler.step()` raises ZeroDivisionError (epoch % step_size)",
+        ),
+        invalid(
+            _IMPORT + "ExponentialLR(opt, gamma=0)\n",
+            "`ExponentialLR` with gamma=0 sets the learning rate to 0 at the first decay: nothing is learned after it",
+        ),
+        invalid(
+            _IMPORT + "MultiStepLR(opt, milestones=[0, 30])\n",
+            "milestone 0 is reached while `MultiStepLR` is built: the learning rate is decayed before the first epoch and the initial one is never used",
+        ),
+        invalid(
+            _IMPORT + "MultiStepLR(opt, milestones=[2.5, 7.5])\n",
+            "milestones 2.5, 7.5 are never reached (MultiStepLR compares milestones with the whole epoch count): no decay happens there",
+        ),
+        invalid(
+            _IMPORT + "CosineAnnealingLR(opt, T_max=0)\n",
+            "`CosineAnnealingLR` with T_max=0: the first `scheduler.step()` raises ZeroDivisionError",
+        ),
+        invalid(
+            _IMPORT + "LinearLR(opt, start_factor=0)\n",
+            "`LinearLR` with start_factor=0: building it raises ValueError (the factor must be in (0, 1])",
+        ),
+        # torch stops at the first value it rejects: one finding, about start_factor.
+        invalid(
+            _IMPORT + "LinearLR(opt, start_factor=0, end_factor=2)\n",
+            "`LinearLR` with start_factor=0: building it raises ValueError (the factor must be in (0, 1])",
+        ),
+        invalid(
+            _IMPORT + "ConstantLR(opt, factor=2)\n",
+            "`ConstantLR` with factor=2: building it raises ValueError (the factor must be in [0, 1])",
+        ),
+        invalid(
+            _IMPORT + "OneCycleLR(opt, max_lr=0.1)\n",
+            "`OneCycleLR` without `total_steps` nor both `epochs` and `steps_per_epoch`: building it raises ValueError (it cannot know the cycle's length)",
+        ),
+        invalid(
+            _IMPORT + "SequentialLR(opt, [warm, cos], milestones=[5, 10])\n",
+            "`SequentialLR` with 2 schedulers needs 1 milestone(s), got 2: building it raises ValueError",
+        ),
+        invalid(
+            _IMPORT + "CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=1.5)\n",
+            "`CosineAnnealingWarmRestarts` with T_mult=1.5: building it raises ValueError (T_mult must be an int >= 1)",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

@@ -16,6 +16,7 @@ from lrlint.rules.base import (
     RuleContext,
     format_list,
 )
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import all_notes, change_epochs
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -78,10 +79,16 @@ class EpochScheduleSteppedPerBatch(ConstructorRule):
         "        optimizer.step()\n        scheduler.step()\n",
     )
     INVALID = (
-        _HEADER + "scheduler = StepLR(optimizer, step_size=30)\nfor epoch in range(90):\n    for b in loader:\n"
-        "        optimizer.step()\n        scheduler.step()\n",
-        _HEADER + "scheduler = MultiStepLR(optimizer, milestones=[30, 60])\nfor epoch in range(90):\n"
-        "    for x, y in loader:\n        scaler.step(optimizer)\n        scaler.update()\n        scheduler.step()\n",
+        invalid(
+            _HEADER + "scheduler = StepLR(optimizer, step_size=30)\nfor epoch in range(90):\n    for b in loader:\n"
+            "        optimizer.step()\n        scheduler.step()\n",
+            "`scheduler.step()` runs once per batch, but `step_size=30` (line 4) fits the 90-epoch loop: the learning rate is multiplied by gamma every 30 batches, not every 30 epochs; step the scheduler once per epoch",
+        ),
+        invalid(
+            _HEADER + "scheduler = MultiStepLR(optimizer, milestones=[30, 60])\nfor epoch in range(90):\n"
+            "    for x, y in loader:\n        scaler.step(optimizer)\n        scaler.update()\n        scheduler.step()\n",
+            "`scheduler.step()` runs once per batch, but milestones [30, 60] (line 4) fit the 90-epoch loop: the learning rate is decayed after 30, 60 batches, not at epochs 30, 60; step the scheduler once per epoch",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

@@ -12,6 +12,7 @@ from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.judging import all_notes, stepped_as_the_loop
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
@@ -84,15 +85,24 @@ class OneCycleTooFewSteps(ConstructorRule):
         # Stopped by a `break` once the budget is spent.
         _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, total_steps=500)\nfor i in range(1000):\n"
         "    optimizer.step()\n    scheduler.step()\n    if i + 1 == 500:\n        break\n",
+        # Its warm-up's share is not a literal: how far the rate rises is not known.
+        _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, epochs=30, steps_per_epoch=100, pct_start=args.warm)\n"
+        "for epoch in range(30):\n    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
         # Stepped under a condition: fewer steps than the loop.
         _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, total_steps=500)\nfor i in range(1000):\n"
         "    optimizer.step()\n    if i % 2:\n        scheduler.step()\n",
     )
     INVALID = (
-        _HEADER + "scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=100)\nfor epoch in range(10):\n"
-        "    for i in range(20):\n        optimizer.step()\n        scheduler.step()\n",
-        _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, epochs=10, steps_per_epoch=100)\nfor epoch in range(10):\n"
-        "    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
+        invalid(
+            _HEADER + "scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=100)\nfor epoch in range(10):\n"
+            "    for i in range(20):\n        optimizer.step()\n        scheduler.step()\n",
+            "`OneCycleLR` is sized for `total_steps=100` but `scheduler.step()` (line 8) runs 200 times: step 101 raises ValueError (Tried to step 101 times)",
+        ),
+        invalid(
+            _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, epochs=10, steps_per_epoch=100)\nfor epoch in range(10):\n"
+            "    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
+            "`OneCycleLR` is sized for `epochs=10` x `steps_per_epoch=100` = 1000 steps but `scheduler.step()` (line 8) runs once per epoch: only 10 of its 1000 steps run, and the learning rate never gets past the warm-up to max_lr",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

@@ -8,6 +8,7 @@ from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
 from lrlint.verify.record import Run, Verdict
@@ -50,12 +51,21 @@ class LastEpochOnFreshOptimizer(ConstructorRule):
         _HEADER + _OPT + "StepLR(optimizer, 30, last_epoch=start_epoch - 1)\n",
     )
     INVALID = (
-        _HEADER + _OPT + "StepLR(optimizer, 30, last_epoch=10)\n",
-        _HEADER + _OPT + "StepLR(optimizer, 30, 0.1, 0)\n",
-        (
+        invalid(
+            _HEADER + _OPT + "StepLR(optimizer, 30, last_epoch=10)\n",
+            "`StepLR(..., last_epoch=10)` on the `SGD` built just before, whose state was never loaded: building it raises KeyError (param 'initial_lr' is not specified in param_groups[0]); a fresh run keeps `last_epoch=-1`, a resumed one calls `optimizer.load_state_dict(...)` first",
+        ),
+        invalid(
+            _HEADER + _OPT + "StepLR(optimizer, 30, 0.1, 0)\n",
+            "`StepLR(..., last_epoch=0)` on the `SGD` built just before, whose state was never loaded: building it raises KeyError (param 'initial_lr' is not specified in param_groups[0]); a fresh run keeps `last_epoch=-1`, a resumed one calls `optimizer.load_state_dict(...)` first",
+        ),
+        invalid(
+            (
             "import torch\nopt = torch.optim.AdamW(model.parameters(), lr=3e-4)\n"
             "torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100, last_epoch=50)\n"
         ),
+                "`CosineAnnealingLR(..., last_epoch=50)` on the `AdamW` built just before, whose state was never loaded: building it raises KeyError (param 'initial_lr' is not specified in param_groups[0]); a fresh run keeps `last_epoch=-1`, a resumed one calls `optimizer.load_state_dict(...)` first",
+            ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

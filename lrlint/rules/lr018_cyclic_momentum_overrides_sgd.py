@@ -8,6 +8,7 @@ from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, OptimizerFact, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
+from lrlint.rules.examples import invalid
 from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
 from lrlint.signatures import NO_DEFAULT
@@ -55,8 +56,14 @@ class CyclicMomentumOverridesSGD(ConstructorRule):
         _HEADER + "opt = torch.optim.SGD([{'params': a, 'momentum': 0.9}], lr=0.1)\nOneCycleLR(opt, 0.1, total_steps=100)\n",
     )
     INVALID = (
-        _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nOneCycleLR(opt, 0.1, total_steps=100)\n",
-        _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0)\nCyclicLR(opt, 0.001, 0.01)\n",
+        invalid(
+            _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nOneCycleLR(opt, 0.1, total_steps=100)\n",
+            "`OneCycleLR` cycles momentum by default (cycle_momentum=True) and the SGD optimizer was built without momentum: torch silently turns it on when the scheduler is built and cycles it between 0.85 and 0.95; pass `cycle_momentum=False` for plain SGD, or give SGD a momentum on purpose",
+        ),
+        invalid(
+            _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0)\nCyclicLR(opt, 0.001, 0.01)\n",
+            "`CyclicLR` cycles momentum by default (cycle_momentum=True) and the SGD optimizer was built without momentum: torch silently turns it on when the scheduler is built and cycles it between 0.8 and 0.9; pass `cycle_momentum=False` for plain SGD, or give SGD a momentum on purpose",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

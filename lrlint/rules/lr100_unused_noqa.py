@@ -12,6 +12,7 @@ from lrlint.catalogue import rules as catalogue
 from lrlint.diagnostics import Position
 from lrlint.facts.model import Span
 from lrlint.rules.base import Edit, Finding, Fix, SuppressionRule
+from lrlint.rules.examples import invalid
 from lrlint.suppressions import Suppressions, UnusedSuppression
 
 CODE = "LR100"
@@ -29,10 +30,22 @@ class UnusedNoqa(SuppressionRule):
         "from torch.optim.lr_scheduler import StepLR\n# lrlint: disable=LR001\nStepLR(opt, milestones=[30])\n",
     )
     INVALID = (
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa: LR001\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR001, LR003\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # lrlint: disable=LR999\n",
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa: LR001\n",
+            "unused `# noqa` code: no LR001 finding is suppressed here",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa\n",
+            "unused blanket `# noqa`: it suppresses no lrlint finding on this line (other linters may still rely on it)",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR001, LR003\n",
+            "unused `# noqa` code: no LR003 finding is suppressed here",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # lrlint: disable=LR999\n",
+            "unused `# lrlint: disable` code: LR999 is not an lrlint rule code",
+        ),
     )
 
     def check_suppressions(self, suppressions: Suppressions, enabled: Callable[[str], bool]) -> Iterator[Finding]:
