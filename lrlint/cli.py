@@ -2,8 +2,8 @@
 
 Exit codes, as ruff: 0 no findings, 1 findings (`--fail-on error`: error findings only), 2 usage
 error or a crash of lrlint itself; a reader that goes away (`lrlint | head`) ends the run with 0.
-Start-up imports nothing heavy: libcst only once a file passes the prefilter, rich only for colour,
-torch never (only the --verify worker process does).
+Start-up imports nothing heavy: the parser and the rules only once a file passes the prefilter,
+rich only for colour, torch never (only the --verify worker process does).
 """
 
 from __future__ import annotations
