@@ -13,7 +13,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from lrlint.signatures import NO_DEFAULT, Decay, Length, Param, Release, SchedulerSignature, ValueCheck, release
+from lrlint.signatures import (
+    NO_DEFAULT,
+    Decay,
+    Length,
+    Param,
+    Release,
+    SchedulerSignature,
+    ValueCheck,
+    release,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib

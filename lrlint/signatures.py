@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 Release = tuple[int, int]  # a torch release as (major, minor)
 StepArgument = Literal["epoch", "fractional-epoch", "metric", "none"]
@@ -28,11 +28,11 @@ class _NoDefault:
 NO_DEFAULT: Any = _NoDefault()  # a required parameter, or one whose default the table does not give
 
 
-def number(value: Any) -> bool:
+def number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def integer(value: Any) -> bool:
+def integer(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -76,7 +76,7 @@ class ValueCheck:
         low_open, low, high, high_open = _INTERVAL.fullmatch(self.valid).groups()  # type: ignore[union-attr]
         above = value > float(low) if low_open == "(" else value >= float(low)
         below = value < float(high) if high_open == ")" else value <= float(high)
-        return above and below
+        return bool(above and below)
 
     def torch_text(self, value: Any) -> str:
         return self.raises.replace("{value}", str(value))

@@ -23,7 +23,7 @@ named by a string (`import_module("lrlint.verify.runner")`). The graph is read w
 from __future__ import annotations
 
 import ast
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -93,7 +93,7 @@ def imports(name: str, path: Path, known: set[str]) -> set[str]:
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def graph() -> dict[str, set[str]]:
     found = modules()
     known = set(found)

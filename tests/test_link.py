@@ -149,7 +149,7 @@ def test_step_summaries_of_a_tangled_project_cost_calls_times_targets(tmp_path: 
     """400 modules calling each other took 41 s when the summaries were iterated to a fixpoint
     over every call site in rounds. Each target now crosses each call once: the work (targets
     carried through calls) is bounded by the calls times the targets, whatever the depth."""
-    import lrlint.project.steps as steps
+    from lrlint.project import steps
 
     crossed = 0
     original = steps.through_call

@@ -68,7 +68,7 @@ class Project:
         found = self._shared.get(make)
         if found is None:
             found = self._shared[make] = make(self)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def function_of(self, file: int, frame: int) -> FunctionRef | None:
         function = self.files[file].facts.function_at(frame)

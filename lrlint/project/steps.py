@@ -14,7 +14,14 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from lrlint.facts.model import CallSite, FunctionFact, StepFact
-from lrlint.project.model import MAX_DEPTH, FunctionRef, Hop, Project, StepTarget, argument_of
+from lrlint.project.model import (
+    MAX_DEPTH,
+    FunctionRef,
+    Hop,
+    Project,
+    StepTarget,
+    argument_of,
+)
 
 Key = tuple[int, int]  # (file index, function frame)
 Edge = tuple[CallSite, FunctionRef]  # a call site in the caller, and the function it calls

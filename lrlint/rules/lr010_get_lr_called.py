@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, MethodCallFact
-from lrlint.project.receivers import held as held_by
 from lrlint.facts.scenarios import build_scenario
 from lrlint.project.model import Project
+from lrlint.project.receivers import held as held_by
 from lrlint.rules.base import (
     Edit,
     Finding,

@@ -16,7 +16,6 @@ from lrlint.scenario import Scenario
 from lrlint.signatures import integer, number
 from lrlint.verify.record import Run, Verdict, fmt, same
 
-
 # --- --verify: the judge -------------------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
 from lrlint.verify.record import Run, Verdict
 
-
 # --- --verify: the judge -------------------------------------------------------------------
 
 

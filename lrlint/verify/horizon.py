@@ -12,8 +12,8 @@ from __future__ import annotations
 import ast
 import math
 import operator
-from functools import lru_cache
-from typing import Any, Callable
+from functools import cache
+from typing import Any, Callable, TypeGuard
 
 from lrlint.catalogue import schedulers
 from lrlint.scenario import Scenario
@@ -66,7 +66,7 @@ def evaluate(expression: str, params: dict[str, Any]) -> int | None:
     return _value(_parse(expression), params)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parse(expression: str) -> ast.expr:
     tree = ast.parse(expression, mode="eval").body
     for node in ast.walk(tree):
@@ -80,7 +80,7 @@ def _is_max(node: ast.Call) -> bool:
     return isinstance(node.func, ast.Name) and node.func.id == "max" and len(node.args) == 1 and isinstance(node.args[0], ast.Name) and not node.keywords
 
 
-def _finite(value: Any) -> bool:
+def _finite(value: Any) -> TypeGuard[int | float]:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
     return isinstance(value, int) or math.isfinite(value)

@@ -90,7 +90,7 @@ def verification(rule: Rule, scenario: Scenario, runs: list[Run], device: str | 
     run, reference = runs[0], (runs[1] if len(runs) > 1 else None)
     try:
         verdict = hook.verdict(scenario, run, reference)
-    except Exception as exc:  # a judge must not cost the run its other verdicts
+    except Exception as exc:  # noqa: BLE001 - a judge must not cost the run its other verdicts
         verdict = Verdict("inconclusive", f"lrlint could not judge the run: {type(exc).__name__}: {exc}")
     trajectory, intended = compact(scenario, run), None
     if reference is not None and reference.order != run.order:
