@@ -39,6 +39,8 @@ def judge(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
     if not same(before, 0.0):
         return Verdict("inconclusive", f"the optimizer was built with momentum {fmt(before)}, not 0")
     return Verdict("refuted", f"momentum stays {fmt(before)}: {scenario.scheduler} does not touch it")
+
+
 _HEADER = "import torch\nfrom torch.optim.lr_scheduler import CyclicLR, OneCycleLR\n"
 
 
