@@ -306,8 +306,9 @@ def _check_command(argv: list[str], out: TextIO) -> int:
 
         write_report(Path(options.output_file), rendered)
     else:
-        out.write(rendered)
-        out.flush()
+        from lrlint.output import write_stdout
+
+        write_stdout(out, rendered)
     if result.crashed:
         return EXIT_ERROR
     if any(settings.fails(d.severity) for d in report.diagnostics) and not options.exit_zero:

@@ -6,6 +6,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TextIO
 
 
 def ensure_standard_streams() -> None:
@@ -40,11 +41,36 @@ def silence_stdout() -> None:
         os.close(null)
 
 
+CHUNK = 1024 * 1024  # written a slice at a time, so that a signal is handled within one slice
+
+
+def write_stdout(out: TextIO, text: str) -> None:
+    """The report on stdout, every byte of it or a BrokenPipeError.
+
+    With PYTHONUNBUFFERED=1 (common in CI and containers) `sys.stdout.buffer` is the raw file,
+    whose write() may take only part of a large report (a pipe whose reader went away) and
+    TextIOWrapper drops the rest without a word: the report is cut and the exit code says
+    nothing. Writing the encoded bytes in a loop turns that into the EPIPE it is."""
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:  # an in-process caller's text stream
+        out.write(text)
+        out.flush()
+        return
+    out.flush()
+    data = memoryview(text.encode(out.encoding or "utf-8", errors="backslashreplace"))
+    while data:
+        written = buffer.write(data[:CHUNK])
+        if written is None:  # a non-blocking stdout that is full: wait for it
+            import select
+
+            select.select([], [buffer], [])
+            continue
+        data = data[written:]
+    buffer.flush()
+
+
 class OutputFileError(Exception):
     """The report file could not be written; the message is one line."""
-
-
-CHUNK = 1024 * 1024  # written a slice at a time, so that a signal is handled within one slice
 
 
 def write_report(path: Path, text: str) -> None:
