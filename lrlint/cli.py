@@ -40,7 +40,8 @@ def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lrlint",
         description="Find misuse of PyTorch learning-rate schedulers.",
-        epilog="`lrlint rule CODE` shows a rule's documentation; `lrlint rule --all` lists the rules.",
+        epilog="`lrlint rule CODE` shows a rule's documentation; `lrlint rule --all` lists the rules; "
+        "`lrlint clean` removes the caches.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .); - reads stdin")
     out = parser.add_argument_group("output")
@@ -223,8 +224,14 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         )
     if options.verify_all:
         options.verify = True
-    for given, name in ((options.show_trajectory, "--show-trajectory"), (options.device, "--device"), (options.verify_timeout, "--verify-timeout")):
-        if given is not None and given is not False and not options.verify:
+    # Options that mean something only with --verify are an error without it, not silently idle.
+    verify_only = {
+        "--show-trajectory": options.show_trajectory,
+        "--device": options.device is not None,
+        "--verify-timeout": options.verify_timeout is not None,
+    }
+    for name, given in verify_only.items():
+        if given and not options.verify:
             raise UsageError(f"{name} needs --verify or --verify-all")
     options.device = options.device or "cpu"
     options.verify_timeout = options.verify_timeout or "120"

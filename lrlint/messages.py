@@ -14,7 +14,7 @@ MAX_QUOTE = 120  # characters of one backtick-quoted piece, or of one run withou
 MAX_MESSAGE = 1000
 ELLIPSIS = "\u2026"
 
-_QUOTED = re.compile(r"`[^`]{%d,}`" % (MAX_QUOTE + 1))
+_QUOTED = re.compile(r"`[^`]*`")  # every quote, left to right: the text between two is prose
 _LONG_RUN = re.compile(r"[^\s`]{%d,}" % (MAX_QUOTE + 1))
 
 
@@ -24,11 +24,16 @@ def _middle(text: str, limit: int) -> str:
     return text[:head] + ELLIPSIS + text[len(text) - tail :]
 
 
+def _short_quote(match: re.Match[str]) -> str:
+    inner = match.group()[1:-1]
+    return match.group() if len(inner) <= MAX_QUOTE else "`" + _middle(inner, MAX_QUOTE) + "`"
+
+
 def bound(message: str) -> str:
     """`message` with every over-long quote shortened (a short message is returned as is)."""
     if len(message) <= MAX_QUOTE:
         return message
-    message = _QUOTED.sub(lambda m: "`" + _middle(m.group()[1:-1], MAX_QUOTE) + "`", message)
+    message = _QUOTED.sub(_short_quote, message)
     message = _LONG_RUN.sub(lambda m: _middle(m.group(), MAX_QUOTE), message)
     if len(message) > MAX_MESSAGE:
         message = _middle(message, MAX_MESSAGE)

@@ -9,7 +9,7 @@ several stacked directive lines all reach the statement below them. `# lrlint: n
 Where a code is accepted, so is a rule's name (`# lrlint: disable=gamma-not-decaying`). Codes
 match exactly, as in ruff: `# noqa: LR` or `# noqa: LR0` suppresses nothing (LR100 says so).
 As in ruff, `# noqa LR004` without a colon is a blanket `# noqa` (every code on the line); a
-warning says so. An unknown name in a `# lrlint:` directive, or a `# noqa:` without any code, is
+warning says so when the code is lrlint's (`# noqa F403` is left to ruff's PGH004). An unknown name in a `# lrlint:` directive, or a `# noqa:` without any code, is
 a warning too, and suppresses nothing.
 
 A diagnostic is matched on its start row (ruff's `noqa_row`). E999/E902/E903 are lrlint's reports
@@ -162,7 +162,8 @@ def _directives(comment: _Comment, code_rows: list[int], warnings: list[Directiv
                 warnings.append(DirectiveWarning(comment.row, column, "`# noqa:` without a rule code suppresses nothing (expected e.g. `# noqa: LR004`)"))
         else:
             after = _ITEM.match(text, noqa.end())
-            no_colon = after is not None and _code_of(after.group(1)) is not None
+            # Only lrlint's own codes: `# noqa F403` is ruff's or flake8's to judge (ruff's PGH004).
+            no_colon = after is not None and (_code_of(after.group(1)) or "").startswith("LR")
             if no_colon:
                 written = after.group(1)  # type: ignore[union-attr]
                 warnings.append(DirectiveWarning(comment.row, column, f"`# noqa {written}` has no colon: as in ruff, it suppresses every code on its line; write `# noqa: {written}` for that code only"))

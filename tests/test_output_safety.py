@@ -216,6 +216,8 @@ def test_bound_shortens_quotes_runs_and_the_whole_message() -> None:
     assert len(bound("x " * 10_000)) == MAX_MESSAGE
     short = "`StepLR` has no `milestones` parameter"
     assert bound(short) is short
+    prose = "`a` " + "between two quotes the text is prose, never shortened " * 3 + "`b`"
+    assert bound(prose) == prose
 
 
 @pytest.mark.parametrize(

@@ -305,6 +305,8 @@ def test_noqa_without_a_colon_is_a_blanket_noqa_with_a_warning() -> None:
     [warning] = s.warnings
     assert warning.message.startswith("`# noqa LR004` has no colon: as in ruff, it suppresses every code on its line")
     assert parse("x = 1  # noqa this is fine\n").warnings == []  # words, not a code: a plain blanket noqa
+    assert parse("x = 1  # noqa F403\n").warnings == []  # another tool's code: ruff's PGH004 judges it
+    assert parse("x = 1  # noqa gamma-not-decaying\n").warnings != []  # lrlint's rule, by name
     [idle] = parse("x = 1  # noqa LR004\n").unused()
     assert idle.codes == () and idle.no_colon
 
