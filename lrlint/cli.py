@@ -233,8 +233,8 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     for name, given in verify_only.items():
         if given and not options.verify:
             raise UsageError(f"{name} needs --verify or --verify-all")
-    options.device = options.device or "cpu"
-    options.verify_timeout = options.verify_timeout or "120"
+    options.device = "cpu" if options.device is None else options.device
+    options.verify_timeout = "120" if options.verify_timeout is None else options.verify_timeout
     if options.show_trajectory and options.output_format not in ("text", "full"):
         raise UsageError("--show-trajectory draws in the text output only; the JSON output carries each trajectory")
     _check_verify_options(options)
