@@ -31,7 +31,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 __all__ = [  # the table's types are the catalogue's: callers need not know where they are defined
     "Param", "Release", "RuleInfo", "SchedulerSignature", "codes", "data_dir", "input_codes", "lookup",
-    "markdown_table", "release", "rule", "rules", "schedulers",
+    "markdown_table", "release", "rule", "rules", "schedulers", "torch_releases",
 ]  # fmt: skip
 
 FixApplicability = Literal["none", "safe", "unsafe"]
@@ -198,3 +198,9 @@ def _signature(name: str, entry: dict[str, Any]) -> SchedulerSignature:
 
 def _default(value: Any) -> Any:
     return None if value == "None" else value  # TOML has no null
+
+
+@lru_cache(maxsize=None)
+def torch_releases() -> tuple[str, ...]:
+    """The torch releases lrlint knows ("major.minor"), oldest first."""
+    return tuple(_load(data_dir() / "torch_releases.toml")["releases"])

@@ -5,14 +5,15 @@ Data flows one way: files -> parse (libcst) -> facts -> link -> rules -> diagnos
 and the layers below, never from one above):
 
 1. base: plain data and leaf utilities every stage shares: diagnostics, scenarios, trajectories,
-   the catalogue and the scheduler table, sources and notebooks, suppression comments, the run
-   record --verify's worker fills (`verify.record`) and --verify's option values;
+   the catalogue and the scheduler table, sources and notebooks, suppression comments, message
+   bounds, the run record --verify's worker fills (`verify.record`) and --verify's option values;
 2. facts: one file's facts, from its tree (`lrlint.facts`);
 3. project: the linked project and what it answers (`lrlint.project`: link, resolve, receivers,
    loop order);
 4. rules: each rule (check, examples, verify hook and judge) and the registry (`lrlint.rules`);
 5. verify: --verify's mechanism (plans, the worker, the runner, rendering);
-6. run: configuration, discovery, the cache, the per-file and project stages, worker processes;
+6. run: configuration, discovery, the cache (and `lrlint clean`), the per-file and project
+   stages, worker processes;
 7. report: reports and their formats (`lrlint.report`, `lrlint.reporters`);
 8. cli: the command line.
 
@@ -35,7 +36,7 @@ PACKAGE = ROOT / "lrlint"
 # Bottom to top. A name covers the module and, with ".*", the modules of a package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", (
-        "lrlint", "lrlint.catalogue", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.gitignore",
+        "lrlint", "lrlint.catalogue", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.gitignore", "lrlint.messages",
         "lrlint.notebook", "lrlint.output", "lrlint.prefilter", "lrlint.progress", "lrlint.scenario",
         "lrlint.signatures", "lrlint.source", "lrlint.sourcelines", "lrlint.suppressions", "lrlint.trajectory",
         "lrlint.verify.options", "lrlint.verify.record",
@@ -44,7 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("project", ("lrlint.project", "lrlint.project.*")),
     ("rules", ("lrlint.rules", "lrlint.rules.*")),
     ("verify", ("lrlint.verify", "lrlint.verify.*")),
-    ("run", ("lrlint.cache", "lrlint.config", "lrlint.discovery", "lrlint.linter", "lrlint.run", "lrlint.workers")),
+    ("run", ("lrlint.cache", "lrlint.clean", "lrlint.config", "lrlint.discovery", "lrlint.linter", "lrlint.run", "lrlint.workers")),
     ("report", ("lrlint.report", "lrlint.reporters", "lrlint.reporters.*")),
     ("cli", ("lrlint.cli", "lrlint.__main__")),
 ]  # fmt: skip

@@ -15,14 +15,15 @@ from lrlint.diagnostics import Diagnostic
 from lrlint.linter import lint_bytes
 from lrlint.rules import all_rules
 from lrlint.rules.examples import Invalid
-from tests.helpers import lint
+from tests.helpers import lint, select_all
 
 VALID = [(rule.code, snippet) for rule in all_rules() for snippet in rule.VALID]
 INVALID = [(rule.code, example) for rule in all_rules() for example in rule.INVALID]
 
 
 def findings(code: str, source: str) -> list[Diagnostic]:
-    return [d for d in lint_bytes("snippet.py", source.encode(), torch_version="latest").diagnostics if d.code == code]
+    found = lint_bytes("snippet.py", source.encode(), enabled=select_all, torch_version="latest").diagnostics
+    return [d for d in found if d.code == code]
 
 
 @pytest.mark.parametrize("code,snippet", VALID)
