@@ -22,7 +22,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from lrlint.globmatch import bracket
+from lrlint.globmatch import assemble, tokens
 
 GITIGNORE = ".gitignore"
 
@@ -36,44 +36,13 @@ class Rule:
 
 
 def translate(pattern: str) -> str:
-    """The regular expression body for one gitignore glob (already stripped of `!`, `/`)."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\":
-            out.append(re.escape(pattern[i + 1]) if i + 1 < n else re.escape(ch))
-            i += 2
-            continue
-        if ch == "*":
-            if pattern.startswith("**", i):
-                after = i + 2
-                whole = (i == 0 or pattern[i - 1] == "/") and (after == n or pattern[after] == "/")
-                if whole and after == n:
-                    out.append(".*")  # trailing `/**` (or a lone `**`): everything below
-                    i = after
-                    continue
-                if whole:
-                    out.append("(?:.*/)?")  # `**/`: zero or more folders
-                    i = after + 1
-                    continue
-            while i < n and pattern[i] == "*":  # other runs of `*` are one `*`
-                i += 1
-            out.append("[^/]*")
-            continue
-        if ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            found = bracket(pattern, i)
-            if found is None:
-                out.append(re.escape(ch))
-            else:
-                body, negate, i = found
-                out.append(f"(?!/)[{'^' if negate else ''}{body}]")  # a class never matches `/`
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return "".join(out)
+    """The regular expression body for one gitignore glob (already stripped of `!`, `/`); never
+    exponential, whatever the pattern (see globmatch)."""
+
+    def klass(body: str, negate: bool) -> str:
+        return f"(?!/)[{'^' if negate else ''}{body}]"  # a class never matches `/`
+
+    return assemble(tokens(pattern, escapes=True, klass=klass))
 
 
 def parse_line(line: str) -> Rule | None:
