@@ -118,6 +118,8 @@ class RunRecord:
 
 
 class Cache:
+    """The cache of one key (`fingerprint`): read lazily, written once at the end of a run."""
+
     def __init__(self, directory: Path, key: str, tree: Path) -> None:
         """Raises CacheRefused when the folder is not safe to use (nothing is read or written)."""
         self.directory = directory
@@ -187,7 +189,7 @@ class Cache:
         try:
             data = codec().encode(_record_type(), (record.diagnostics, record.notes, record.files_checked, record.followed))
             json.dumps(data)  # what cannot be written is not kept
-        except (Unsupported, TypeError, ValueError, AttributeError):
+        except (Unsupported, TypeError, ValueError):
             return
         self._new_result = (key, data)
 
@@ -204,8 +206,7 @@ class Cache:
                 return
             folder.create_once(".gitignore", b"# Automatically created by lrlint.\n*\n")
             folder.create_once("CACHEDIR.TAG", _CACHEDIR_TAG)
-            if self._new:
-                self._save_entries(folder)
+            self._save_entries(folder)
             if self._new_result is not None:
                 self._save_results(folder)
             self._prune_other_builds(folder)
@@ -229,11 +230,12 @@ class Cache:
     def _save_entries(self, folder: _Folder) -> None:
         current = _Pack.read(folder, self.key + _ENTRIES)  # with what other runs wrote meanwhile
         try:
-            paths = current.paths()
-            for file, keys in self._seen.items():
-                paths[file] = sorted(keys)
+            stored = current.paths()
+            paths = {**stored, **{file: sorted(keys) for file, keys in self._seen.items()}}
             for file in [f for f in paths if f not in self._seen and not os.path.lexists(f)]:
                 del paths[file]  # the file is gone: its summaries go too
+            if not self._new and paths == stored:
+                return  # nothing added, nothing to prune
             wanted = sorted({k for keys in paths.values() for k in keys})
             blobs: list[bytes] = []
             entries: dict[str, list[int]] = {}

@@ -89,10 +89,10 @@ class Codec:
 
     def dumps(self, tp: Any, value: Any) -> bytes:
         """`value` (of type `tp`) as JSON bytes; Unsupported when it cannot be represented."""
-        encode, _ = self._functions(tp)
+        data = self.encode(tp, value)
         try:
-            return json.dumps(encode(value), separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
-        except (TypeError, ValueError, AttributeError, RecursionError) as exc:
+            return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+        except Exception as exc:  # noqa: BLE001 - a value JSON cannot hold
             raise Unsupported(f"{type(exc).__name__}: {exc}") from None
 
     def loads(self, tp: Any, data: bytes) -> Any:
@@ -104,8 +104,15 @@ class Codec:
         return self.decode(tp, parsed)
 
     def encode(self, tp: Any, value: Any) -> Any:
-        """`value` as JSON-able data (what `dumps` writes, before the text)."""
-        return self._functions(tp)[0](value)
+        """`value` as JSON-able data (what `dumps` writes, before the text); Unsupported when
+        it cannot be represented."""
+        encode, _ = self._functions(tp)
+        try:
+            return encode(value)
+        except Unsupported:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a value that does not fit its declared type
+            raise Unsupported(f"{type(exc).__name__}: {exc}") from None
 
     def decode(self, tp: Any, data: Any) -> Any:
         """The value of type `tp` for data `json.loads` gave; Invalid for anything else."""
