@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import IO, Any, Mapping
 
 from lrlint import __version__
+from lrlint.discovery import display_name
 
 CACHE_DIR_NAME = ".lrlint_cache"
 _FORMAT = 3
@@ -503,7 +504,7 @@ class _Folder:
             except OSError as exc:
                 os.close(fd)
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-                    raise CacheRefused(f"{_relative(target)}: a symbolic link (or not a folder) inside the linted tree") from None
+                    raise CacheRefused(f"{display_name(Path(target))}: a symbolic link (or not a folder) inside the linted tree") from None
                 raise
             os.close(fd)
             fd = inner
@@ -515,7 +516,7 @@ class _Folder:
         for part in parts:
             here = os.path.join(here, part)
             if os.path.islink(here):
-                raise CacheRefused(f"{_relative(target)}: a symbolic link inside the linted tree")
+                raise CacheRefused(f"{display_name(Path(target))}: a symbolic link inside the linted tree")
         if create:
             os.makedirs(target, exist_ok=True)
         return cls(target, None) if os.path.isdir(target) else None
@@ -601,8 +602,3 @@ class _Folder:
             os.unlink(where, **at)
         except OSError:
             pass
-
-
-def _relative(path: str) -> str:
-    cwd = os.getcwd()
-    return path[len(cwd) + 1 :] if path.startswith(cwd + os.sep) else path

@@ -21,7 +21,9 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from lrlint.discovery import display_name
 from lrlint.globmatch import assemble, tokens
 
 GITIGNORE = ".gitignore"
@@ -114,8 +116,8 @@ class GitIgnore:
             decided = self._decide(folder, root, True)
             if decided is not None and not decided[0].negated:
                 rule, source = decided
-                inside = "" if folder == full else f" (it is inside {_shown(folder)})"
-                return f"`{rule.pattern}` in {_shown(source)}{inside}"
+                inside = "" if folder == full else f" (it is inside {display_name(Path(folder))})"
+                return f"`{rule.pattern}` in {display_name(Path(source))}{inside}"
         return None
 
     def _root(self, folder: str) -> str | None:
@@ -171,9 +173,3 @@ class GitIgnore:
             if level == root or len(level) <= len(root):
                 return None
             level = os.path.dirname(level)
-
-
-def _shown(path: str) -> str:
-    """A path relative to the working directory when inside it."""
-    cwd = os.getcwd()
-    return path[len(cwd) + 1 :] if path.startswith(cwd + os.sep) else path
