@@ -37,7 +37,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Mapping
+from typing import IO, Any, Iterable, Mapping
 
 from lrlint import __version__
 from lrlint.discovery import display_name
@@ -196,9 +196,11 @@ class Cache:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def save(self) -> None:
-        """Write what this run added, atomically, keeping what other runs wrote. Never raises:
-        a read-only tree is linted without caching."""
+    def save(self, walked: Iterable[str] = ()) -> None:
+        """Write what this run added, atomically, keeping what other runs wrote. Files the cache
+        knows below a folder this run walked (`walked`, absolute) that the run did not see are
+        gone (or excluded now): their summaries are dropped. Never raises: a read-only tree is
+        linted without caching."""
         if not self._new and self._new_result is None:
             return
         try:
@@ -207,7 +209,7 @@ class Cache:
                 return
             folder.create_once(".gitignore", b"# Automatically created by lrlint.\n*\n")
             folder.create_once("CACHEDIR.TAG", _CACHEDIR_TAG)
-            self._save_entries(folder)
+            self._save_entries(folder, tuple(d.rstrip(os.sep) + os.sep for d in walked))
             if self._new_result is not None:
                 self._save_results(folder)
             self._prune_other_builds(folder)
@@ -228,13 +230,14 @@ class Cache:
             self._pack = _Pack.read(self._folder, self.key + _ENTRIES)
         return self._pack
 
-    def _save_entries(self, folder: _Folder) -> None:
+    def _save_entries(self, folder: _Folder, walked: tuple[str, ...]) -> None:
         current = _Pack.read(folder, self.key + _ENTRIES)  # with what other runs wrote meanwhile
         try:
             stored = current.paths()
             paths = {**stored, **{file: sorted(keys) for file, keys in self._seen.items()}}
-            for file in [f for f in paths if f not in self._seen and not os.path.lexists(f)]:
-                del paths[file]  # the file is gone: its summaries go too
+            if walked:
+                for file in [f for f in paths if f not in self._seen and f.startswith(walked)]:
+                    del paths[file]  # not found by the walk: its summaries go too
             if not self._new and paths == stored:
                 return  # nothing added, nothing to prune
             wanted = sorted({k for keys in paths.values() for k in keys})

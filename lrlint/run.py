@@ -165,7 +165,7 @@ def _lint_paths(
     if cache is not None:
         if key is not None and not run.crashed and stage.complete():
             cache.put_result(key, RunRecord(kept, notes, run.files_checked, run.followed))
-        cache.save()
+        cache.save(walked=[os.path.abspath(p) for p in paths if p != STDIN and os.path.isdir(p)])
     return run
 
 

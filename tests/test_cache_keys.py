@@ -174,6 +174,8 @@ def test_entries_of_deleted_and_rewritten_files_and_files_of_other_builds_are_pr
     os.utime(stale_tmp, (1, 1))
     other_torch = key.split("-")[0] + "-ffffffff.entries"  # this build, another torch release: kept
     (cache / other_torch).write_bytes(b"kept")
+    lint(root, cache, root / "c.py")  # a run over one file drops nothing of the others
+    assert Cache(cache, key, root).has(entry_key(digest(GAMMA.format("2.5").encode()), notebook=False))
     (root / "a.py").unlink()
     lint(root, cache)  # nothing new to analyse: the entries file is rewritten for the deletion alone
     assert not Cache(cache, key, root).has(entry_key(digest(GAMMA.format("1.5").encode()), notebook=False))
