@@ -221,35 +221,41 @@ class _FileStage:
         return file if os.path.isabs(file) else os.path.abspath(file)
 
     def read_all(self) -> None:
-        from lrlint.workers import Task, analyze_data
-
         kept = 0
         for index, target in enumerate(self.targets):
             notebook = target.file.endswith(".ipynb")
             if notebook and self.cache is None:  # nothing to hash: its worker reads it
-                self.misses.append(index)
-                self.tasks[index] = Task(target.display, target.path, notebook)
+                self._miss(index, notebook)
                 continue
             try:
                 info, data = read_source(target.file)
             except OSError:  # the analysis reads it again and reports the error
-                self.misses.append(index)
-                self.tasks[index] = Task(target.display, target.path, notebook)
+                self._miss(index, notebook)
                 continue
             key = "" if self.cache is None else entry_key(digest(data), notebook)
             self.keys[index], self.stats[index] = key, info
             if self.cache is not None and self.cache.has(key):
                 self.hits.append(index)
                 continue
-            self.misses.append(index)
             if notebook:  # its JSON is worth a worker; the worker reads it again (see _settle)
-                self.tasks[index] = Task(target.display, target.path, notebook)
-            elif may_have_findings(data):  # worth a worker: keep the bytes for it
+                self._miss(index, notebook)
+                continue
+            from lrlint.workers import Task, analyze_data  # only for a file that needs analysing
+
+            self.misses.append(index)
+            if may_have_findings(data):  # worth a worker: keep the bytes for it
                 keep = kept + len(data) <= _KEPT_BYTES
                 kept += len(data) if keep else 0
                 self.tasks[index] = Task(target.display, target.path, notebook, data=data if keep else None, stat=info if keep else None)
             else:  # settled by the prefilter in a moment
                 self._settle(index, analyze_data(target.display, data, notebook, self.torch_version, info))
+
+    def _miss(self, index: int, notebook: bool) -> None:
+        """A file for a worker to read and analyse."""
+        from lrlint.workers import Task
+
+        self.misses.append(index)
+        self.tasks[index] = Task(self.targets[index].display, self.targets[index].path, notebook)
 
     def complete(self) -> bool:
         return all(k is not None for k in self.keys) and not self.changed
