@@ -269,7 +269,7 @@ class _FileStage:
 
     def analyse(self, advance: Callable[[int], None]) -> None:
         from lrlint.linter import FileSummary
-        from lrlint.workers import Outcome, Task, analyze_all
+        from lrlint.workers import Outcome, analyze_all
 
         for index in self.hits:
             assert self.cache is not None
@@ -279,7 +279,7 @@ class _FileStage:
                 self.outcomes[index] = Outcome(summary, self.stats[index])
                 self.cached += 1
             else:  # unreadable after all: analyse it
-                self.tasks[index] = Task(self.targets[index].display, self.targets[index].path, self.targets[index].file.endswith(".ipynb"))
+                self._miss(index, self.targets[index].file.endswith(".ipynb"))
         order = sorted(self.tasks)
         for index, outcome in zip(order, analyze_all([self.tasks[i] for i in order], self.torch_version, self.jobs, advance)):
             self._settle(index, outcome)
