@@ -36,7 +36,7 @@ PACKAGE = ROOT / "lrlint"
 # Bottom to top. A name covers the module and, with ".*", the modules of a package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", (
-        "lrlint", "lrlint.catalogue", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.gitignore", "lrlint.messages",
+        "lrlint", "lrlint.catalogue", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.messages",
         "lrlint.notebook", "lrlint.output", "lrlint.prefilter", "lrlint.progress", "lrlint.scenario",
         "lrlint.signatures", "lrlint.source", "lrlint.sourcelines", "lrlint.suppressions", "lrlint.trajectory",
         "lrlint.verify.options", "lrlint.verify.record",
@@ -45,7 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("project", ("lrlint.project", "lrlint.project.*")),
     ("rules", ("lrlint.rules", "lrlint.rules.*")),
     ("verify", ("lrlint.verify", "lrlint.verify.*")),
-    ("run", ("lrlint.cache", "lrlint.clean", "lrlint.config", "lrlint.discovery", "lrlint.linter", "lrlint.run", "lrlint.workers")),
+    ("run", ("lrlint.cache", "lrlint.cache_codec", "lrlint.clean", "lrlint.config", "lrlint.discovery", "lrlint.gitignore", "lrlint.linter", "lrlint.run", "lrlint.workers")),
     ("report", ("lrlint.report", "lrlint.reporters", "lrlint.reporters.*")),
     ("cli", ("lrlint.cli", "lrlint.__main__")),
 ]  # fmt: skip
