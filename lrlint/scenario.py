@@ -27,7 +27,9 @@ class Scenario:
     unknown: tuple[str, ...] = ()
     optimizer: str | None = None  # torch.optim class name when the optimizer was built in view
     lr: float | None = None  # the optimizer's literal lr
-    epochs: int | None = None  # N of the literal `range(N)` loop the scheduler is stepped in
+    # How many times the code steps the scheduler: the product of the literal `range(...)` loops
+    # around its step (`loops`, outermost first); None when a loop or a condition makes it unknown.
+    epochs: int | None = None
     order: StepOrder | None = None  # observed order of scheduler.step() and optimizer.step()
     grad_scaler: bool = False  # the optimizer is stepped through a GradScaler
     # The torch release ("X.Y") the finding was judged for (--torch-version); None: the newest.
@@ -35,6 +37,7 @@ class Scenario:
     # What the finding is about when its rule may report several things of one construction
     # (LR013: "milestones:never"), for the rule's judge to check that one; None: the only thing.
     subject: str | None = None
+    loops: tuple[int, ...] = ()
 
     def unknown_params(self) -> list[str]:
         """The parameters whose value --verify would have to guess."""
@@ -44,6 +47,7 @@ class Scenario:
         data = asdict(self)
         data["args"] = list(self.args)
         data["unknown"] = list(self.unknown)
+        data["loops"] = list(self.loops)
         return data
 
     @classmethod
@@ -60,4 +64,5 @@ class Scenario:
             grad_scaler=bool(data.get("grad_scaler", False)),
             torch_target=data.get("torch_target"),
             subject=data.get("subject"),
+            loops=tuple(data.get("loops", ())),
         )

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Collection
 
 from lrlint.catalogue import schedulers
+from lrlint.facts.loops import may_resume, scheduler_step_count, step_count
 from lrlint.facts.model import FileFacts, SchedulerFact, StepFact
 from lrlint.facts.ordering import Ordering, step_ordering
 from lrlint.scenario import Scenario
@@ -14,9 +15,10 @@ from lrlint.scenario import Scenario
 def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None = None, ordering: Ordering | None = None) -> Scenario:
     """Literals only: every non-literal argument is listed in `unknown`, never guessed.
 
-    `step` picks which `scheduler.step()` call gives the loop and the order; by default the first
-    of the scheduler's steps whose order is known; `ordering`, when given, is that order (found
-    across calls by the project stage).
+    `step` picks which `scheduler.step()` call gives the loop and the order; by default the order
+    is the first of the scheduler's steps whose order is known, and the loop count that of its one
+    step (none when it has several); `ordering`, when given, is that order and count (found across
+    calls by the project stage).
     """
     unknown: list[str] = []
     kwargs: dict[str, object] = {}
@@ -41,8 +43,14 @@ def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None 
         unknown.append("*args")
     if fact.star_kwargs:
         unknown.append("**kwargs")
-    if ordering is None:
+    if ordering is not None:
+        count = ordering.count
+    else:
         ordering = _ordering(fact, facts, step)
+        if step is None:
+            count = scheduler_step_count(fact, facts)
+        else:
+            count = None if may_resume(fact) else step_count(step, facts, fact.frames)
     optimizer = facts.optimizer(fact.optimizer)
     return Scenario(
         scheduler=fact.cls,
@@ -51,7 +59,8 @@ def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None 
         unknown=tuple(unknown),
         optimizer=optimizer.cls if optimizer is not None else None,
         lr=optimizer.lr if optimizer is not None else None,
-        epochs=ordering.iterations if ordering is not None else None,
+        epochs=count.count if count is not None else None,
+        loops=count.loops if count is not None else (),
         order=ordering.order if ordering is not None else None,
         grad_scaler=ordering.through_scaler if ordering is not None else False,
     )

@@ -1,5 +1,6 @@
-"""How many steps --verify simulates: the loop's literal `range(N)`, else the class's `horizon`
-(rules/schedulers.toml) over the call's literal arguments, else a default; never past MAX_STEPS.
+"""How many steps --verify simulates: the steps the code makes (the product of the literal
+`range(...)` loops around the scheduler's step), else the class's `horizon` (rules/schedulers.toml)
+over the call's literal arguments, else a default; never past MAX_STEPS.
 
 A horizon is an expression over parameters: numbers, names, `+`, `-`, `*`, `a or b` (a when it is
 above 0, else b) and `max(list)`. A name holds the argument's value (torch's default when not
@@ -25,7 +26,7 @@ _OPERATORS: dict[type, Callable[[int, int], int]] = {ast.Add: operator.add, ast.
 
 
 def literal_epochs(scenario: Scenario) -> int | None:
-    """N of the loop's literal range(N), when there is one."""
+    """How many times the code steps the scheduler, when literal loops say so."""
     epochs = scenario.epochs
     if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 0:
         return epochs
@@ -36,12 +37,19 @@ def horizon_for(scenario: Scenario, args: list[Any], kwargs: dict[str, Any]) -> 
     """(steps, where that number came from, capped) for a run of `scheduler(optimizer, *args, **kwargs)`."""
     epochs = literal_epochs(scenario)
     if epochs is not None:
-        steps, note = epochs, f"loop range({epochs})"
+        steps, note = epochs, loops_note(scenario.loops, epochs)
     else:
         steps, note = default_horizon(scenario.scheduler, args, kwargs)
     if steps > MAX_STEPS:
         return MAX_STEPS, f"{note} capped at {MAX_STEPS} steps", True
     return steps, note, False
+
+
+def loops_note(loops: tuple[int, ...], steps: int) -> str:
+    """`loop range(90)`, or for nested loops `loops range(10) x range(100): 1000 steps`."""
+    if len(loops) <= 1:
+        return f"loop range({steps})"
+    return "loops " + " x ".join(f"range({n})" for n in loops) + f": {steps} steps"
 
 
 def default_horizon(name: str, args: list[Any], kwargs: dict[str, Any]) -> tuple[int, str]:
