@@ -38,6 +38,9 @@ class Scenario:
     # (LR013: "milestones:never"), for the rule's judge to check that one; None: the only thing.
     subject: str | None = None
     loops: tuple[int, ...] = ()
+    # A composite's members (SequentialLR's, ChainedScheduler's `schedulers`), in order: each is
+    # built on the same optimizer, then passed to it as that list.
+    children: tuple[Scenario, ...] = ()
 
     def unknown_params(self) -> list[str]:
         """The parameters whose value --verify would have to guess."""
@@ -48,6 +51,7 @@ class Scenario:
         data["args"] = list(self.args)
         data["unknown"] = list(self.unknown)
         data["loops"] = list(self.loops)
+        data["children"] = [child.to_json() for child in self.children]
         return data
 
     @classmethod
@@ -65,4 +69,5 @@ class Scenario:
             torch_target=data.get("torch_target"),
             subject=data.get("subject"),
             loops=tuple(data.get("loops", ())),
+            children=tuple(cls.from_json(child) for child in data.get("children", ())),
         )

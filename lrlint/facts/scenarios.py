@@ -7,6 +7,7 @@ from typing import Collection
 
 from lrlint.catalogue import schedulers
 from lrlint.facts.loops import may_resume, scheduler_step_count, step_count
+from lrlint.facts.members import MEMBERS_PARAM, members
 from lrlint.facts.model import FileFacts, SchedulerFact, StepFact
 from lrlint.facts.ordering import Ordering, step_ordering
 from lrlint.scenario import Scenario
@@ -43,6 +44,11 @@ def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None 
         unknown.append("*args")
     if fact.star_kwargs:
         unknown.append("**kwargs")
+    children = _children(fact, facts) if MEMBERS_PARAM in unknown else None
+    if children is not None:
+        unknown.remove(MEMBERS_PARAM)
+        for index, child in enumerate(children):
+            unknown += [f"{MEMBERS_PARAM}[{index}].{name}" for name in child.unknown_params()]
     if ordering is not None:
         count = ordering.count
     else:
@@ -61,9 +67,18 @@ def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None 
         lr=optimizer.lr if optimizer is not None else None,
         epochs=count.count if count is not None else None,
         loops=count.loops if count is not None else (),
+        children=children or (),
         order=ordering.order if ordering is not None else None,
         grad_scaler=ordering.through_scaler if ordering is not None else False,
     )
+
+
+def _children(fact: SchedulerFact, facts: FileFacts) -> tuple[Scenario, ...] | None:
+    """A composite's members as scenarios of their own, when every one is in view."""
+    found = members(fact, facts)
+    if found is None:
+        return None
+    return tuple(build_scenario(member, facts) for member in found)
 
 
 def _ordering(fact: SchedulerFact, facts: FileFacts, step: StepFact | None) -> Ordering | None:
@@ -109,4 +124,5 @@ def call_scenario(
         kwargs={n: fact.values.get(n) for n in named},
         unknown=tuple(n for n in [*given, *named] if n not in fact.values),
         torch_target=torch_target,
+        children=(),  # the call as written: its `schedulers` is a placeholder too
     )

@@ -47,6 +47,8 @@ def plan(scenario: Scenario, hook: VerifyHook | None = None, reference: bool = F
             notes.append(f"`{name}` left out: it cannot change the schedule")
     args = list(scenario.args)
     steps, note, capped = horizon_for(scenario, args, kwargs)
+    if scenario.children:
+        notes.append("members " + ", ".join(c.scheduler for c in scenario.children) + " built as read")
     return RunPlan(
         scheduler=scenario.scheduler,
         args=args,
@@ -60,7 +62,26 @@ def plan(scenario: Scenario, hook: VerifyHook | None = None, reference: bool = F
         capped=capped,
         notes=notes,
         placeholders=placeholders,
+        children=[member(child) for child in scenario.children],
+        optimizer_first=optimizer_first(scenario.scheduler),
     )
+
+
+def optimizer_first(scheduler: str) -> bool:
+    """Whether the class takes the optimizer as its first argument (ChainedScheduler does not)."""
+    signature = schedulers().get(scheduler)
+    return signature is None or not signature.params or signature.params[0].name == signature.optimizer_param
+
+
+def member(scenario: Scenario) -> dict[str, Any]:
+    """A composite's member as the worker builds it: its literals, and its own members."""
+    return {
+        "scheduler": scenario.scheduler,
+        "args": list(scenario.args),
+        "kwargs": {k: v for k, v in scenario.kwargs.items() if k != "optimizer"},
+        "children": [member(child) for child in scenario.children],
+        "optimizer_first": optimizer_first(scenario.scheduler),
+    }
 
 
 def finding_plans(scenario: Scenario, hook: VerifyHook) -> list[RunPlan]:

@@ -42,6 +42,11 @@ class RunPlan:
     capped: bool = False  # `steps` was cut to the bound
     notes: list[str] = field(default_factory=list)  # stand-ins the parent chose (the lr, left-out keywords)
     placeholders: list[str] = field(default_factory=list)  # keywords given None for want of a literal
+    # A composite's members, built in order on the same optimizer and passed as its `schedulers`:
+    # each `{"scheduler", "args", "kwargs", "children", "optimizer_first"}`, literals only.
+    children: list[dict[str, Any]] = field(default_factory=list)
+    # The optimizer is its first argument (ChainedScheduler's is not: it takes its members').
+    optimizer_first: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
