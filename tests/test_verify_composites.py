@@ -67,8 +67,8 @@ def test_chained_without_and_with_its_optional_optimizer() -> None:
     ("source", "unknown"),
     [
         # Named members: which variable each item is needs a walker fact (after the libcst port).
-        ("warmup = LinearLR(optimizer, 0.1, total_iters=5)\ncosine = CosineAnnealingLR(optimizer, 85)\n"
-         "scheduler = SequentialLR(optimizer, [warmup, cosine], milestones=[5])\n", ("schedulers",)),
+        (("warmup = LinearLR(optimizer, 0.1, total_iters=5)\ncosine = CosineAnnealingLR(optimizer, 85)\n"
+          "scheduler = SequentialLR(optimizer, [warmup, cosine], milestones=[5])\n"), ("schedulers",)),
         # A member whose own argument is not a literal: named by its place.
         ("scheduler = SequentialLR(optimizer, [LinearLR(optimizer, 0.1, total_iters=warm), StepLR(optimizer, 3)], [warm])\n",
          ("milestones", "schedulers[0].total_iters")),

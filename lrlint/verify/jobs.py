@@ -150,6 +150,38 @@ def schedule_outcome(scenario: Scenario, run: Run) -> tuple[Trajectory | None, s
     return compact(scenario, run), error, note or None
 
 
+_CALLS = {None: "step()", "metric": "step(metric)", "no-metric": "step() without its metric", "epoch": "step(epoch)", "get_lr": "step(), then get_lr()"}
+
+
+def configuration(plan: dict[str, Any], run: dict[str, Any] | None) -> dict[str, Any]:
+    """What ran in torch (the JSON's `configuration`): the scheduler with its literal arguments and
+    members, the optimizer and its lr, how many steps in which order, how the scheduler was
+    stepped, and every stand-in lrlint or the worker chose; from the plan sent and the run's record."""
+    run = run or {}
+    return {
+        "scheduler": plan.get("scheduler"),
+        "args": plan.get("args", []),
+        "kwargs": plan.get("kwargs", {}),
+        "members": [_member(m) for m in plan.get("children", [])],
+        "optimizer": run.get("optimizer") or plan.get("optimizer") or "SGD",
+        "lr": plan.get("lr"),
+        "steps": run.get("horizon", plan.get("steps")),
+        "order": plan.get("order"),
+        "step_call": _CALLS.get(plan.get("call"), str(plan.get("call"))),
+        "stand_ins": list(run.get("notes", plan.get("notes", []))),
+        "placeholders": list(plan.get("placeholders", [])),
+    }
+
+
+def _member(member: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "scheduler": member.get("scheduler"),
+        "args": member.get("args", []),
+        "kwargs": member.get("kwargs", {}),
+        "members": [_member(m) for m in member.get("children", [])],
+    }
+
+
 def one_line(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -67,6 +67,7 @@ class Run:
     horizon_note: str = ""  # where the horizon came from, and whether it was capped
     capped: bool = False  # stopped short of the loop's length: the bound, or the lr overflowed
     torch_version: str = ""  # torch.__version__ of the worker that ran it
+    optimizer: str = ""  # the torch.optim class built (SGD when the plan's could not be)
     # The optimizer's other numeric hyperparameters (param_groups[0], e.g. momentum) before the
     # scheduler was built, then after its construction and after each of the first steps.
     hyperparameters: dict[str, list[float]] = field(default_factory=dict)

@@ -125,7 +125,7 @@ def build_scheduler(torch: Torch, cls: type, optimizer: Any, args: list[Any], kw
                 ))  # fmt: skip
             except MemberError as exc:
                 raise MemberError(f"{where}: {exc}") from None
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - whatever torch raises is the member's error
                 raise MemberError(f"{where}: {_one_line(exc)}") from None
         kwargs = {**kwargs, MEMBERS_PARAM: built}
     return cls(optimizer, *args, **kwargs) if optimizer_first else cls(*args, **kwargs)
@@ -181,6 +181,7 @@ def simulate(torch: Torch, plan: RunPlan, device: str) -> Run:
         run.capped = True
     param = torch.nn.Parameter(torch.zeros(1, device=device))
     optimizer, note = build_optimizer(torch, plan.optimizer, plan.lr, param)
+    run.optimizer = type(optimizer).__name__
     if note:
         run.notes.append(note)
     with warnings.catch_warnings(record=True) as caught:
