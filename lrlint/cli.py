@@ -318,14 +318,12 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         rendered = _statistics(report, as_json=options.output_format == "json")
     else:
         # No "All checks passed!" when nothing was checked: the warning above says why.
-        rendered = _render(report, options, color, quiet=options.quiet or nothing_found) + schedules_text
-    if verify_summary and not options.quiet:
-        # The verify stage ends with its counts: in the report for people, on stderr beside a
-        # machine-readable one.
-        if options.output_format in ("text", "full", "concise") and not options.statistics:
-            rendered += verify_summary + "\n"
-        else:
-            print(f"lrlint: {verify_summary}", file=sys.stderr)
+        rendered = _render(report, options, color, quiet=options.quiet or nothing_found)
+        if verify_summary and not options.quiet and options.output_format in ("text", "full", "concise"):
+            rendered += verify_summary + "\n"  # the verify stage's counts, under the findings' summary
+        rendered += schedules_text
+    if verify_summary and not options.quiet and (options.statistics or options.output_format not in ("text", "full", "concise")):
+        print(f"lrlint: {verify_summary}", file=sys.stderr)  # beside a machine-readable report
     from lrlint.reporters._text import escape_surrogates
 
     rendered = escape_surrogates(rendered)  # a file name that is not UTF-8 never stops the report

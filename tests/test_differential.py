@@ -145,7 +145,13 @@ def test_verify_adds_exactly_the_verification_object(verified: dict[Key, Finding
         assert set(finding) == base | {"verification"}
         # An order finding that ran shows the rate as the code runs it beside the intended one.
         extra = {"intended_trajectory"} if finding["code"] == "LR005" and finding["verification"]["status"] != "skipped" else set()
-        assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory"} | extra
+        assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory", "configuration"} | extra
+        # What ran in torch, for every finding that went there; nothing for a skipped one.
+        configuration = finding["verification"]["configuration"]
+        if finding["verification"]["status"] == "skipped":
+            assert configuration is None
+        else:
+            assert configuration["scheduler"] and configuration["steps"] >= 0 and isinstance(configuration["stand_ins"], list)
 
 
 @pytest.mark.parametrize(("key", "verdict"), CASES, ids=[f"{k[0].split('/')[-1]}:{k[1]}:{k[2]}" for k, _ in CASES])

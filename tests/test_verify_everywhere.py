@@ -150,7 +150,10 @@ def test_schedules_file_says_what_ran_with_a_composite_s_members(tmp_path: Path)
         {"scheduler": "StepLR", "args": [], "kwargs": {"step_size": 5}, "members": []},
     ]
     assert "members LinearLR, StepLR built as read" in config["stand_ins"]
-    assert proc.stdout.decode().splitlines()[-1].endswith("; 3 of 3 schedules run.")
+    # The counts come under the findings' summary line, before the schedules.
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0].startswith("All checks passed!") and lines[1].endswith("; 3 of 3 schedules run.")
+    assert lines[3].startswith("Schedules (3 schedulers run in torch)")
 
 
 def test_verify_stage_has_its_own_progress(tmp_path: Path) -> None:
