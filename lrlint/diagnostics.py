@@ -92,7 +92,7 @@ class Diagnostic:
     scenario: Scenario | None = None
     verification: Verification | None = None
     related: tuple[RelatedLocation, ...] = ()
-    fix: Any = None  # lrlint.rules.base.Fix, when the rule computed one (nothing applies it yet)
+    fix: Any = None  # lrlint.rules.base.Fix, when the rule computed one (lrlint/fixing applies it)
 
     @property
     def url(self) -> str | None:
@@ -137,6 +137,8 @@ def _fix_json(fix: Any) -> dict[str, Any] | None:
                 "content": edit.content,
                 "location": {"row": edit.start.row, "column": edit.start.column},
                 "end_location": {"row": edit.end.row, "column": edit.end.column},
+                # Notebooks: rows are the cell's, as the finding's are (lrlint's key, as `cell` is).
+                **({"cell": edit.cell} if getattr(edit, "cell", None) is not None else {}),
             }
             for edit in fix.edits
         ],

@@ -29,6 +29,10 @@ class RunResult:
     schedules: list[tuple[str, Scenario]] = field(default_factory=list)
     cached: int = 0  # files whose summary came from the cache
     followed: list[str] = field(default_factory=list)  # files analysed because a training loop calls into them
+    # With RunOptions.keep_summaries (--fix): every file's summary and path (None for stdin), so
+    # that fixed files can be analysed again and the project re-linked (`reported`).
+    summaries: list[FileSummary] = field(default_factory=list)
+    summary_paths: list[Path | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,7 @@ class RunOptions:
     jobs: int | None = None  # None: one per CPU
     cache_dir: Path | None = None  # None: .lrlint_cache/ in the project root
     use_cache: bool = True
+    keep_summaries: bool = False  # keep them in RunResult (--fix re-links the project after edits)
 
 
 def lint_paths(
@@ -137,18 +142,26 @@ def _lint_paths(
         summary_paths.append(path if outcome.stat is not None else None)  # stdin has no path of its own
         for note in summary.notes:
             warn(f"lrlint: warning: {note}")
-    reported = [d for s in summaries for d in s.diagnostics]
-    reported += project_diagnostics(summaries, torch_version, summary_paths)
-    path_of = {s.filename: p for s, p in zip(summaries, summary_paths)}
-    for summary in summaries:  # after every rule: what each directive suppressed is known now
-        where = path_of.get(summary.filename) or Path(summary.filename)
-        reported += suppression_diagnostics(summary, lambda code, where=where: settings.is_enabled(code, where))  # type: ignore[misc]
-    run.diagnostics += [d for d in reported if settings.is_enabled(d.code, path_of.get(d.filename) or Path(d.filename))]
+    run.diagnostics += reported(summaries, summary_paths, settings)
     run.diagnostics.sort(key=Diagnostic.sort_key)
+    if options.keep_summaries:
+        run.summaries, run.summary_paths = summaries, summary_paths
     if with_schedules:
         for summary in summaries:
             run.schedules.extend(schedules_of(summary))
     return run
+
+
+def reported(summaries: list[FileSummary], summary_paths: list[Path | None], settings: Settings) -> list[Diagnostic]:
+    """The stages after the per-file one: each file's findings, the project rules over the linked
+    files, then LR100 (what each directive suppressed is known once every rule ran), selected."""
+    found = [d for s in summaries for d in s.diagnostics]
+    found += project_diagnostics(summaries, settings.torch_version, summary_paths)
+    path_of = {s.filename: p for s, p in zip(summaries, summary_paths)}
+    for summary in summaries:
+        where = path_of.get(summary.filename) or Path(summary.filename)
+        found += suppression_diagnostics(summary, lambda code, where=where: settings.is_enabled(code, where))  # type: ignore[misc]
+    return [d for d in found if settings.is_enabled(d.code, path_of.get(d.filename) or Path(d.filename))]
 
 
 # Rounds of modules analysed because a training loop calls into them (a call chain deeper than

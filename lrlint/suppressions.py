@@ -80,10 +80,10 @@ class Suppressions:
 
     @classmethod
     def from_source(cls, text: str) -> Suppressions:
-        comments, code_rows = _scan(text)
+        comments, code_rows, joined = _scan(text)
         directives: list[_Directive] = []
         for comment in comments:
-            directives.extend(_directives(comment, code_rows))
+            directives.extend(_directives(comment, code_rows, joined.get(comment.row, comment.row)))
         return cls(directives)
 
     def __len__(self) -> int:
@@ -114,12 +114,23 @@ class Suppressions:
                 found.append(UnusedSuppression(d.row, d.column, d.kind, idle, d.end_column, d.codes, d.rest))
         return found
 
+    def noqa_at(self, row: int) -> tuple[int, int, tuple[str, ...] | None] | None:
+        """The `# noqa` directive written on `row`, as (1-based column of its `#`, column just
+        past it, its codes or None for a bare one); None when the row has none."""
+        for d in self._directives:
+            if d.kind == "noqa" and d.row == row:
+                return d.column, d.end_column, d.codes
+        return None
+
     def rows_listing(self, code: str) -> frozenset[int]:
         """The rows of directives that name `code` explicitly (a bare noqa does not)."""
         return frozenset(d.row for d in self._directives if d.codes is not None and code in d.codes)
 
 
-def _directives(comment: _Comment, code_rows: list[int]) -> Iterator[_Directive]:
+def _directives(comment: _Comment, code_rows: list[int], first_row: int) -> Iterator[_Directive]:
+    """`first_row`: where the lines a comment on this row ends start (a multi-line string or a
+    backslash continuation ending here): the directive covers them all, as ruff's noqa does."""
+    own = tuple(range(first_row, comment.row + 1))
     noqa = _NOQA.search(comment.text)
     if noqa is not None:
         column = comment.column + noqa.start() + 1
@@ -127,14 +138,14 @@ def _directives(comment: _Comment, code_rows: list[int]) -> Iterator[_Directive]
         listed = _NOQA_CODES.match(tail)
         if listed is not None:
             end = noqa.end() + listed.end()
-            yield _Directive(comment.row, column, "noqa", _codes(listed["codes"]), (comment.row,),
+            yield _Directive(comment.row, column, "noqa", _codes(listed["codes"]), own,
                              end_column=comment.column + end + 1, rest=comment.text[end:])
         elif not tail.lstrip().startswith(":"):
-            yield _Directive(comment.row, column, "noqa", None, (comment.row,),
+            yield _Directive(comment.row, column, "noqa", None, own,
                              end_column=comment.column + noqa.end() + 1, rest=tail)
         # A noqa colon followed by no code is malformed: like ruff, it suppresses nothing.
     for disable in _DISABLE.finditer(comment.text):
-        rows = [comment.row]
+        rows = list(own)
         if comment.standalone:
             after = bisect.bisect_right(code_rows, comment.row)
             if after < len(code_rows):
@@ -151,11 +162,23 @@ def _codes(listed: str) -> tuple[str, ...]:
     return tuple(unique)
 
 
-def _scan(text: str) -> tuple[list[_Comment], list[int]]:
-    """Real comments (never a `#` inside a string) and the sorted rows that hold code."""
+def noqa_rows(text: str) -> dict[int, int]:
+    """Rows whose `# noqa` has to go on a later row, mapped to that row: the rows of a multi-line
+    string and of a backslash continuation, which cannot end in a comment, belong to the row where
+    it ends (as ruff's noqa line for such code)."""
+    ends = _scan(text)[2]
+    return {row: end for end, start in ends.items() for row in range(start, end)}
+
+
+def _scan(text: str) -> tuple[list[_Comment], list[int], dict[int, int]]:
+    """Real comments (never a `#` inside a string), the sorted rows that hold code, and the rows
+    that end multi-line strings or backslash continuations, mapped to the row these start on."""
     lines = re.split(r"\r\n|\r|\n", text)
     comments: list[_Comment] = []
     code_rows: set[int] = set()
+    joined: list[tuple[int, int]] = []  # (first row, last row) that only a comment after the last may follow
+    fstrings: list[int] = []  # start rows of the f-strings open (Python 3.12 tokenizes them in parts)
+    last: tokenize.TokenInfo | None = None
     done = 0  # rows fully seen by tokenize
     try:
         # newline=None: `\r` and `\r\n` count as line ends, as they do for Python's parser.
@@ -166,6 +189,18 @@ def _scan(text: str) -> tuple[list[_Comment], list[int]]:
                 comments.append(_Comment(row, col, tok.string, standalone))
             elif tok.type not in _NOT_CODE:
                 code_rows.add(row)
+            if tok.type == tokenize.STRING and tok.end[0] > row:
+                joined.append((row, tok.end[0]))
+            elif tok.type == getattr(tokenize, "FSTRING_START", -1):
+                fstrings.append(row)
+            elif tok.type == getattr(tokenize, "FSTRING_END", -1) and fstrings:
+                start = fstrings.pop()
+                if tok.end[0] > start:
+                    joined.append((start, tok.end[0]))
+            if (last is not None and row > last.end[0] and last.type not in (tokenize.NEWLINE, tokenize.NL)
+                    and lines[last.end[0] - 1].rstrip().endswith("\\")):
+                joined.append((last.end[0], row))  # a backslash continuation
+            last = tok
             done = tok.start[0] - 1
     except (tokenize.TokenError, SyntaxError):
         # Source tokenize rejects (it will be reported as E999): read the rest line by line.
@@ -178,7 +213,18 @@ def _scan(text: str) -> tuple[list[_Comment], list[int]]:
                 code_rows.add(row)
         comments.sort(key=lambda c: (c.row, c.column))
         comments = list({(c.row, c.column): c for c in comments}.values())
-    return comments, sorted(code_rows)
+    return comments, sorted(code_rows), _merged(joined)
+
+
+def _merged(spans: list[tuple[int, int]]) -> dict[int, int]:
+    """Overlapping or chained (first, last) row spans merged, as {last row: first row}."""
+    merged: list[list[int]] = []
+    for first, end in sorted(spans):
+        if merged and first <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([first, end])
+    return {end: first for first, end in merged}
 
 
 def _naive_comment_start(line: str) -> int | None:

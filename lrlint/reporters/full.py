@@ -36,7 +36,7 @@ def render(report: Report, quiet: bool = False, color: bool = False, width: int 
     lines: list[Line] = []
     sources = report.source_lines() if report.diagnostics else None
     for d in report.diagnostics:
-        lines.append(_header(d))
+        lines.append(_header(d, report.fix_marker(d)))
         extra = _verification(d)
         if extra:
             lines.append(extra)
@@ -46,6 +46,8 @@ def render(report: Report, quiet: bool = False, color: bool = False, width: int 
         source = sources.lines(d.filename, d.cell) if sources is not None else None
         lines.extend(snippet(d, source))
         lines.extend(_related(d, report))
+        if d.fix is not None:  # as ruff: what the fix does, shown whether or not this run applies it
+            lines.append([("  = help: ", "bold"), (d.fix.message, "")])
         lines.append([])
     if not quiet:
         style = "bold green" if not report.diagnostics else "bold"
@@ -61,8 +63,8 @@ def _severity_style(d: Diagnostic) -> str:
     return "bold red" if d.severity == "error" else "bold yellow"
 
 
-def _header(d: Diagnostic) -> Line:
-    return [(location(d), "bold"), (": ", ""), (d.code, _severity_style(d)), (" " + d.message, "")]
+def _header(d: Diagnostic, marker: str = "") -> Line:
+    return [(location(d), "bold"), (": ", ""), (d.code, _severity_style(d)), (" ", ""), (marker, "cyan"), (d.message, "")]
 
 
 def _related(d: Diagnostic, report: Report) -> list[Line]:

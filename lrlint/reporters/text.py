@@ -22,9 +22,12 @@ def summary(report: Report) -> str:
     errors = sum(1 for d in report.diagnostics if d.severity == "error")
     warnings = len(report.diagnostics) - errors
     if not report.diagnostics:
-        return f"All checks passed! ({_plural(report.files_checked, 'file')} checked)"
-    parts = [_plural(n, w) for n, w in ((errors, "error"), (warnings, "warning")) if n]
-    return f"Found {' and '.join(parts)} in {_plural(report.files_with_diagnostics, 'file')}."
+        line = f"All checks passed! ({_plural(report.files_checked, 'file')} checked)"
+    else:
+        parts = [_plural(n, w) for n, w in ((errors, "error"), (warnings, "warning")) if n]
+        line = f"Found {' and '.join(parts)} in {_plural(report.files_with_diagnostics, 'file')}."
+    # With fixes: what was fixed, and what `--fix` / `--unsafe-fixes` would fix (ruff's lines).
+    return report.fixes.summary(line, report) if report.fixes is not None else line
 
 
 def verification_line(d: Diagnostic) -> str | None:
@@ -47,7 +50,7 @@ def order_line(d: Diagnostic) -> str | None:
 def render(report: Report, quiet: bool = False) -> str:
     lines: list[str] = []
     for d in report.diagnostics:
-        lines.append(f"{location(d)}: {d.code} {d.message}")
+        lines.append(f"{location(d)}: {d.code} {report.fix_marker(d)}{d.message}")
         extra = verification_line(d)
         if extra:
             lines.append(extra)
@@ -79,7 +82,9 @@ def render_color(report: Report, quiet: bool = False, width: int = 100) -> str:
         line.append(location(d), style="bold")
         line.append(": ")
         line.append(d.code, style=style)
-        line.append(" " + d.message)
+        line.append(" ")
+        line.append(report.fix_marker(d), style="cyan")
+        line.append(d.message)
         console.print(line)
         if d.verification is not None:
             v = d.verification

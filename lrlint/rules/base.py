@@ -36,11 +36,14 @@ class Edit:
     start: Position
     end: Position
     content: str
+    cell: int | None = None  # notebooks: the cell the positions are relative to (set by the linter)
 
 
 @dataclass(frozen=True)
 class Fix:
-    """A fix as text edits, computed while the file's tree is alive; `--fix` applies them."""
+    """A fix as text edits, computed while the file's tree is alive; `--fix` applies them
+    (lrlint/fixing). "safe": the program then does what torch documents and nothing else
+    changes; "unsafe": what it computes changes (which is the point), so only `--unsafe-fixes`."""
 
     message: str
     edits: tuple[Edit, ...]
