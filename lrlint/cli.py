@@ -259,7 +259,11 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         checked = [d for d in report.diagnostics if d.code.startswith("LR")]
         # Findings and --verify-all schedules go to ONE worker request.
         wanted = options.verify_all and (options.output_format in ("text", "full") or options.schedules_file)
-        schedules = verify(checked, result.schedules if wanted else [], options.device, options.verify_timeout)
+        from lrlint.fixing import proof  # each fix's configuration is run too: "after the fix: ..."
+
+        after_fix = proof.fix_schedules(checked)
+        schedules = verify(checked, (result.schedules if wanted else []) + after_fix, options.device, options.verify_timeout)
+        schedules = proof.attach(checked, schedules, len(after_fix))
         if options.schedules_file:
             _write_schedules(schedules, options.schedules_file)
         elif options.verify_all and options.output_format not in ("text", "full"):

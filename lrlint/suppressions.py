@@ -16,7 +16,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from lrlint.diagnostics import FILE_CODES
 
@@ -45,6 +45,8 @@ class UnusedSuppression:
     end_column: int = field(default=0, compare=False)  # 1-based column just past the directive
     listed: tuple[str, ...] = field(default=(), compare=False)  # every code it lists, used or not
     rest: str = field(default="", compare=False)  # the comment's text after the directive
+    lead: int = field(default=0, compare=False)  # whitespace characters right before its `#`
+    alone: bool = field(default=False, compare=False)  # nothing else before it on its line
 
 
 @dataclass
@@ -57,6 +59,8 @@ class _Directive:
     used: set[str] = field(default_factory=set)
     end_column: int = 0  # 1-based column just past the directive
     rest: str = ""  # the comment's text after the directive
+    lead: int = 0  # whitespace characters right before its `#` (for LR100's fix)
+    alone: bool = False  # nothing else before it on its line
 
     def covers(self, code: str) -> bool:
         return self.codes is None or code in self.codes
@@ -68,6 +72,7 @@ class _Comment:
     column: int  # 0-based, in characters
     text: str  # from the `#` to the end of the line
     standalone: bool  # nothing but whitespace before it on its line
+    lead: int = 0  # whitespace characters right before it
 
 
 class Suppressions:
@@ -107,11 +112,11 @@ class Suppressions:
         for d in self._directives:
             if d.codes is None:
                 if not d.used:
-                    found.append(UnusedSuppression(d.row, d.column, d.kind, (), d.end_column, (), d.rest))
+                    found.append(UnusedSuppression(d.row, d.column, d.kind, (), d.end_column, (), d.rest, d.lead, d.alone))
                 continue
             idle = tuple(code for code in d.codes if code not in d.used)
             if idle:
-                found.append(UnusedSuppression(d.row, d.column, d.kind, idle, d.end_column, d.codes, d.rest))
+                found.append(UnusedSuppression(d.row, d.column, d.kind, idle, d.end_column, d.codes, d.rest, d.lead, d.alone))
         return found
 
     def noqa_at(self, row: int) -> tuple[int, int, tuple[str, ...] | None] | None:
@@ -139,10 +144,10 @@ def _directives(comment: _Comment, code_rows: list[int], first_row: int) -> Iter
         if listed is not None:
             end = noqa.end() + listed.end()
             yield _Directive(comment.row, column, "noqa", _codes(listed["codes"]), own,
-                             end_column=comment.column + end + 1, rest=comment.text[end:])
+                             end_column=comment.column + end + 1, rest=comment.text[end:], **_place(comment, noqa.start()))
         elif not tail.lstrip().startswith(":"):
             yield _Directive(comment.row, column, "noqa", None, own,
-                             end_column=comment.column + noqa.end() + 1, rest=tail)
+                             end_column=comment.column + noqa.end() + 1, rest=tail, **_place(comment, noqa.start()))
         # A noqa colon followed by no code is malformed: like ruff, it suppresses nothing.
     for disable in _DISABLE.finditer(comment.text):
         rows = list(own)
@@ -152,7 +157,16 @@ def _directives(comment: _Comment, code_rows: list[int], first_row: int) -> Iter
                 rows.append(code_rows[after])
         column = comment.column + disable.start() + 1
         yield _Directive(comment.row, column, "disable", _codes(disable["codes"]), tuple(rows),
-                         end_column=comment.column + disable.end() + 1, rest=comment.text[disable.end():])
+                         end_column=comment.column + disable.end() + 1, rest=comment.text[disable.end():],
+                         **_place(comment, disable.start()))
+
+
+def _place(comment: _Comment, start: int) -> dict[str, Any]:
+    """What precedes a directive starting at `start` in the comment: its lead and whether it is alone."""
+    if start == 0:
+        return {"lead": comment.lead, "alone": comment.standalone}
+    before = comment.text[:start]
+    return {"lead": len(before) - len(before.rstrip()), "alone": False}
 
 
 def _codes(listed: str) -> tuple[str, ...]:
@@ -185,8 +199,8 @@ def _scan(text: str) -> tuple[list[_Comment], list[int], dict[int, int]]:
         for tok in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
             row, col = tok.start
             if tok.type == tokenize.COMMENT:
-                standalone = not lines[row - 1][:col].strip()
-                comments.append(_Comment(row, col, tok.string, standalone))
+                before = lines[row - 1][:col]
+                comments.append(_Comment(row, col, tok.string, not before.strip(), len(before) - len(before.rstrip())))
             elif tok.type not in _NOT_CODE:
                 code_rows.add(row)
             if tok.type == tokenize.STRING and tok.end[0] > row:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import unicodedata
 
 from lrlint.diagnostics import Diagnostic
+from lrlint.fixing.proof import proof_line
 from lrlint.report import Report
 from lrlint.reporters._paths import display_path
 from lrlint.reporters.text import _STATUS_STYLE, location, order_line, summary, verification_line
@@ -43,6 +44,9 @@ def render(report: Report, quiet: bool = False, color: bool = False, width: int 
         order = order_line(d)
         if order:
             lines.append([(order, "")])
+        proof = proof_line(d)
+        if proof:
+            lines.append([(proof, "")])
         source = sources.lines(d.filename, d.cell) if sources is not None else None
         lines.extend(snippet(d, source))
         lines.extend(_related(d, report))

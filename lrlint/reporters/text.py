@@ -6,6 +6,7 @@ Colour comes from rich, imported only when colour is on (a TTY, or --color alway
 from __future__ import annotations
 
 from lrlint.diagnostics import Diagnostic
+from lrlint.fixing.proof import proof_line
 from lrlint.report import Report
 
 
@@ -57,6 +58,9 @@ def render(report: Report, quiet: bool = False) -> str:
         order = order_line(d)
         if order:
             lines.append(order)
+        proof = proof_line(d)
+        if proof:
+            lines.append(proof)
     if not quiet:
         if lines:
             lines.append("")
@@ -93,6 +97,9 @@ def render_color(report: Report, quiet: bool = False, width: int = 100) -> str:
             text = verification_line(d) or ""
             extra.append(text[len("    verify: ") + len(v.status):])
             console.print(extra)
+        for more in (order_line(d), proof_line(d)):
+            if more:
+                console.print(Text(more))
     if not quiet:
         if report.diagnostics:
             console.print()

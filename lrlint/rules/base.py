@@ -48,6 +48,9 @@ class Fix:
     message: str
     edits: tuple[Edit, ...]
     applicability: Literal["safe", "unsafe"] = "safe"
+    # The configuration after the fix, literals only: --verify runs it beside the one as written
+    # ("as written: TypeError; after the fix: 0.1, 0.01 from epoch 30"). None: nothing to run.
+    scenario: Scenario | None = None
 
 
 @dataclass(frozen=True)
