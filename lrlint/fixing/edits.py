@@ -101,7 +101,7 @@ def choose(fixes: Sequence[Sequence[tuple[Cell, Span]]]) -> list[int]:
     seen: set[tuple[tuple[Cell, Span], ...]] = set()
     for index in order:
         edits = fixes[index]
-        signature = tuple(sorted(edits, key=lambda e: (_cell(e[0]), e[1].start, e[1].end, e[1].content)))
+        signature = tuple(edits)
         if signature in seen:  # the same edits offered by another finding: applied once, both fixed
             taken.append(index)
             continue

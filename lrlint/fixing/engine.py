@@ -257,3 +257,15 @@ def _read(path: Path) -> bytes:
     from lrlint.source import read_source
 
     return read_source(path)[1]
+
+
+def fix_bytes(filename: str, data: bytes, settings: Settings, *, unsafe: bool = True, notebook: bool = False) -> tuple[bytes, FixRun]:
+    """One file's content fixed in memory, both stages, as `lint_bytes` lints it (tests, fuzzing)."""
+    from lrlint.fixing.status import applicable
+
+    summary = analyze_file(filename, data, notebook, settings.torch_version)
+    result = RunResult(diagnostics=sorted(reported([summary], [None], settings), key=Diagnostic.sort_key))
+    result.summaries, result.summary_paths = [summary], [None]
+    run, _ = fix_run(result, settings, lambda fix: applicable(fix, "enabled" if unsafe else "hint"), {filename: data})
+    f = run.files.get(filename)
+    return (f.current if f is not None and f.document is not None else data), run
