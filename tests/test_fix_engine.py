@@ -253,3 +253,11 @@ def test_only_safe_fixes_without_unsafe() -> None:
     assert b"verbose" not in fixed and b"step(3)" in fixed and b"get_lr()" in fixed
     fixed, run = fix_bytes("t.py", source.encode(), SETTINGS, unsafe=True)
     assert b"step()" in fixed and b"get_last_lr()" in fixed
+
+
+def test_verbose_with_positional_arguments_after_it_is_not_deleted() -> None:
+    """Deleting it would move `5` into its place: the program would change, not only lose verbose
+    (found by the snapshot test's 'nothing else changes' check on the LR006 fixture)."""
+    source = "from torch.optim.lr_scheduler import StepLR\ns = StepLR(opt, 30, 0.1, -1, False, 5)\n"
+    fixed, run = fix_bytes("t.py", source.encode(), SETTINGS)
+    assert fixed == source.encode() and not run.fixed

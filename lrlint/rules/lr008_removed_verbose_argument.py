@@ -87,6 +87,8 @@ class RemovedVerboseArgument(ConstructorRule):
             edit = Edit(mine.start, spans[index + 1].start, "")
         if edit is None or fact.star_args or fact.star_kwargs:
             return None
+        if VERBOSE in fact.positional and (fact.positional[-1] != VERBOSE or fact.extra_positional):
+            return None  # arguments after it would move up into its place: not this fix's to decide
         built = build_scenario(fact, facts)
         after = replace(
             built,
