@@ -261,3 +261,19 @@ def test_verbose_with_positional_arguments_after_it_is_not_deleted() -> None:
     source = "from torch.optim.lr_scheduler import StepLR\ns = StepLR(opt, 30, 0.1, -1, False, 5)\n"
     fixed, run = fix_bytes("t.py", source.encode(), SETTINGS)
     assert fixed == source.encode() and not run.fixed
+
+
+def test_a_fix_never_deletes_a_comment_with_code() -> None:
+    """`verbose=True,  # why` deleted up to the next argument would take the comment along:
+    the fix is not applied (lrlint's fixes keep every comment)."""
+    source = "from torch.optim.lr_scheduler import StepLR\ns = StepLR(\n    opt,\n    verbose=True,  # why\n    step_size=30,\n)\n"
+    fixed, run = fix_bytes("t.py", source.encode(), SETTINGS)
+    assert fixed == source.encode() and not run.fixed
+    assert run.diagnostics[0].code == "LR008" and run.diagnostics[0].fix is None  # not offered as fixable
+
+
+def test_an_edit_of_comments_only_may_remove_them() -> None:
+    doc = PythonDocument(b"x = 1  # noqa: LR001  # keep\n# lrlint: disable=LR005\ny = 2\n")
+    assert doc.place([_edit(1, 8, 1, 23, "")]) is not None  # the directive and the space after it
+    assert doc.place([_edit(2, 1, 3, 1, "")]) is not None  # a line holding only a directive
+    assert doc.place([_edit(1, 1, 1, 23, "")]) is None  # code and a comment together

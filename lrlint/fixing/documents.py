@@ -36,6 +36,7 @@ class PythonDocument:
         self.text = source.text
         self.lines = Lines(self.text)
         self.newline = self.lines.newline()
+        self._comment_spans: tuple[list[tuple[int, int]] | None] | None = None
         try:
             same = self.encode(self.text) == data
         except DocumentError:
@@ -51,16 +52,22 @@ class PythonDocument:
         return codecs.BOM_UTF8 + data if self.bom else data
 
     def place(self, edits: Sequence[object]) -> Placed | None:
-        """A fix's edits as offsets; None when one is not in this file's text."""
+        """A fix's edits as offsets; None when one is not in this file's text, or would delete a
+        comment together with code (fixes keep every comment; LR100 edits comments only)."""
         spans: list[Span] = []
         for edit in edits:
             if getattr(edit, "cell", None) is not None:
                 return None
             span = _span(self.lines, edit, self.newline)
-            if span is None:
+            if span is None or _drops_comment(self.text, span, self._comments()):
                 return None
             spans.append(span)
         return [(None, s) for s in spans] if valid(spans) else None
+
+    def _comments(self) -> list[tuple[int, int]] | None:
+        if self._comment_spans is None:  # tokenized once, when a fix is first placed
+            self._comment_spans = (_comment_spans(self.text, self.lines),)
+        return self._comment_spans[0]
 
     def apply(self, placed: Sequence[Placed]) -> bytes:
         return self.encode(apply(self.text, [span for fix in placed for _, span in fix]))
@@ -93,11 +100,22 @@ class NotebookDocument:
         self.notebook = notebook
         self._lines: dict[int, Lines] = {}
         self._python: dict[int, list[str]] = {}
+        self._comment_spans: dict[int, list[tuple[int, int]] | None] = {}
 
     def lines(self, cell: int) -> Lines:
         if cell not in self._lines:
             self._lines[cell] = Lines(self.sources[cell])
         return self._lines[cell]
+
+    def _comments(self, cell: int) -> list[tuple[int, int]] | None:
+        """The comments of a cell as offsets in its source (found in the text lrlint analysed;
+        the lines it replaced are never edited)."""
+        if cell not in self._comment_spans:
+            from lrlint.notebook import python_lines
+
+            analysed = "".join(line + "\n" for line in python_lines(self.sources[cell]) or [])
+            self._comment_spans[cell] = _comment_spans(analysed, self.lines(cell))
+        return self._comment_spans[cell]
 
     def python_line(self, cell: int, row: int) -> str | None:
         """The cell's row as lrlint analysed it (IPython syntax neutralised)."""
@@ -116,7 +134,7 @@ class NotebookDocument:
                 return None
             lines = self.lines(cell)
             span = _span(lines, edit, "\n")
-            if span is None:
+            if span is None or _drops_comment(lines.text, span, self._comments(cell)):
                 return None
             start, end = edit.start.row, edit.end.row  # type: ignore[attr-defined]
             if edit.end.column == 1 and end > start:  # type: ignore[attr-defined]
@@ -161,3 +179,40 @@ def _span(lines: Lines, edit: object, newline: str) -> Span | None:
     if start is None or end is None or start > end:
         return None
     return Span(start, end, normalise_content(edit.content, newline))  # type: ignore[attr-defined]
+
+
+def _comment_spans(analysed: str, lines: Lines) -> list[tuple[int, int]] | None:
+    """Each comment's (start, end) offsets in the text of `lines`, found by tokenizing
+    `analysed` (the same rows); None when it does not tokenize."""
+    import io
+    import tokenize
+
+    found: list[tuple[int, int]] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(analysed, newline=None).readline):
+            if tok.type == tokenize.COMMENT:
+                start = lines.offset(tok.start[0], tok.start[1] + 1)
+                end = lines.offset(tok.end[0], tok.end[1] + 1)
+                if start is not None and end is not None:
+                    found.append((start, end))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return found
+
+
+def _drops_comment(text: str, span: Span, comments: list[tuple[int, int]] | None) -> bool:
+    """Whether the edit removes (part of) a comment together with code: what it replaces is
+    neither only comments and space, nor inside one comment."""
+    removed = text[span.start : span.end]
+    if comments is None:
+        return "#" in removed
+    touched = [(a, b) for a, b in comments if a < span.end and span.start < b]
+    if not touched:
+        return False
+    if any(a <= span.start and span.end <= b for a, b in touched):
+        return False  # an edit within one comment (LR100 dropping a code)
+    rest = list(removed)
+    for a, b in touched:
+        for i in range(max(a, span.start), min(b, span.end)):
+            rest[i - span.start] = " "
+    return bool("".join(rest).replace("\\", " ").strip())
