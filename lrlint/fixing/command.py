@@ -127,6 +127,9 @@ def apply(req: FixRequest, result: RunResult, settings: Settings, given: dict[st
     status = FixStatus(mode=mode, unsafe=req.unsafe, show_fixes=req.show_fixes)  # type: ignore[arg-type]
     outcome = FixOutcome(req, status)
     if req.mode == "check":
+        from lrlint.fixing.engine import offered_fixes
+
+        offered_fixes(result.diagnostics, given)
         return outcome
     from lrlint.fixing.engine import Fixer, write_all
 

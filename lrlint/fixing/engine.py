@@ -253,6 +253,24 @@ def write_all(run: FixRun, fixer: Fixer) -> list[str]:
     return problems
 
 
+def offered_fixes(diagnostics: list[Diagnostic], stdin: dict[str, bytes]) -> None:
+    """Without --fix: a finding keeps its fix (and its `[*]`) only if `--fix` could place it in
+    the file as it is now (not, for instance, one that would delete a comment with code)."""
+    by_file: dict[str, list[Diagnostic]] = {}
+    for d in diagnostics:
+        if d.fix is not None:
+            by_file.setdefault(d.filename, []).append(d)
+    for name, found in by_file.items():
+        try:
+            data = stdin[name] if name in stdin else _read(Path(name))
+            document: Document | None = open_document(data, name.endswith(".ipynb"))
+        except (OSError, DocumentError):
+            document = None
+        for d in found:
+            if document is None or document.place(d.fix.edits) is None:
+                d.fix = None
+
+
 def _read(path: Path) -> bytes:
     from lrlint.source import read_source
 
