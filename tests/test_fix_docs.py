@@ -38,3 +38,30 @@ def test_the_fixes_rules_compute_agree_with_the_catalogue() -> None:
             assert kinds == {"safe", "unsafe"}
         else:
             assert kinds == {rules()[code].fix}, code
+
+
+def _shown(command: str) -> list[str]:
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index(f"$ {command}\n") + len(f"$ {command}\n")
+    return readme[start : readme.index("```", start)].splitlines()
+
+
+def test_the_readme_fix_example_is_what_lrlint_prints() -> None:
+    from tests.helpers import ROOT
+
+    command = "lrlint fixtures/bad/lr008_removed_verbose_argument.py fixtures/bad/lr009_step_with_epoch.py | cat"
+    shown = _shown(command)
+    lines = run_cli("--no-cache", *command.split()[1:3], cwd=ROOT).stdout.decode().splitlines()
+    assert lines[0] == shown[0] and lines[-4:] == shown[-4:]
+
+
+def test_the_readme_verify_fix_example_is_what_lrlint_prints() -> None:
+    from tests.helpers import ROOT
+
+    shown = _shown("lrlint --verify fixtures/bad/lr008_removed_verbose_argument.py | grep -A2 :11:52")
+    out = run_cli("--no-cache", "--verify", "fixtures/bad/lr008_removed_verbose_argument.py", cwd=ROOT).stdout.decode().splitlines()
+    at = next(i for i, line in enumerate(out) if ":11:52:" in line)
+    assert out[at] == shown[0] and out[at + 2] == shown[2]
+    assert out[at + 1].split(" (torch ")[0] == shown[1].split(" (torch ")[0]
