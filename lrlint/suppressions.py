@@ -208,9 +208,9 @@ def _scan(text: str) -> tuple[list[_Comment], list[int], dict[int, int]]:
             elif tok.type == getattr(tokenize, "FSTRING_START", -1):
                 fstrings.append(row)
             elif tok.type == getattr(tokenize, "FSTRING_END", -1) and fstrings:
-                start = fstrings.pop()
-                if tok.end[0] > start:
-                    joined.append((start, tok.end[0]))
+                opened = fstrings.pop()
+                if tok.end[0] > opened:
+                    joined.append((opened, tok.end[0]))
             if (last is not None and row > last.end[0] and last.type not in (tokenize.NEWLINE, tokenize.NL)
                     and lines[last.end[0] - 1].rstrip().endswith("\\")):
                 joined.append((last.end[0], row))  # a backslash continuation

@@ -41,7 +41,7 @@ def test_fixable_findings_are_marked_and_the_summary_counts_them(tmp_path: Path)
     assert ": LR009 `scheduler.step(...)`" in out  # unsafe: no marker without --unsafe-fixes
     assert out.rstrip().endswith(
         "Found 1 error and 2 warnings in 1 file.\n"
-        "[*] 1 fixable with the `--fix` option (2 hidden fixes can be enabled with the `--unsafe-fixes` option)."
+        "[*] 1 fixable with `--fix` (2 unsafe fixes available with `--fix --unsafe-fixes`)."
     )
 
 
@@ -49,13 +49,13 @@ def test_with_unsafe_fixes_every_fix_is_marked_and_no_hint_is_left(tmp_path: Pat
     write(tmp_path, "train.py", MIXED)
     _, out, _ = lrlint(tmp_path, "--unsafe-fixes", "train.py")
     assert ": LR009 [*] " in out and ": LR010 [*] " in out
-    assert out.rstrip().endswith("[*] 3 fixable with the `--fix` option.")
+    assert out.rstrip().endswith("[*] 3 fixable with `--fix`.")
 
 
 def test_only_unsafe_fixes_says_none_is_available_yet(tmp_path: Path) -> None:
     write(tmp_path, "train.py", UNSAFE)
     _, out, _ = lrlint(tmp_path, "train.py")
-    assert out.rstrip().endswith("No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).")
+    assert out.rstrip().endswith("1 unsafe fix available with `--fix --unsafe-fixes`.")
     assert "[*]" not in out
 
 
@@ -100,7 +100,7 @@ def test_fix_applies_safe_fixes_in_place_and_reports_what_remains(tmp_path: Path
     assert path.read_text() == MIXED.replace(", verbose=True", "")
     assert "LR008" not in out
     assert "Found 1 error and 2 warnings in 1 file (1 fixed, 2 remaining)." in out
-    assert out.rstrip().endswith("No fixes available (2 hidden fixes can be enabled with the `--unsafe-fixes` option).")
+    assert out.rstrip().endswith("2 unsafe fixes available with `--fix --unsafe-fixes`.")
     assert "[*]" not in out.splitlines()[0]
 
 

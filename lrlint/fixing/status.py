@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 Mode = Literal["check", "apply", "diff"]  # ruff's fix modes: generate, apply, diff
 Unsafe = Literal["hint", "enabled", "disabled"]  # --unsafe-fixes unset, on, off (--no-unsafe-fixes)
-Fixed = Counter  # (code, name, severity) -> how many findings were fixed
 
 
 def applicable(fix: object, unsafe: Unsafe) -> bool:
@@ -30,7 +29,8 @@ def applicable(fix: object, unsafe: Unsafe) -> bool:
 class FixStatus:
     mode: Mode = "check"
     unsafe: Unsafe = "hint"
-    fixed: dict[str, Fixed] = field(default_factory=dict)  # by file (display name)
+    # By file (display name): (code, name, severity) -> how many findings were fixed.
+    fixed: dict[str, Counter[tuple[str, str, str]]] = field(default_factory=dict)
     show_fixes: bool = False  # --show-fixes: the summary starts with what was fixed where
 
     def applies(self, fix: object) -> bool:
@@ -76,18 +76,19 @@ class FixStatus:
         return f"Found {counted} in {_plural(len(files), 'file')} ({self.fixed_count} fixed, {len(report.diagnostics)} remaining)."
 
     def fixable_line(self, report: Report) -> str | None:
-        """ruff's line about fixes: how many `--fix` would fix, and how many only with
-        `--unsafe-fixes` (unless those were turned off: `--no-unsafe-fixes`)."""
+        """ruff's line about fixes (as ruff 0.17 words it): how many `--fix` would fix, and how
+        many only with `--unsafe-fixes` (unless those were turned off: `--no-unsafe-fixes`)."""
         fixable = sum(1 for d in report.diagnostics if self.applies(d.fix))
         hidden = sum(1 for d in report.diagnostics if d.fix is not None and not self.applies(d.fix) and d.fix.applicability == "unsafe")
         if self.unsafe != "hint":
-            return f"[*] {fixable} fixable with the `--fix` option." if fixable else None
+            return f"[*] {fixable} fixable with `--fix`." if fixable else None
+        hint = f"{hidden} unsafe {_fixes(hidden)} available with `--fix --unsafe-fixes`"
         if fixable and hidden:
-            return f"[*] {fixable} fixable with the `--fix` option ({hidden} hidden {_fixes(hidden)} can be enabled with the `--unsafe-fixes` option)."
+            return f"[*] {fixable} fixable with `--fix` ({hint})."
         if fixable:
-            return f"[*] {fixable} fixable with the `--fix` option."
+            return f"[*] {fixable} fixable with `--fix`."
         if hidden:
-            return f"No fixes available ({hidden} hidden {_fixes(hidden)} can be enabled with the `--unsafe-fixes` option)."
+            return f"{hint}."
         return None
 
     def fixes_only_line(self, report: Report) -> str | None:
