@@ -249,9 +249,9 @@ def test_a_file_with_a_syntax_error_is_never_fixed() -> None:
 
 def test_only_safe_fixes_without_unsafe() -> None:
     source = VERBOSE + "s.step(3)\nprint(s.get_lr())\n"
-    fixed, run = fix_bytes("t.py", source.encode(), SETTINGS, unsafe=False)
+    fixed, _ = fix_bytes("t.py", source.encode(), SETTINGS, unsafe=False)
     assert b"verbose" not in fixed and b"step(3)" in fixed and b"get_lr()" in fixed
-    fixed, run = fix_bytes("t.py", source.encode(), SETTINGS, unsafe=True)
+    fixed, _ = fix_bytes("t.py", source.encode(), SETTINGS, unsafe=True)
     assert b"step()" in fixed and b"get_last_lr()" in fixed
 
 

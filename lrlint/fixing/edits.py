@@ -70,9 +70,7 @@ def conflicts(a: Span, b: Span) -> bool:
     at the other's edge. Two replacements that only meet end to start are independent."""
     if a.end < b.start or b.end < a.start:
         return False
-    if (a.end == b.start or b.end == a.start) and not a.empty and not b.empty:
-        return False
-    return True
+    return not ((a.end == b.start or b.end == a.start) and not a.empty and not b.empty)
 
 
 def valid(spans: Sequence[Span]) -> bool:

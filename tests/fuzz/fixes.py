@@ -67,7 +67,7 @@ def fixable_scripts(draw: st.DrawFn) -> str:
         elif kind == "epoch":
             lines.append(f"{name} = StepLR(optimizer, 30)")
             call = draw(st.sampled_from(["step(epoch)", "step(epoch=epoch)", "step( 3 )", "step(\n    epoch\n)"]))
-            lines += [f"for epoch in range(90):", "    optimizer.step()", *("    " + part for part in f"{name}.{call}{comment}".split("\n"))]
+            lines += ["for epoch in range(90):", "    optimizer.step()", *("    " + part for part in f"{name}.{call}{comment}".split("\n"))]
         elif kind == "get_lr":
             lines.append(f"{name} = ExponentialLR(optimizer, 0.9)")
             lines.append(draw(st.sampled_from([f"print({name}.get_lr()){comment}", f"lr = {name}.get_lr()[0]{comment}", f"log(f'{{{name}.get_lr()}}'){comment}"])))
@@ -94,7 +94,7 @@ def fix_is_sound(sample: Sample) -> int:
         except SyntaxError as exc:
             raise PropertyFailure(f"the fixed file does not parse: {exc}\n{fixed.decode(errors='replace')}") from None
     before, _ = _codes(sample.name, sample.data, sample.notebook)
-    after, remaining = _codes(sample.name, fixed, sample.notebook)
+    after, _ = _codes(sample.name, fixed, sample.notebook)
     done: Counter[str] = Counter()
     for (code, _, _), n in run.fixed.items():
         done[code] += n
