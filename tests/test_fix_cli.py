@@ -323,3 +323,13 @@ def test_a_notebook_is_fixed_inside_its_cell(tmp_path: Path) -> None:
     fixed = path.read_text()
     assert fixed == original.replace(", verbose=True", "").replace("step(2)", "step()")
     assert json.loads(fixed)["cells"][1]["source"] == ["scheduler = StepLR(optimizer, 30)\n", "scheduler.step()\n"]
+
+
+def test_with_the_cache_a_fixed_file_is_analysed_again(tmp_path: Path) -> None:
+    path = write(tmp_path, "train.py", MIXED)
+    first = run_cli("--output-format", "text", "train.py", cwd=tmp_path)  # fills the cache
+    assert b"LR008 [*]" in first.stdout
+    fixed = run_cli("--fix", "--unsafe-fixes", "train.py", cwd=tmp_path)
+    assert fixed.returncode == 0 and "get_last_lr" in path.read_text()
+    after = run_cli("--output-format", "text", "train.py", cwd=tmp_path)
+    assert after.returncode == 0 and after.stdout.decode().startswith("All checks passed!")
