@@ -10,8 +10,12 @@ import re
 from dataclasses import dataclass, field
 
 
-def translate(pattern: str) -> str:
-    """The regular expression (anchored) that matches exactly the paths `pattern` matches."""
+def translate(pattern: str, literal_separator: bool = True) -> str:
+    """The regular expression (anchored) that matches exactly the paths `pattern` matches.
+
+    `literal_separator=False` is globset's default, which ruff's per-file-ignores use: `*`, `?`
+    and `[...]` match `/` too, so `src/*` matches `src/a/b.py`."""
+    star, one = ("[^/]*", "[^/]") if literal_separator else (".*", ".")
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
@@ -28,19 +32,19 @@ def translate(pattern: str) -> str:
                     out.append(".*")  # trailing `**`: everything below
                     i = j
                     continue
-                out.append("[^/]*")  # `**` glued to other text acts like `*`
+                out.append(star)  # `**` glued to other text acts like `*`
                 i = j
                 continue
-            out.append("[^/]*")
+            out.append(star)
         elif ch == "?":
-            out.append("[^/]")
+            out.append(one)
         elif ch == "[":
             found = bracket(pattern, i)
             if found is None:
                 out.append(re.escape(ch))
             else:
                 body, negate, i = found
-                out.append(f"[{'^/' if negate else ''}{body}]")
+                out.append(f"[{('^/' if literal_separator else '^') if negate else ''}{body}]")
         else:
             out.append(re.escape(ch))
         i += 1
@@ -71,10 +75,11 @@ class Glob:
     """A pattern as written, compiled once."""
 
     pattern: str
+    literal_separator: bool = True
     regex: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "regex", re.compile(translate(self.pattern)))
+        object.__setattr__(self, "regex", re.compile(translate(self.pattern, self.literal_separator)))
 
     def matches(self, path: str) -> bool:
         return self.regex.match(path) is not None
