@@ -178,7 +178,18 @@ class Settings:
                 self._excluded[candidate] = verdict
             if verdict:
                 return True
-        return self.gitignore is not None and self.gitignore.is_ignored(Path(text))
+        return self.gitignore is not None and self.gitignore.is_ignored(text)
+
+    def is_excluded_entry(self, path: str, is_dir: bool) -> bool:
+        """`is_excluded` for an entry of a folder a walk found not excluded: its folders were
+        matched already, so only the entry itself is (the walk asks for every entry)."""
+        text = path if os.sep == "/" else path.replace(os.sep, "/")
+        verdict = self._excluded.get(text)
+        if verdict is None:
+            absolute, basename = self._exclude_regexes
+            verdict = bool(absolute.match(text) or basename.match(posixpath.basename(text)))
+            self._excluded[text] = verdict
+        return verdict or (self.gitignore is not None and self.gitignore.is_ignored(path, is_dir))
 
     @cached_property
     def _anchors(self) -> tuple[str, str]:

@@ -119,6 +119,9 @@ class Suppressions:
     def __len__(self) -> int:
         return len(self._directives)
 
+    def __reduce__(self) -> tuple[type[Suppressions], tuple[list[_Directive]]]:
+        return (Suppressions, (self._directives,))  # rebuilt from its directives (the cache's codec too)
+
     def is_suppressed(self, code: str, row: int) -> bool:
         """Whether a diagnostic `code` starting on `row` is suppressed; records the use."""
         code = code.upper()

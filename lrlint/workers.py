@@ -61,8 +61,8 @@ def analyze_path(task: Task, torch_version: str | None) -> Outcome:
 def _screen(task: Task, torch_version: str | None) -> Outcome | Task:
     """Read a file in this process: the outcome when the prefilter settles it (most files, at the
     cost of a read), else the task with its content, for a worker."""
-    if task.notebook or task.force:
-        return task
+    if task.notebook or task.force or task.data is not None:
+        return task  # for a worker (the caller read, hashed and screened `data` already)
     try:
         stat, data = read_source(task.path)
     except OSError:
