@@ -14,8 +14,9 @@ and the layers below, never from one above):
 5. verify: --verify's mechanism (plans, the worker, the runner, rendering);
 6. run: configuration, discovery, the cache (and `lrlint clean`), the per-file and project
    stages, worker processes;
-7. report: reports and their formats (`lrlint.report`, `lrlint.reporters`);
-8. cli: the command line.
+7. fix: choosing, applying and writing fixes, and their proof in torch (`lrlint.fixing`);
+8. report: reports and their formats (`lrlint.report`, `lrlint.reporters`);
+9. cli: the command line (`lrlint.cli`, and `lrlint.fix_command`, its fixing modes).
 
 Every import counts: at module level, inside functions, under `if TYPE_CHECKING:`, and a module
 named by a string (`import_module("lrlint.verify.runner")`). The graph is read with `ast`.
@@ -46,8 +47,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("rules", ("lrlint.rules", "lrlint.rules.*")),
     ("verify", ("lrlint.verify", "lrlint.verify.*")),
     ("run", ("lrlint.cache", "lrlint.cache_codec", "lrlint.clean", "lrlint.config", "lrlint.discovery", "lrlint.gitignore", "lrlint.linter", "lrlint.run", "lrlint.workers")),
+    ("fix", ("lrlint.fixing", "lrlint.fixing.*")),
     ("report", ("lrlint.report", "lrlint.reporters", "lrlint.reporters.*")),
-    ("cli", ("lrlint.cli", "lrlint.__main__")),
+    ("cli", ("lrlint.cli", "lrlint.__main__", "lrlint.fix_command")),
 ]  # fmt: skip
 
 
