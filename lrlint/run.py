@@ -16,7 +16,7 @@ from lrlint.discovery import Target, discover
 from lrlint.linter import FileSummary, project_diagnostics, schedules_of, suppression_diagnostics
 from lrlint.scenario import Scenario
 from lrlint.source import read_stream
-from lrlint.workers import Outcome, Task, analyze_all, analyze_data, default_jobs
+from lrlint.workers import Outcome, Task, analyze_all, default_jobs
 
 STDIN = "-"
 
@@ -89,7 +89,8 @@ def _lint_paths(
             except OSError as exc:
                 run.diagnostics.append(file_error(name, IO_ERROR, exc.strerror or str(exc)))
             else:
-                entries.append((Path(name), analyze_data(name, data, Path(name).suffix == ".ipynb", torch_version)))
+                stdin_task = Task(name, Path(name), Path(name).suffix == ".ipynb", data=data)  # bounded like any file
+                entries.append((Path(name), analyze_all([stdin_task], torch_version, 1)[0]))
 
     targets: list[Target] = []
     for found in discover([p for p in paths if p != STDIN], settings.is_excluded, force_exclude=force_exclude):
