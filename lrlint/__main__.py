@@ -55,9 +55,15 @@ def main() -> int:
     dropped = isolate_imports()
     try:
         from lrlint.cli import main as cli
+        from lrlint.workers import Bounds
     except ImportError as exc:
         hint = " (lrlint ignores source folders on PYTHONPATH for its own imports)" if dropped else ""
         print(f"lrlint: error: cannot import {exc.name or exc}: install lrlint with its dependencies{hint}", file=sys.stderr)
+        return 2
+    try:
+        Bounds.from_env()  # LRLINT_FILE_TIMEOUT / LRLINT_FILE_MEMORY: a usage error, before any work
+    except ValueError as exc:
+        print(f"lrlint: error: {exc}", file=sys.stderr)
         return 2
     return cli()
 
