@@ -29,9 +29,9 @@ import select
 import signal
 import struct
 import sys
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 _HEADER = struct.Struct("<Q")
 STDERR_KEPT = 64 * 1024  # the tail of a child's stderr kept to explain how it ended
@@ -56,6 +56,7 @@ class Ending:
     signal: int | None  # the signal that killed it, if one did
     code: int | None  # its exit code otherwise
     stderr: str  # the tail of what it wrote to stderr
+    last_words: str = ""  # what it wrote there since it was handed its last job
 
     @property
     def cpu_exceeded(self) -> bool:
@@ -65,7 +66,7 @@ class Ending:
     def out_of_memory(self) -> bool:
         # Rust aborts on a failed allocation and says so; C++ throws bad_alloc; Python raises.
         markers = ("memory allocation of", "MemoryError", "bad_alloc", "Cannot allocate memory", "out of memory")
-        return self.signal in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, None) and any(m in self.stderr for m in markers)
+        return self.signal in (signal.SIGABRT, signal.SIGSEGV, signal.SIGBUS, None) and any(m in self.last_words for m in markers)
 
     def describe(self) -> str:
         if self.signal is not None:
@@ -84,6 +85,7 @@ class Child:
         self._jobs = jobs  # write end
         self._results = results  # read end
         self._stderr = stderr
+        self._mark = 0  # the size of its stderr when it was handed its last job
         self._ending: Ending | None = None
 
     @classmethod
@@ -115,6 +117,7 @@ class Child:
     def send(self, job: Any) -> bool:
         """Hand the child a job; False if it is gone."""
         try:
+            self._mark = os.fstat(self._stderr).st_size
             _write_frame(self._jobs, pickle.dumps(job, pickle.HIGHEST_PROTOCOL))
         except OSError:  # EPIPE: it ended (retired, or died idle)
             return False
@@ -133,29 +136,23 @@ class Child:
         except Exception:  # noqa: BLE001 - a frame cut short by the child's death
             return None
 
-    def kill(self) -> None:
+    def stop(self) -> Ending:
+        """End the child (SIGKILL: idle, it has nothing left to do; busy, it is over a bound or
+        lrlint is stopping), reap it, and say how it ended; safe to call twice."""
         if self._ending is None:
             try:
                 os.kill(self.pid, signal.SIGKILL)
-            except OSError:
+            except OSError:  # it ended already
                 pass
-
-    def close(self, grace: float = 5.0) -> Ending:
-        """Let the child end (end of its input; killed after `grace` seconds) and reap it."""
-        if self._ending is not None:
-            return self._ending
-        for fd in (self._jobs, self._results):
-            try:
+            for fd in (self._jobs, self._results):
                 os.close(fd)
-            except OSError:
-                pass
-        status = _wait(self.pid, grace)
-        if status is None:
-            self.kill()
-            status = _wait(self.pid, None)
-        code = os.waitstatus_to_exitcode(status) if status is not None else 0
-        self._ending = Ending(-code if code < 0 else None, code if code >= 0 else None, _tail(self._stderr))
-        os.close(self._stderr)
+            try:
+                _, status = os.waitpid(self.pid, 0)
+                code = os.waitstatus_to_exitcode(status)
+            except ChildProcessError:  # reaped elsewhere (a SIGCHLD handler of the embedding program)
+                code = 0
+            self._ending = Ending(-code if code < 0 else None, code if code >= 0 else None, *_tails(self._stderr, self._mark))
+            os.close(self._stderr)
         return self._ending
 
 
@@ -167,7 +164,7 @@ def wait_readable(children: list[Child], timeout: float | None) -> list[Child]:
         ready, _, _ = select.select(children, [], [], None if timeout is None else max(timeout, 0.0))
     except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
         return []
-    return ready  # type: ignore[return-value]
+    return ready
 
 
 # --- the child side --------------------------------------------------------------------------
@@ -198,6 +195,7 @@ def _child_main(
             job = pickle.loads(frame)
             _limit(limits)
             result, retire = serve(job)
+            sys.stderr.flush()  # what the job printed is read from the file when the child ends
             _write_frame(result_w, pickle.dumps((result, retire), pickle.HIGHEST_PROTOCOL))
             if retire:
                 status = 0
@@ -208,7 +206,7 @@ def _child_main(
 
             traceback.print_exc()
             sys.stderr.flush()
-        except BaseException:  # noqa: BLE001
+        except BaseException:  # noqa: BLE001, S110 - nowhere left to say it
             pass
     finally:
         os._exit(status)  # never the parent's exit handlers, buffers or finalizers
@@ -221,20 +219,22 @@ def _death_signal() -> Callable[[], None] | None:
     """A call that makes the calling process receive SIGKILL when its parent dies (Linux prctl),
     or None where there is none: the pipe and the CPU limit still end an orphaned child."""
     if not _ARM:
-        arm = None
-        if sys.platform.startswith("linux"):
-            try:
-                import ctypes
-
-                prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-                def arm() -> None:
-                    prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-
-            except (OSError, AttributeError):
-                arm = None
-        _ARM.append(arm)
+        _ARM.append(_prctl_death_signal() if sys.platform.startswith("linux") else None)
     return _ARM[0]
+
+
+def _prctl_death_signal() -> Callable[[], None] | None:
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def arm() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    return arm
 
 
 def _detach_files(job_r: int, result_w: int, stderr: int) -> None:
@@ -350,30 +350,15 @@ def _anonymous_file() -> int:
         return os.dup(handle.fileno())
 
 
-def _tail(fd: int) -> str:
+def _tails(fd: int, mark: int) -> tuple[str, str]:
+    """The last STDERR_KEPT bytes of the file, and of what follows `mark`."""
     try:
         size = os.fstat(fd).st_size
-        data = os.pread(fd, STDERR_KEPT, max(0, size - STDERR_KEPT))
+        start = max(0, size - STDERR_KEPT)
+        data = os.pread(fd, size - start, start)
     except OSError:
-        return ""
-    return data.decode("utf-8", "replace")
-
-
-def _wait(pid: int, timeout: float | None) -> int | None:
-    """The wait status of `pid`; None if it is still running after `timeout` seconds."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    delay = 0.0005
-    while True:
-        try:
-            done, status = os.waitpid(pid, 0 if deadline is None else os.WNOHANG)
-        except ChildProcessError:  # reaped elsewhere (a SIGCHLD handler of the embedding program)
-            return 0
-        if done:
-            return status
-        if deadline is not None and time.monotonic() >= deadline:
-            return None
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
+        return "", ""
+    return data.decode("utf-8", "replace"), data[max(0, mark - start):].decode("utf-8", "replace")
 
 
 def _write_frame(fd: int, payload: bytes) -> None:

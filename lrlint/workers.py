@@ -16,14 +16,15 @@ Results come back in input order, so output does not depend on `--jobs`. Where t
 from __future__ import annotations
 
 import gc
+import math
 import os
 import sys
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
 
 from lrlint import child
 from lrlint.diagnostics import CANNOT_ANALYSE, IO_ERROR, file_error
@@ -54,13 +55,14 @@ class Bounds:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Bounds:
         """The defaults, or the LRLINT_FILE_* overrides; ValueError (one line) for a bad value."""
-        seconds, megabytes = cls.seconds, cls.megabytes
+        seconds: float = cls.seconds
+        megabytes: int = cls.megabytes
         raw = environ.get("LRLINT_FILE_TIMEOUT", "").strip()
         if raw:
-            seconds = _positive(raw, float, "LRLINT_FILE_TIMEOUT", "a number of seconds")
+            seconds = float(_positive(raw, float, "LRLINT_FILE_TIMEOUT", "a number of seconds"))
         raw = environ.get("LRLINT_FILE_MEMORY", "").strip()
         if raw:
-            megabytes = _positive(raw, int, "LRLINT_FILE_MEMORY", "a whole number of megabytes")
+            megabytes = int(_positive(raw, int, "LRLINT_FILE_MEMORY", "a whole number of megabytes"))
         return cls(seconds, megabytes)
 
     def limits(self) -> child.Limits:
@@ -78,7 +80,7 @@ def _positive(raw: str, kind: type, name: str, what: str) -> float | int:
         value = kind(raw)
     except ValueError:
         value = 0
-    if not value > 0 or value != value or value == float("inf"):
+    if not (value > 0 and math.isfinite(value)):
         raise ValueError(f"{name} must be {what} above 0, not {raw!r}")
     return value  # type: ignore[no-any-return]
 
@@ -256,7 +258,7 @@ class _Pool:
             while self.queue or any(slot.task is not None for slot in self.slots):
                 self._hand_out()
                 self._collect()
-        finally:  # idle children end at the end of their input; busy ones (Ctrl-C) are killed
+        finally:  # every child ends with the run (busy ones when Ctrl-C or an error ends it early)
             for slot in list(self.slots):
                 self._end(slot)
         return [outcome for outcome in self.results if outcome is not None]
@@ -317,12 +319,9 @@ class _Pool:
 
     def _end(self, slot: _Slot) -> child.Ending:
         self.slots.remove(slot)
-        killed = slot.task is not None
-        if killed:
-            slot.proc.kill()
-            slot.task = None
-        ending = slot.proc.close()
-        if not killed and ending.code == 0 and ending.stderr:  # what it printed as the analysis ran here would
+        busy, slot.task = slot.task is not None, None
+        ending = slot.proc.stop()
+        if not busy and ending.stderr:  # what its analyses printed, as they would have printed here
             sys.stderr.write(ending.stderr)
         return ending
 
@@ -333,6 +332,6 @@ def _judge(task: Task, ending: child.Ending, bounds: Bounds) -> Outcome:
         return bounds.timed_out(task.display)
     if ending.out_of_memory:
         return bounds.out_of_memory(task.display)
-    if os.environ.get("LRLINT_DEBUG") and ending.stderr:
-        sys.stderr.write(f"lrlint: the analysis of {task.display} ended ({ending.describe()}):\n{ending.stderr}")
+    if os.environ.get("LRLINT_DEBUG") and ending.last_words:
+        sys.stderr.write(f"lrlint: the analysis of {task.display} ended ({ending.describe()}):\n{ending.last_words}")
     return Outcome(FileSummary(task.display), None, CRASHED)

@@ -38,7 +38,7 @@ def tree(tmp_path: Path) -> Path:
 
 def run(command: list[str], cwd: Path, marks: Path, pythonpath: str) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONPATH": pythonpath, "MARKS": str(marks), "NO_COLOR": "1", "LRLINT_NO_CACHE": "1"}
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=120)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, timeout=120, check=False)
 
 
 def codes(proc: subprocess.CompletedProcess[bytes]) -> list[str]:

@@ -272,7 +272,7 @@ def test_a_notebook_with_a_huge_output_stays_in_bounded_memory(tmp_path: Any, mi
         "codes = [d.code for d in lint_bytes('big.ipynb', data, notebook=True).diagnostics]\n"
         "print(*codes, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     *codes, peak_mb = done.stdout.split()
     assert codes == ["LR001"]

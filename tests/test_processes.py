@@ -133,7 +133,7 @@ def test_the_quoted_pathological_inputs_through_the_plain_command_line(tmp_path:
     (tmp_path / "ok.py").write_bytes(LR001)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LRLINT_FILE_TIMEOUT": "1", "LRLINT_FILE_MEMORY": "150"}
     began = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "lrlint", "--no-cache", "--output-format", "json", "."], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-m", "lrlint", "--no-cache", "--output-format", "json", "."], cwd=tmp_path, env=env, capture_output=True, timeout=120, check=False)
     assert time.monotonic() - began < 60 and proc.stderr == b""
     found = {(d["filename"], d["code"], d["message"]) for d in json.loads(proc.stdout)}
     assert ("match.py", "E903", TIMED_OUT) in found
@@ -170,7 +170,7 @@ def test_bad_bound_settings_are_one_line_errors() -> None:
 def test_a_bad_bound_setting_stops_the_command_line_with_exit_2(tmp_path: Path) -> None:
     (tmp_path / "t.py").write_bytes(LR001)
     proc = subprocess.run(
-        [sys.executable, "-m", "lrlint", "--no-cache", "t.py"], cwd=tmp_path, capture_output=True, timeout=60,
+        [sys.executable, "-m", "lrlint", "--no-cache", "t.py"], cwd=tmp_path, capture_output=True, timeout=60, check=False,
         env={**os.environ, "PYTHONPATH": str(ROOT), "LRLINT_FILE_TIMEOUT": "soon"},
     )  # fmt: skip
     assert proc.returncode == 2 and proc.stdout == b""

@@ -434,7 +434,7 @@ def warm_up(torch: Torch) -> None:
             scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 1)
             optimizer.step()
             scheduler.step()
-    except Exception:  # noqa: BLE001 - the jobs will meet and report whatever failed here
+    except Exception:  # noqa: BLE001, S110 - the jobs will meet and report whatever failed here
         pass
 
 
