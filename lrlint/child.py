@@ -185,6 +185,7 @@ def _child_main(
             arm()
         if os.getppid() != parent:  # the parent died before the signal was armed
             os._exit(1)
+        job_r, result_w, stderr = (_above_stdio(fd) for fd in (job_r, result_w, stderr))
         _detach_files(job_r, result_w, stderr)
         _quiet_signals()
         while True:
@@ -235,6 +236,15 @@ def _prctl_death_signal() -> Callable[[], None] | None:
         prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
     return arm
+
+
+def _above_stdio(fd: int) -> int:
+    """`fd`, or a copy above 2 if it is one of them (a caller that had closed its stdin)."""
+    if fd > 2:
+        return fd
+    import fcntl
+
+    return fcntl.fcntl(fd, fcntl.F_DUPFD, 3)
 
 
 def _detach_files(job_r: int, result_w: int, stderr: int) -> None:
