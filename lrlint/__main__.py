@@ -54,8 +54,8 @@ def _installation(entry: str) -> bool:
 def main() -> int:
     dropped = isolate_imports()
     try:
+        from lrlint.bounds import Bounds
         from lrlint.cli import main as cli
-        from lrlint.workers import Bounds
     except ImportError as exc:
         hint = " (lrlint ignores source folders on PYTHONPATH for its own imports)" if dropped else ""
         print(f"lrlint: error: cannot import {exc.name or exc}: install lrlint with its dependencies{hint}", file=sys.stderr)

@@ -219,3 +219,9 @@ def schedulers() -> dict[str, SchedulerSignature]:
             name, params, entry.get("optimizer_param", "optimizer"), since, entry.get("link")
         )
     return table
+
+
+@lru_cache(maxsize=None)
+def torch_releases() -> tuple[str, ...]:
+    """The torch releases lrlint knows ("major.minor"), oldest first."""
+    return tuple(_load(data_dir() / "torch_releases.toml")["releases"])

@@ -1,7 +1,8 @@
-"""The `lrlint` command: `lrlint [check] [PATH ...]` and `lrlint rule CODE|--all`.
+"""The `lrlint` command: `lrlint [check] [PATH ...]`, `lrlint rule CODE|--all`, `lrlint clean`.
 
 Exit codes, as ruff: 0 no findings, 1 findings (`--fail-on error`: error findings only), 2 usage
-error or a crash of lrlint itself; a reader that goes away (`lrlint | head`) ends the run with 0.
+error or a crash of lrlint itself; a reader that goes away before the report is written
+(`lrlint | head -1` on a long report) ends the run with 0.
 Start-up imports nothing heavy: libcst only once a file passes the prefilter, rich only for colour,
 torch never (only the --verify worker process does).
 """
@@ -21,7 +22,10 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
-OUTPUT_FORMATS = ("full", "text", "concise", "json", "sarif", "github", "junit")
+OUTPUT_FORMATS = ("full", "text", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit")
+# The formats --statistics can replace the findings with (as ruff: its table, or JSON).
+STATISTICS_FORMATS = ("full", "text", "concise", "json")
+OUTPUT_FORMAT_ENV = "LRLINT_OUTPUT_FORMAT"  # as ruff's RUFF_OUTPUT_FORMAT; --output-format wins
 DEVICES = ("cpu", "cuda", "auto")
 # lrlint is not on PyPI (yet): the hint names only what any index has; the README says the same.
 VERIFY_HINT = "--verify needs torch (>= 2.0) in lrlint's environment: pip install torch"
@@ -36,17 +40,22 @@ def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lrlint",
         description="Find misuse of PyTorch learning-rate schedulers.",
-        epilog="`lrlint rule CODE` shows a rule's documentation; `lrlint rule --all` lists the rules.",
+        epilog="`lrlint rule CODE` shows a rule's documentation; `lrlint rule --all` lists the rules; "
+        "`lrlint clean` removes the caches.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .); - reads stdin")
     out = parser.add_argument_group("output")
     out.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, default=None,
-        help="default: full (source lines with the span underlined) on a terminal, text otherwise",
+        help=f"default: ${OUTPUT_FORMAT_ENV} if set, else full (source lines with the span underlined) "
+        "on a terminal and text otherwise",
     )  # fmt: skip
     out.add_argument("-o", "--output-file", metavar="PATH", help="write the report to this file instead of stdout")
     out.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no warnings")
-    out.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    out.add_argument(
+        "--statistics", action="store_true",
+        help=f"print the number of findings per code instead of the findings ({', '.join(STATISTICS_FORMATS)} output)",
+    )  # fmt: skip
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument(
         "--fail-on", choices=("warning", "error"), default=None,
@@ -57,7 +66,14 @@ def _check_parser() -> argparse.ArgumentParser:
     sel.add_argument("--select", metavar="CODES", help="codes or prefixes to enable, e.g. LR001,LR003 or LR")
     sel.add_argument("--ignore", metavar="CODES", help="codes or prefixes to disable")
     sel.add_argument("--extend-select", metavar="CODES", help="codes or prefixes to enable on top of select")
-    sel.add_argument("--per-file-ignores", metavar="GLOB:CODES", action="append", help="e.g. 'tests/*:LR005'")
+    sel.add_argument(
+        "--per-file-ignores", metavar="GLOB:CODES", action="append",
+        help="e.g. 'tests/*:LR005' (`*` crosses folders, as in ruff); replaces the config's per-file-ignores",
+    )  # fmt: skip
+    sel.add_argument(
+        "--extend-per-file-ignores", metavar="GLOB:CODES", action="append",
+        help="like --per-file-ignores, but adds to the ones already configured",
+    )  # fmt: skip
     sel.add_argument("--exclude", metavar="GLOBS", help="replace the default excluded paths")
     sel.add_argument("--extend-exclude", metavar="GLOBS", help="exclude these paths too")
     sel.add_argument("--force-exclude", action="store_true", help="apply excludes and .gitignore to paths named on the command line too")
@@ -81,11 +97,11 @@ def _check_parser() -> argparse.ArgumentParser:
     ver = parser.add_argument_group("runtime verification (needs torch)")
     ver.add_argument("--verify", action="store_true", help="prove each finding by building its literal configuration in torch")
     ver.add_argument("--verify-all", action="store_true", help="also run every scheduler without a finding and report its schedule")
-    ver.add_argument("--device", choices=DEVICES, default="cpu", help="where torch runs the verification (default: cpu)")
+    ver.add_argument("--device", choices=DEVICES, default=None, help="with --verify: where torch runs the verification (default: cpu)")
     ver.add_argument("--show-trajectory", action="store_true", help="draw the learning-rate curve of each verified scheduler")
-    ver.add_argument("--verify-timeout", default="120", metavar="SECONDS", help="time limit per finding in torch (default: 120); past it the finding is inconclusive")
+    ver.add_argument("--verify-timeout", default=None, metavar="SECONDS", help="with --verify: time limit per finding in torch (default: 120); past it the finding is inconclusive")
     ver.add_argument("--schedules-file", metavar="PATH", help="with --verify-all: also write every scheduler's schedule to PATH as JSON")
-    parser.add_argument("--version", action="version", version=f"lrlint {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"lrlint {__version__}")
     return parser
 
 
@@ -108,6 +124,17 @@ def _rule_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _clean_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lrlint clean",
+        description="Remove lrlint's caches: every .lrlint_cache folder in the current directory and "
+        "below, as `ruff clean` does, and the cache that --cache-dir or $LRLINT_CACHE_DIR names.",
+    )
+    parser.add_argument("--cache-dir", metavar="PATH", help="also remove this cache (as lint runs use it)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not list what is removed")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from lrlint.output import OutputFileError, ensure_standard_streams, silence_stdout
 
@@ -116,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "rule":
             return _rule_command(args[1:], sys.stdout)
+        if args and args[0] == "clean":
+            return _clean_command(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         return _check_command(args, sys.stdout)
@@ -160,6 +189,7 @@ def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Sett
         "ignore": options.ignore,
         "extend-select": options.extend_select,
         "per-file-ignores": options.per_file_ignores,
+        "extend-per-file-ignores": options.extend_per_file_ignores,
         "exclude": options.exclude,
         "extend-exclude": options.extend_exclude,
         "torch-version": options.torch_version,
@@ -180,14 +210,31 @@ def _check_command(argv: list[str], out: TextIO) -> int:
 
     options = _check_parser().parse_args(argv)
     if options.output_format is None:
+        options.output_format = _format_from_environment()
+    if options.output_format is None:
         # As ruff: the full format for people at a terminal; the stable one-line text format for
         # pipes, CI logs and files.
         tty = not options.output_file and hasattr(out, "isatty") and out.isatty()
         options.output_format = "full" if tty else "text"
+    if options.statistics and options.output_format not in STATISTICS_FORMATS:
+        # As ruff: the statistics exist as a table or as JSON, nothing else would hold them.
+        raise UsageError(
+            f"--statistics cannot be written as {options.output_format}; "
+            f"use --output-format {', '.join(STATISTICS_FORMATS[:-1])} or {STATISTICS_FORMATS[-1]}"
+        )
     if options.verify_all:
         options.verify = True
-    if options.show_trajectory and not options.verify:
-        raise UsageError("--show-trajectory needs --verify or --verify-all")
+    # Options that mean something only with --verify are an error without it, not silently idle.
+    verify_only = {
+        "--show-trajectory": options.show_trajectory,
+        "--device": options.device is not None,
+        "--verify-timeout": options.verify_timeout is not None,
+    }
+    for name, given in verify_only.items():
+        if given and not options.verify:
+            raise UsageError(f"{name} needs --verify or --verify-all")
+    options.device = "cpu" if options.device is None else options.device
+    options.verify_timeout = "120" if options.verify_timeout is None else options.verify_timeout
     if options.show_trajectory and options.output_format not in ("text", "full"):
         raise UsageError("--show-trajectory draws in the text output only; the JSON output carries each trajectory")
     _check_verify_options(options)
@@ -226,6 +273,7 @@ def _check_command(argv: list[str], out: TextIO) -> int:
                 use_cache=not options.no_cache,
             ),
             progress=progress,
+            warn=lambda line: _warn(line, options.quiet),
         )
     finally:
         progress.close()
@@ -257,13 +305,17 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     else:
         # No "All checks passed!" when nothing was checked: the warning above says why.
         rendered = _render(report, options, color, quiet=options.quiet or nothing_found) + schedules_text
-    if options.output_file:
-        from lrlint.output import write_atomically
+    from lrlint.reporters._text import escape_surrogates
 
-        write_atomically(Path(options.output_file), rendered)
+    rendered = escape_surrogates(rendered)  # a file name that is not UTF-8 never stops the report
+    if options.output_file:
+        from lrlint.output import write_report
+
+        write_report(Path(options.output_file), rendered)
     else:
-        out.write(rendered)
-        out.flush()
+        from lrlint.output import write_stdout
+
+        write_stdout(out, rendered)
     if result.crashed:
         return EXIT_ERROR
     if any(settings.fails(d.severity) for d in report.diagnostics) and not options.exit_zero:
@@ -271,8 +323,27 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     return EXIT_CLEAN
 
 
+def _format_from_environment() -> str | None:
+    value = os.environ.get(OUTPUT_FORMAT_ENV)
+    if not value:
+        return None
+    if value not in OUTPUT_FORMATS:
+        raise UsageError(f"${OUTPUT_FORMAT_ENV}: invalid output format {value!r} (choose from {', '.join(OUTPUT_FORMATS)})")
+    return value
+
+
+def _warn(line: str, quiet: bool) -> None:
+    """A run's notes on stderr; --quiet keeps only errors (lrlint's own failures)."""
+    if not (quiet and line.startswith("lrlint: warning:")):
+        print(line, file=sys.stderr)
+
+
 def _render(report, options: argparse.Namespace, color: bool, quiet: bool) -> str:  # noqa: ANN001
     fmt = options.output_format
+    if fmt == "concise":
+        from lrlint.reporters import concise
+
+        return concise.render(report, quiet=quiet)
     if fmt == "text":
         from lrlint.reporters import text
 
@@ -285,7 +356,7 @@ def _render(report, options: argparse.Namespace, color: bool, quiet: bool) -> st
         return full.render(report, quiet=quiet, color=color)
     from importlib import import_module
 
-    reporter = import_module(f"lrlint.reporters.{fmt}")
+    reporter = import_module(f"lrlint.reporters.{fmt.replace('-', '_')}")
     return reporter.render(report)
 
 
@@ -374,6 +445,25 @@ def _statistics(report, as_json: bool) -> str:  # noqa: ANN001
         return json.dumps(rows, indent=2) + "\n"
     lines = [f"{counts[code]:5}\t{code}\t{names[code]}" for code in ordered]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _clean_command(argv: list[str]) -> int:
+    from lrlint.clean import CleanError, caches_to_remove, remove_cache
+
+    options = _clean_parser().parse_args(argv)
+    named = options.cache_dir or os.environ.get("LRLINT_CACHE_DIR")
+    try:
+        found = caches_to_remove(Path.cwd(), Path(named) if named else None)
+    except CleanError as exc:
+        raise UsageError(str(exc)) from None
+    for cache in found:
+        if not options.quiet:
+            print(f"Removing cache at: {cache}", file=sys.stderr)
+        try:
+            remove_cache(cache)
+        except OSError as exc:
+            raise UsageError(f"cannot remove {cache}: {exc.strerror or exc}") from None
+    return EXIT_CLEAN
 
 
 def _rule_command(argv: list[str], out: TextIO) -> int:

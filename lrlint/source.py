@@ -77,12 +77,31 @@ def read_source(path: os.PathLike[str] | str) -> tuple[os.stat_result, bytes]:
     """A file's stat and content, read at most one byte past its size bound (so an oversized file
     costs no memory) and only if it is a regular file: a FIFO would block, a device never end."""
     # O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before fstat can tell.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(fd, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(0, "not a regular file (a FIFO, socket or device), skipped")
-        return info, fh.read(read_limit(path) + 1)
+        # The size it has (one byte more shows growth), never past the bound: every file of a
+        # warm run is read to be hashed, and a buffer of the bound's size per file costs more
+        # than the read.
+        limit = read_limit(path) + 1
+        want = min(info.st_size + 1, limit)
+        chunks: list[bytes] = []
+        got = 0
+        while got < want:
+            chunk = os.read(fd, want - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+            if got == want < limit:  # it grew since fstat: read on, up to the bound
+                want = min(want * 2, limit)
+            elif got == info.st_size:
+                break  # all of it, as of the fstat (no second read to see the end)
+        return info, chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def read_stream(stream: BinaryIO, name: str = "-") -> bytes:

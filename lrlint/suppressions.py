@@ -1,11 +1,19 @@
-"""Inline suppressions: `# noqa`, `# noqa: LR003, LR005` and `# lrlint: disable=LR005`.
+"""Suppression comments: `# noqa`, `# noqa: LR003, LR005`, `# lrlint: disable=LR005` and the
+file-level `# lrlint: noqa` / `# lrlint: noqa: LR004`.
 
 `# noqa` (ruff/flake8 syntax) applies to its own line. `# lrlint: disable=...` applies to its own
 line and, when the comment stands alone on its line, to the next line holding code, so that
-several stacked directive lines all reach the statement below them.
+several stacked directive lines all reach the statement below them. `# lrlint: noqa` (ruff's
+`# ruff: noqa`) applies to the whole file; like ruff's, it must stand alone on its line.
 
-A diagnostic is matched on its start row (ruff's `noqa_row`). E999/E902 are lrlint's reports about
-the input itself and cannot be suppressed.
+Where a code is accepted, so is a rule's name (`# lrlint: disable=gamma-not-decaying`). Codes
+match exactly, as in ruff: `# noqa: LR` or `# noqa: LR0` suppresses nothing (LR100 says so).
+As in ruff, `# noqa LR004` without a colon is a blanket `# noqa` (every code on the line); a
+warning says so when the code is lrlint's (`# noqa F403` is left to ruff's PGH004). An unknown name in a `# lrlint:` directive, or a `# noqa:` without any code, is
+a warning too, and suppresses nothing.
+
+A diagnostic is matched on its start row (ruff's `noqa_row`). E999/E902/E903 are lrlint's reports
+about the input itself and cannot be suppressed.
 """
 
 from __future__ import annotations
@@ -20,14 +28,15 @@ from typing import Literal
 
 from lrlint.diagnostics import FILE_CODES
 
-Kind = Literal["noqa", "disable"]
+Kind = Literal["noqa", "disable", "file"]
 
-_CODE = r"[A-Za-z]+[0-9]+"
 _NOQA = re.compile(r"#\s*noqa(?![\w-])", re.IGNORECASE)
-_NOQA_CODES = re.compile(rf"\s*:\s*(?P<codes>{_CODE}(?:[\s,]+{_CODE})*)")
-_DISABLE = re.compile(
-    rf"#\s*lrlint\s*:\s*disable\s*=\s*(?P<codes>{_CODE}(?:\s*,\s*{_CODE})*)", re.IGNORECASE
-)
+_COLON = re.compile(r"\s*:")
+_DISABLE = re.compile(r"#\s*lrlint\s*:\s*disable\s*=", re.IGNORECASE)
+_FILE_NOQA = re.compile(r"#\s*lrlint\s*:\s*noqa(?![\w-])", re.IGNORECASE)
+_ITEM = re.compile(r"[\s,]*([^\s,#]+)")  # the next item of a code list, after separators
+_CODE = re.compile(r"[A-Za-z]+[0-9]+|[Ll][Rr]")  # a code, or lrlint's bare prefix (a code of no rule)
+_NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)+")  # a rule name: gamma-not-decaying
 _UNSUPPRESSIBLE = frozenset(FILE_CODES)
 _NOT_CODE = frozenset(
     {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
@@ -45,6 +54,7 @@ class UnusedSuppression:
     end_column: int = field(default=0, compare=False)  # 1-based column just past the directive
     listed: tuple[str, ...] = field(default=(), compare=False)  # every code it lists, used or not
     rest: str = field(default="", compare=False)  # the comment's text after the directive
+    no_colon: bool = field(default=False, compare=False)  # `# noqa LR004`: blanket for want of a colon
 
 
 @dataclass
@@ -52,11 +62,12 @@ class _Directive:
     row: int
     column: int
     kind: Kind
-    codes: tuple[str, ...] | None  # None: a bare noqa, which suppresses every code
-    rows: tuple[int, ...]  # the rows it applies to
+    codes: tuple[str, ...] | None  # None: a blanket directive, which suppresses every code
+    rows: tuple[int, ...]  # the rows it applies to; () for a file-level directive (all rows)
     used: set[str] = field(default_factory=set)
     end_column: int = 0  # 1-based column just past the directive
     rest: str = ""  # the comment's text after the directive
+    no_colon: bool = False
 
     def covers(self, code: str) -> bool:
         return self.codes is None or code in self.codes
@@ -70,10 +81,21 @@ class _Comment:
     standalone: bool  # nothing but whitespace before it on its line
 
 
+@dataclass(frozen=True)
+class DirectiveWarning:
+    """A directive lrlint does not read as its author may have meant: printed as a warning."""
+
+    row: int
+    column: int  # 1-based
+    message: str
+
+
 class Suppressions:
-    def __init__(self, directives: list[_Directive]) -> None:
+    def __init__(self, directives: list[_Directive], warnings: list[DirectiveWarning] | None = None) -> None:
         self._directives = directives
+        self.warnings = list(warnings or ())
         self._by_row: dict[int, list[_Directive]] = {}
+        self._file = [d for d in directives if d.kind == "file"]
         for directive in directives:
             for row in directive.rows:
                 self._by_row.setdefault(row, []).append(directive)
@@ -82,12 +104,16 @@ class Suppressions:
     def from_source(cls, text: str) -> Suppressions:
         comments, code_rows = _scan(text)
         directives: list[_Directive] = []
+        warnings: list[DirectiveWarning] = []
         for comment in comments:
-            directives.extend(_directives(comment, code_rows))
-        return cls(directives)
+            directives.extend(_directives(comment, code_rows, warnings))
+        return cls(directives, warnings)
 
     def __len__(self) -> int:
         return len(self._directives)
+
+    def __reduce__(self) -> tuple[type[Suppressions], tuple[list[_Directive]]]:
+        return (Suppressions, (self._directives,))  # rebuilt from its directives (the cache's codec too)
 
     def is_suppressed(self, code: str, row: int) -> bool:
         """Whether a diagnostic `code` starting on `row` is suppressed; records the use."""
@@ -95,7 +121,7 @@ class Suppressions:
         if code in _UNSUPPRESSIBLE:
             return False
         suppressed = False
-        for directive in self._by_row.get(row, ()):
+        for directive in (*self._by_row.get(row, ()), *self._file):
             if directive.covers(code):
                 directive.used.add(code)  # every matching directive counts as used
                 suppressed = True
@@ -107,7 +133,7 @@ class Suppressions:
         for d in self._directives:
             if d.codes is None:
                 if not d.used:
-                    found.append(UnusedSuppression(d.row, d.column, d.kind, (), d.end_column, (), d.rest))
+                    found.append(UnusedSuppression(d.row, d.column, d.kind, (), d.end_column, (), d.rest, d.no_colon))
                 continue
             idle = tuple(code for code in d.codes if code not in d.used)
             if idle:
@@ -118,37 +144,98 @@ class Suppressions:
         """The rows of directives that name `code` explicitly (a bare noqa does not)."""
         return frozenset(d.row for d in self._directives if d.codes is not None and code in d.codes)
 
+    def file_exempts(self, code: str) -> bool:
+        """Whether a file-level directive covers `code` (`# lrlint: noqa`, `# lrlint: noqa: LR100`),
+        without counting it as a use."""
+        return any(d.covers(code) for d in self._file)
 
-def _directives(comment: _Comment, code_rows: list[int]) -> Iterator[_Directive]:
-    noqa = _NOQA.search(comment.text)
+
+def _directives(comment: _Comment, code_rows: list[int], warnings: list[DirectiveWarning]) -> Iterator[_Directive]:
+    text = comment.text
+    noqa = _NOQA.search(text)
     if noqa is not None:
         column = comment.column + noqa.start() + 1
-        tail = comment.text[noqa.end() :]
-        listed = _NOQA_CODES.match(tail)
-        if listed is not None:
-            end = noqa.end() + listed.end()
-            yield _Directive(comment.row, column, "noqa", _codes(listed["codes"]), (comment.row,),
-                             end_column=comment.column + end + 1, rest=comment.text[end:])
-        elif not tail.lstrip().startswith(":"):
+        colon = _COLON.match(text, noqa.end())
+        if colon is not None:
+            codes, end = _code_list(text, colon.end(), comment, warnings, own=False)
+            if codes:
+                yield _Directive(comment.row, column, "noqa", codes, (comment.row,),
+                                 end_column=comment.column + end + 1, rest=text[end:])
+            else:  # like ruff: malformed, suppresses nothing
+                warnings.append(DirectiveWarning(comment.row, column, "`# noqa:` without a rule code suppresses nothing (expected e.g. `# noqa: LR004`)"))
+        else:
+            after = _ITEM.match(text, noqa.end())
+            # Only lrlint's own codes: `# noqa F403` is ruff's or flake8's to judge (ruff's PGH004).
+            no_colon = after is not None and (_code_of(after.group(1)) or "").startswith("LR")
+            if no_colon:
+                written = after.group(1)  # type: ignore[union-attr]
+                warnings.append(DirectiveWarning(comment.row, column, f"`# noqa {written}` has no colon: as in ruff, it suppresses every code on its line; write `# noqa: {written}` for that code only"))
             yield _Directive(comment.row, column, "noqa", None, (comment.row,),
-                             end_column=comment.column + noqa.end() + 1, rest=tail)
-        # A noqa colon followed by no code is malformed: like ruff, it suppresses nothing.
-    for disable in _DISABLE.finditer(comment.text):
+                             end_column=comment.column + noqa.end() + 1, rest=text[noqa.end():], no_colon=no_colon)
+    for disable in _DISABLE.finditer(text):
+        column = comment.column + disable.start() + 1
+        before = len(warnings)
+        codes, end = _code_list(text, disable.end(), comment, warnings, own=True)
+        if not codes:
+            if len(warnings) == before:  # not said already (an unknown name)
+                    warnings.append(DirectiveWarning(comment.row, column, "`# lrlint: disable=` without a rule code or name suppresses nothing"))
+            continue
         rows = [comment.row]
         if comment.standalone:
             after = bisect.bisect_right(code_rows, comment.row)
             if after < len(code_rows):
                 rows.append(code_rows[after])
-        column = comment.column + disable.start() + 1
-        yield _Directive(comment.row, column, "disable", _codes(disable["codes"]), tuple(rows),
-                         end_column=comment.column + disable.end() + 1, rest=comment.text[disable.end():])
+        yield _Directive(comment.row, column, "disable", codes, tuple(rows),
+                         end_column=comment.column + end + 1, rest=text[end:])
+    for whole in _FILE_NOQA.finditer(text):
+        column = comment.column + whole.start() + 1
+        if not comment.standalone:
+            warnings.append(DirectiveWarning(comment.row, column, "`# lrlint: noqa` applies to the whole file only on a line of its own; ignored here (for this line, write `# noqa`)"))
+            continue
+        colon = _COLON.match(text, whole.end())
+        if colon is None:
+            yield _Directive(comment.row, column, "file", None, (),
+                             end_column=comment.column + whole.end() + 1, rest=text[whole.end():])
+            continue
+        before = len(warnings)
+        codes, end = _code_list(text, colon.end(), comment, warnings, own=True)
+        if not codes:
+            if len(warnings) == before:
+                warnings.append(DirectiveWarning(comment.row, column, "`# lrlint: noqa:` without a rule code or name suppresses nothing"))
+            continue
+        yield _Directive(comment.row, column, "file", codes, (), end_column=comment.column + end + 1, rest=text[end:])
 
 
-def _codes(listed: str) -> tuple[str, ...]:
+def _code_list(text: str, start: int, comment: _Comment, warnings: list[DirectiveWarning], own: bool) -> tuple[tuple[str, ...], int]:
+    """The codes listed from `start` on (names turned into codes) and the offset just past the
+    last one. The list ends at the first item that is neither a code nor a rule name: the rest is
+    a comment (`# noqa: LR004 milestones come from the config`). In lrlint's own directives
+    (`own`), a word shaped like a rule name that names no rule is reported, not skipped."""
     unique: dict[str, None] = {}
-    for code in re.split(r"[\s,]+", listed.strip()):
-        unique[code.upper()] = None
-    return tuple(unique)
+    end = start
+    while True:
+        item = _ITEM.match(text, end)
+        if item is None:
+            break
+        code = _code_of(item.group(1))
+        if code is None:
+            if own and _NAME.fullmatch(item.group(1)):
+                warnings.append(DirectiveWarning(comment.row, comment.column + item.start(1) + 1, f"{item.group(1)!r} is not an lrlint rule code or name; it suppresses nothing (`lrlint rule --all` lists them)"))
+            break
+        unique[code] = None
+        end = item.end()
+    return tuple(unique), end
+
+
+def _code_of(word: str) -> str | None:
+    """The code a list item stands for: a code as written (upper-cased), or a rule's code by name."""
+    if _CODE.fullmatch(word):
+        return word.upper()
+    if _NAME.fullmatch(word):
+        from lrlint.catalogue import codes  # only for names: reads the catalogue once
+
+        return next((code for code, info in codes().items() if info.name == word), None)
+    return None
 
 
 def _scan(text: str) -> tuple[list[_Comment], list[int]]:

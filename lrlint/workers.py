@@ -16,73 +16,23 @@ Results come back in input order, so output does not depend on `--jobs`. Where t
 from __future__ import annotations
 
 import gc
-import math
 import os
 import sys
 import time
 import traceback
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from lrlint import child
+from lrlint.bounds import Bounds
 from lrlint.diagnostics import CANNOT_ANALYSE, IO_ERROR, file_error
 from lrlint.linter import FileSummary, analyze_file
 from lrlint.prefilter import may_have_findings
 from lrlint.source import read_source
 
 CRASHED = "the analysis process crashed on this file"
-
-
-@dataclass(frozen=True)
-class Bounds:
-    """What one file's analysis may take: CPU seconds, and megabytes of memory (address space)
-    on top of what the analysing process holds before it starts.
-
-    The slowest and largest files of 13 public training repositories (6,071 files, 133 MB) take
-    at most 0.72 s of CPU and 105 MB to parse with libcst; the defaults leave a wide margin above
-    that while ending a pathological file long before it costs minutes or gigabytes. Override
-    with LRLINT_FILE_TIMEOUT (seconds) and LRLINT_FILE_MEMORY (megabytes).
-    """
-
-    seconds: float = 10.0
-    megabytes: int = 1024
-    # A file waiting rather than computing (a stalled network file system) is stopped after this
-    # many times `seconds` of wall-clock time: CPU time is the measure, load does not change it.
-    wall_factor: float = 10.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Bounds:
-        """The defaults, or the LRLINT_FILE_* overrides; ValueError (one line) for a bad value."""
-        seconds: float = cls.seconds
-        megabytes: int = cls.megabytes
-        raw = environ.get("LRLINT_FILE_TIMEOUT", "").strip()
-        if raw:
-            seconds = float(_positive(raw, float, "LRLINT_FILE_TIMEOUT", "a number of seconds"))
-        raw = environ.get("LRLINT_FILE_MEMORY", "").strip()
-        if raw:
-            megabytes = int(_positive(raw, int, "LRLINT_FILE_MEMORY", "a whole number of megabytes"))
-        return cls(seconds, megabytes)
-
-    def limits(self) -> child.Limits:
-        return child.Limits(self.seconds, self.megabytes * 2**20)
-
-    def timed_out(self, display: str) -> Outcome:
-        return _not_analysed(display, f"parsing it took longer than {self.seconds:g} s of CPU time, lrlint's limit per file")
-
-    def out_of_memory(self, display: str) -> Outcome:
-        return _not_analysed(display, f"parsing it needed more than {self.megabytes:,} MB of memory, lrlint's limit per file")
-
-
-def _positive(raw: str, kind: type, name: str, what: str) -> float | int:
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = 0
-    if not (value > 0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be {what} above 0, not {raw!r}")
-    return value  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -123,7 +73,7 @@ def _screen(task: Task, torch_version: str | None) -> Outcome | Task:
     """Read a file in this process: the outcome when the prefilter settles it (most files, at the
     cost of a read), else the task with its content, for a child."""
     if task.notebook or task.force or task.data is not None:
-        return task
+        return task  # for a child (the caller read, hashed and screened `data` already)
     try:
         stat, data = read_source(task.path)
     except OSError:
@@ -229,7 +179,7 @@ class _Serve:
         try:
             return analyze_path(task, self.torch_version), False
         except MemoryError:  # raised outside analyze_data's own handler; its state is suspect
-            return self.bounds.out_of_memory(task.display), True
+            return _not_analysed(task.display, self.bounds.out_of_memory), True
 
 
 @dataclass
@@ -273,7 +223,7 @@ class _Pool:
                 self._give(slot)
         while self.queue and len(self.slots) < self.workers:
             try:
-                slot = _Slot(child.Child.start(self.serve, self.bounds.limits()))
+                slot = _Slot(child.Child.start(self.serve, child.Limits(self.bounds.seconds, self.bounds.megabytes * 2**20)))
             except OSError as exc:
                 if self.slots:
                     return  # make do with the children there are
@@ -315,7 +265,7 @@ class _Pool:
                     self._end(slot)
             elif now >= slot.deadline:  # waiting rather than computing: the wall-clock fallback
                 self._end(slot)
-                self._done(index, self.bounds.timed_out(self.tasks[index].display))
+                self._done(index, _not_analysed(self.tasks[index].display, self.bounds.timed_out))
 
     def _end(self, slot: _Slot) -> child.Ending:
         self.slots.remove(slot)
@@ -329,9 +279,9 @@ class _Pool:
 def _judge(task: Task, ending: child.Ending, bounds: Bounds) -> Outcome:
     """A child that ended without a result: what happened to its file."""
     if ending.cpu_exceeded:
-        return bounds.timed_out(task.display)
+        return _not_analysed(task.display, bounds.timed_out)
     if ending.out_of_memory:
-        return bounds.out_of_memory(task.display)
+        return _not_analysed(task.display, bounds.out_of_memory)
     if os.environ.get("LRLINT_DEBUG") and ending.last_words:
         sys.stderr.write(f"lrlint: the analysis of {task.display} ended ({ending.describe()}):\n{ending.last_words}")
     return Outcome(FileSummary(task.display), None, CRASHED)

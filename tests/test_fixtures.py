@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lrlint.linter import lint_bytes
-from tests.helpers import FIXTURES, expected_findings
+from tests.helpers import FIXTURES, expected_findings, select_all
 
 PROJECTS = FIXTURES / "projects"  # multi-module projects: linted as a whole (test_link_fixtures.py)
 ALL = sorted(p for p in FIXTURES.rglob("*.py") if PROJECTS not in p.parents)
@@ -15,7 +15,7 @@ ALL = sorted(p for p in FIXTURES.rglob("*.py") if PROJECTS not in p.parents)
 
 @pytest.mark.parametrize("path", ALL, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_findings_match_annotations(path: Path) -> None:
-    result = lint_bytes(str(path), path.read_bytes())
+    result = lint_bytes(str(path), path.read_bytes(), enabled=select_all)  # LR100's fixture too
     found = {(d.location.row, d.code) for d in result.diagnostics}
     assert found == expected_findings(path)
 
@@ -35,6 +35,6 @@ def test_every_bad_fixture_has_a_finding(path: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted((FIXTURES / "good").glob("*.py")), ids=lambda p: p.name)
 def test_good_fixtures_are_clean_and_parsed(path: Path) -> None:
-    result = lint_bytes(str(path), path.read_bytes())
+    result = lint_bytes(str(path), path.read_bytes(), enabled=select_all)
     assert result.parsed, "a good fixture must exercise the analysis, not be skipped by the prefilter"
     assert result.diagnostics == []

@@ -18,10 +18,11 @@ import pytest
 
 import lrlint.workers
 from lrlint import child
+from lrlint.bounds import Bounds
 from lrlint.config import load_settings
 from lrlint.run import RunOptions, lint_paths
 from lrlint.source import check_syntax
-from lrlint.workers import Bounds, default_jobs, worker_count
+from lrlint.workers import default_jobs, worker_count
 from tests.helpers import ROOT
 
 pytestmark = pytest.mark.skipif(not (child.available() and sys.platform.startswith("linux")), reason="fork, prctl and /proc")
