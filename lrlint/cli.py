@@ -3,8 +3,8 @@
 Exit codes, as ruff: 0 no findings, 1 findings (`--fail-on error`: error findings only), 2 usage
 error or a crash of lrlint itself; a reader that goes away before the report is written
 (`lrlint | head -1` on a long report) ends the run with 0.
-Start-up imports nothing heavy: libcst only once a file passes the prefilter, rich only for colour,
-torch never (only the --verify worker process does).
+Start-up imports nothing heavy: the parser and the rules only once a file passes the prefilter,
+rich only for colour, torch never (only the --verify worker process does).
 """
 
 from __future__ import annotations
@@ -372,7 +372,7 @@ def _check_verify_options(options: argparse.Namespace) -> None:
 
 
 def _write_schedules(schedules, path: str) -> None:  # noqa: ANN001
-    from lrlint.verify.runner import write_schedules
+    from lrlint.reporters._schedules import write_schedules
 
     try:
         write_schedules(schedules, path)

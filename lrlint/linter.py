@@ -258,7 +258,9 @@ def schedules_of(summary: FileSummary) -> list[tuple[str, Scenario]]:
 def project_diagnostics(summaries: Iterable[FileSummary], torch_version: str | None = None, paths: Sequence[object] | None = None) -> list[Diagnostic]:
     """The project stage: link the analysed files and run the project rules over them."""
     from lrlint.facts.model import FileFacts
-    from lrlint.link import LinkedFile, link, module_name
+    from lrlint.project.link import link
+    from lrlint.project.model import LinkedFile
+    from lrlint.project.modules import module_name
     from lrlint.rules import project_rules
     from lrlint.rules.base import RuleContext
 

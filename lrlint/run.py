@@ -303,7 +303,8 @@ class _FileStage:
         Only modules reachable from a scheduler step are parsed, so the cost follows the training
         code, not the size of the tree. Returns the indices analysed so."""
         from lrlint.facts.model import FileFacts
-        from lrlint.link import LinkedFile, module_name, wanted_modules
+        from lrlint.project.model import LinkedFile
+        from lrlint.project.modules import module_name, wanted_modules
         from lrlint.workers import analyze_all
 
         def facts_of(index: int) -> FileFacts | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from lrlint.linter import lint_bytes
+from lrlint.rules import all_rules
 from tests.helpers import FIXTURES, expected_findings, select_all
 
 PROJECTS = FIXTURES / "projects"  # multi-module projects: linted as a whole (test_link_fixtures.py)
@@ -22,10 +23,7 @@ def test_fixture_findings_match_annotations(path: Path) -> None:
 
 def test_bad_fixtures_cover_every_rule() -> None:
     codes = {code for path in (FIXTURES / "bad").glob("*.py") for _, code in expected_findings(path)}
-    assert codes == {
-        "LR001", "LR002", "LR003", "LR004", "LR005", "LR006", "LR007", "LR008", "LR009", "LR010", "LR011", "LR012",
-        "LR013", "LR014", "LR015", "LR016", "LR017", "LR018", "LR100",
-    }  # fmt: skip
+    assert codes == {rule.code for rule in all_rules()}
 
 
 @pytest.mark.parametrize("path", sorted((FIXTURES / "bad").glob("*.py")), ids=lambda p: p.name)

@@ -1,9 +1,10 @@
 """The rule SDK: what every rule is, what it receives, and what it returns.
 
 A rule is one module in `lrlint/rules/` named `lrNNN_<name>.py` that defines `RULE`: a code, the
-check, its own valid/invalid examples (Fixit-style) and, when it claims a runtime effect, the hook
-that `--verify` uses to build and judge it in torch. Name, severity and documentation live in the
-catalogue (`rules/LRNNN.toml`). Nothing else lists rules: they are discovered.
+check, its own valid/invalid examples (Fixit-style, `lrlint.rules.examples`) and, when it claims a
+runtime effect, its `verification` hook: how `--verify` runs the finding in torch and the judge
+of that run (`lrlint.rules.verification`). Name, severity and documentation live in the catalogue
+(`rules/LRNNN.toml`). Nothing else lists rules: they are discovered.
 
 Two kinds of rule:
 - a file rule (`Rule`, or `ConstructorRule` for rules about one scheduler construction) reads one
@@ -22,9 +23,10 @@ from lrlint.facts.model import FileFacts, SchedulerFact, Span
 from lrlint.scenario import Scenario
 
 if TYPE_CHECKING:
-    from lrlint.link import Project
+    from lrlint.project.model import Project
+    from lrlint.rules.examples import Invalid
+    from lrlint.rules.verification import VerifyHook
     from lrlint.suppressions import Suppressions
-    from lrlint.verify.hooks import VerifyHook
 
 RELATED = "{related}"  # stands in a message for the place of `Finding.related`
 
@@ -40,7 +42,8 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
-    """A fix as text edits, computed while the file's tree is alive; `--fix` applies them."""
+    """A fix as text edits, computed while the file's tree is alive; shown in the JSON output
+    (nothing applies it yet)."""
 
     message: str
     edits: tuple[Edit, ...]
@@ -97,11 +100,18 @@ class RuleContext:
 class Rule:
     code: ClassVar[str]
     # Fixit-style examples: each VALID snippet must produce no finding of this rule, each INVALID
-    # snippet at least one (tests/test_rule_examples.py runs them all).
+    # snippet exactly the findings it lists (tests/test_rule_examples.py runs them all).
     VALID: ClassVar[tuple[str, ...]] = ()
-    INVALID: ClassVar[tuple[str, ...]] = ()
+    INVALID: ClassVar[tuple[Invalid, ...]] = ()
     # How --verify builds and judges a finding of this rule in torch; None: no runtime claim.
     verification: ClassVar[VerifyHook | None] = None
+    # Reserved for --fix (nothing reads it yet): how the rule repairs a finding when that is safe.
+    # The plan: a `FixHook` of the rule module that, given a finding and its file's libcst tree
+    # (alive while the file is checked), returns the `Fix` edits; the `Finding` carries them, and,
+    # where the rule has a runtime claim, the fixed configuration's scenario, which --verify runs
+    # with the hook's judge to show the fix behaves (LR001's MultiStepLR decays at the milestones).
+    # Each INVALID example then states its `fixed` source.
+    fix: ClassVar[object | None] = None
 
     def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
         raise NotImplementedError

@@ -14,6 +14,7 @@ from lrlint.catalogue import rules as catalogue
 from lrlint.diagnostics import Position
 from lrlint.facts.model import Span
 from lrlint.rules.base import Edit, Finding, Fix, SuppressionRule
+from lrlint.rules.examples import invalid
 from lrlint.suppressions import Suppressions, UnusedSuppression
 
 CODE = "LR100"
@@ -33,14 +34,35 @@ class UnusedNoqa(SuppressionRule):
         "# lrlint: noqa: LR001\nfrom torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])\n",
     )
     INVALID = (
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa: LR001\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR001, LR003\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # lrlint: disable=LR999\n",
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa: LR001\n",
+            "unused `# noqa` code: no LR001 finding is suppressed here",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # noqa\n",
+            "unused blanket `# noqa`: it suppresses no lrlint finding on this line (other linters may still rely on it)",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR001, LR003\n",
+            "unused `# noqa` code: no LR003 finding is suppressed here",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)  # lrlint: disable=LR999\n",
+            "unused `# lrlint: disable` code: LR999 is not an lrlint rule code",
+        ),
         # Codes match whole: a prefix, even the bare `LR`, suppresses nothing.
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR0\n",
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR\n",
-        "# lrlint: noqa: LR004\nfrom torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)\n",
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR0\n",
+            "unused `# noqa` code: LR0 is not an lrlint rule code (LR0 is a prefix: a suppression names whole codes, such as LR001)",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])  # noqa: LR\n",
+            "unused `# noqa` code: LR is not an lrlint rule code (LR is a prefix: a suppression names whole codes, such as LR001)",
+        ),
+        invalid(
+            "# lrlint: noqa: LR004\nfrom torch.optim.lr_scheduler import StepLR\nStepLR(opt, 30)\n",
+            "unused `# lrlint: noqa` code: no LR004 finding is suppressed in this file",
+        ),
     )
 
     def check_suppressions(self, suppressions: Suppressions, enabled: Callable[[str], bool]) -> Iterator[Finding]:
