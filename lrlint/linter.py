@@ -121,6 +121,8 @@ def _newer_python_parses(text: str) -> bool:
 
     try:
         cst.parse_module(text)
+    except MemoryError:
+        raise  # the per-file memory bound (lrlint/workers.py): E903, not a verdict on the syntax
     except Exception:  # noqa: BLE001 - any failure means: not newer syntax, a real error
         return False
     return True

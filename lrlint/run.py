@@ -102,9 +102,10 @@ def _lint_paths(
             except OSError as exc:
                 run.diagnostics.append(file_error(name, IO_ERROR, exc.strerror or str(exc)))
             else:
-                from lrlint.workers import analyze_data
+                from lrlint.workers import Task, analyze_all
 
-                entries.append((None, analyze_data(name, data, Path(name).suffix == ".ipynb", torch_version)))
+                stdin_task = Task(name, Path(name), Path(name).suffix == ".ipynb", data=data)  # bounded like any file
+                entries.append((None, analyze_all([stdin_task], torch_version, 1)[0]))
 
     targets: list[Target] = []
     found = discover(

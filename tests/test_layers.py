@@ -6,7 +6,8 @@ and the layers below, never from one above):
 
 1. base: plain data and leaf utilities every stage shares: diagnostics, scenarios, trajectories,
    the catalogue and the scheduler table, sources and notebooks, suppression comments, message
-   bounds, the run record --verify's worker fills (`verify.record`) and --verify's option values;
+   bounds, the run record --verify's worker fills (`verify.record`) and --verify's option values,
+   the per-file bounds and the bounded child process (`bounds`, `child`);
 2. facts: one file's facts, from its tree (`lrlint.facts`);
 3. project: the linked project and what it answers (`lrlint.project`: link, resolve, receivers,
    loop order);
@@ -37,7 +38,7 @@ PACKAGE = ROOT / "lrlint"
 # Bottom to top. A name covers the module and, with ".*", the modules of a package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", (
-        "lrlint", "lrlint.catalogue", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.messages",
+        "lrlint", "lrlint.bounds", "lrlint.catalogue", "lrlint.child", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.messages",
         "lrlint.notebook", "lrlint.output", "lrlint.prefilter", "lrlint.progress", "lrlint.scenario",
         "lrlint.signatures", "lrlint.source", "lrlint.sourcelines", "lrlint.suppressions", "lrlint.trajectory",
         "lrlint.verify.options", "lrlint.verify.record",
