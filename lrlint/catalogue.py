@@ -53,6 +53,7 @@ class RuleInfo:
     # False: on only when selected by its full code (`--select LR100`, `extend-select`), never
     # through a prefix or the default selection (ruff's explicit preview rules).
     default: bool = True
+    fix_docs: str = ""  # why the fix is safe or unsafe, or why there is none (`[docs] fix`)
 
     @property
     def verify(self) -> bool:
@@ -71,6 +72,8 @@ class RuleInfo:
             "## Example\n" + self.example.strip(),
             "## Use instead\n" + self.use_instead.strip(),
         ]
+        if self.fix_docs:
+            parts.append("## Fix safety\n" + self.fix_docs.strip())
         if self.references:
             parts.append("## References\n" + "\n".join(f"- {url}" for url in self.references))
         return "\n\n".join(parts) + "\n"
@@ -107,6 +110,7 @@ def _info(path: Path) -> RuleInfo:
         use_instead=docs["use_instead"],
         references=tuple(docs.get("references", ())),
         default=bool(raw.get("selected_by_default", True)),
+        fix_docs=docs.get("fix", ""),
     )
     if info.code != path.stem:
         raise ValueError(f"{path.name}: code {info.code!r} does not match the file name")

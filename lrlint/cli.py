@@ -102,6 +102,9 @@ def _check_parser() -> argparse.ArgumentParser:
     ver.add_argument("--verify-timeout", default=None, metavar="SECONDS", help="with --verify: time limit per finding in torch (default: 120); past it the finding is inconclusive")
     ver.add_argument("--schedules-file", metavar="PATH", help="with --verify-all: also write every scheduler's schedule to PATH as JSON")
     ver.add_argument("--plot", metavar="DIR", help="with --verify: draw each verified scheduler's learning rate as an image in DIR, with DIR/index.html (needs matplotlib: lrlint[plot])")
+    from lrlint.fix_command import add_arguments as add_fix_arguments
+
+    add_fix_arguments(parser)  # --fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, --add-noqa...
     parser.add_argument("-V", "--version", action="version", version=f"lrlint {__version__}")
     return parser
 
@@ -178,6 +181,7 @@ def _use_color(choice: str, stream: TextIO) -> bool:
 
 def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Settings
     from lrlint.config import ConfigError, load_settings
+    from lrlint.fix_command import overrides as fix_overrides
 
     paths = [Path(p) for p in options.paths if p != "-"]
     if options.stdin_filename:
@@ -198,6 +202,7 @@ def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Sett
         "fail-on": options.fail_on,
         "config": options.config,
         "isolated": options.isolated or None,
+        **fix_overrides(options),
     }
     try:
         return load_settings(start, overrides)
@@ -240,6 +245,11 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     if options.show_trajectory and options.output_format not in ("text", "full"):
         raise UsageError("--show-trajectory draws in the text output only; the JSON output carries each trajectory")
     _check_verify_options(options)
+    from lrlint import fix_command as fixing
+
+    problem = fixing.usage_problem(options)
+    if problem:
+        raise UsageError(problem)
     if options.verify:
         from lrlint.verify import torch_available
 
@@ -251,6 +261,7 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         if not available():
             raise UsageError(PLOT_HINT)
     settings = _settings(options)
+    fix_request = fixing.request(options, settings)
     # As ruff: --stdin-filename alone means the source comes from stdin.
     paths = options.paths or (["-"] if options.stdin_filename else ["."])
     given: dict[str, bytes] = {}
@@ -278,6 +289,7 @@ def _check_command(argv: list[str], out: TextIO) -> int:
                 jobs=options.jobs,
                 cache_dir=Path(options.cache_dir) if options.cache_dir else None,
                 use_cache=not options.no_cache,
+                keep_summaries=fix_request.changes_files,
             ),
             progress=progress,
             warn=lambda line: _warn(line, options.quiet),
@@ -286,7 +298,10 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         progress.close()
     from lrlint.sourcelines import SourceLines
 
-    report = Report(result.diagnostics, result.files_checked, Path.cwd(), SourceLines(Path.cwd(), given))
+    fixed = fixing.apply(fix_request, result, settings, given)  # result.diagnostics: what remains
+    for line in fixed.problems:
+        print(line, file=sys.stderr)
+    report = Report(result.diagnostics, result.files_checked, Path.cwd(), SourceLines(Path.cwd(), given), fixes=fixed.status)
     nothing_found = result.files_checked == 0 and not report.diagnostics
     if nothing_found and not options.quiet:
         print(NO_FILES_WARNING, file=sys.stderr)
@@ -299,11 +314,15 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         checked = [d for d in report.diagnostics if d.code.startswith("LR")]
         # Findings and --verify-all schedules go to ONE worker request.
         wanted = options.verify_all and (options.output_format in ("text", "full") or options.schedules_file or options.plot)
+        from lrlint.fixing import proof  # each fix's configuration is run too: "after the fix: ..."
+
+        after_fix = proof.fix_schedules(checked)
         verifying = ProgressBar(sys.stderr, forced=options.show_progress, label="verify")
         try:
-            schedules = verify(checked, result.schedules if wanted else [], options.device, options.verify_timeout, verifying)
+            schedules = verify(checked, (result.schedules if wanted else []) + after_fix, options.device, options.verify_timeout, verifying)
         finally:
             verifying.close()
+        schedules = proof.attach(checked, schedules, len(after_fix))
         verify_summary = _verify_summary(checked, schedules)
         if options.plot is not None:
             _write_plots(checked, schedules, [s for _, s in result.schedules] if wanted else [], options.plot)
@@ -313,7 +332,11 @@ def _check_command(argv: list[str], out: TextIO) -> int:
             print("lrlint: note: the JSON output stays an array of findings; --schedules-file PATH writes the --verify-all schedules", file=sys.stderr)
         if options.output_format in ("text", "full"):
             schedules_text = _verification_extras(report, schedules if options.verify_all else None, options, color)
-    if options.statistics:
+    replaced = fixing.replaced_report(fixed, report, options.output_format, options.quiet)
+    if replaced is not None:  # --diff, --fix-only, --add-noqa: no findings shown
+        rendered = replaced[0]
+        print(replaced[1], end="", file=sys.stderr)
+    elif options.statistics:
         # As ruff: the counts replace the findings, in the chosen format.
         rendered = _statistics(report, as_json=options.output_format == "json")
     else:
@@ -331,15 +354,22 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         from lrlint.output import write_report
 
         write_report(Path(options.output_file), rendered)
+    elif fixed.stdin_source is not None:  # as ruff: the fixed source on stdout, the report on stderr
+        out.flush()
+        binary = getattr(out, "buffer", None)
+        if binary is not None:
+            binary.write(fixed.stdin_source)
+            binary.flush()
+        else:
+            out.write(fixed.stdin_source.decode("utf-8", "surrogateescape"))
+        print(rendered, end="", file=sys.stderr)
     else:
         from lrlint.output import write_stdout
 
         write_stdout(out, rendered)
     if result.crashed:
         return EXIT_ERROR
-    if any(settings.fails(d.severity) for d in report.diagnostics) and not options.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return fixing.exit_code(fixed, any(settings.fails(d.severity) for d in report.diagnostics), options.exit_zero)
 
 
 def _verify_summary(checked, schedules) -> str:  # noqa: ANN001 - Diagnostics, TrajectoryResults

@@ -47,9 +47,12 @@ DEFAULT_EXCLUDE = (
 # lrlint's own reports about an input: never switched off, never ignored per file.
 ALWAYS_ENABLED = frozenset(FILE_CODES)
 
+# Fixing (lrlint/fix_command.py), ruff's keys: true or false each.
+FIX_KEYS = ("fix", "unsafe-fixes", "show-fixes", "fix-only")
+
 FILE_KEYS = (
     "select", "ignore", "extend-select", "per-file-ignores", "extend-per-file-ignores", "exclude",
-    "extend-exclude", "torch-version", "respect-gitignore", "fail-on",
+    "extend-exclude", "torch-version", "respect-gitignore", "fail-on", *FIX_KEYS,
 )  # fmt: skip
 
 # `fail-on`: the least severe finding that makes the exit code 1.
@@ -144,6 +147,7 @@ class Settings:
     project_root: Path = field(default_factory=Path.cwd)  # anchor of relative patterns
     respect_gitignore: bool = True
     fail_on: str = "warning"  # one of FAIL_ON
+    fix_flags: tuple[tuple[str, bool], ...] = ()  # the FIX_KEYS set, by the file or the command line
     # Built by load_settings when respect_gitignore; holds per-folder caches, so not compared.
     gitignore: GitIgnore | None = field(default=None, compare=False, repr=False)
     # Exclude verdicts by absolute posix path: a walk asks about the same folders once per file.
@@ -261,6 +265,7 @@ class _Layer:
     torch_version: str | None = None  # as written; "latest" when explicitly the newest
     respect_gitignore: bool | None = None
     fail_on: str | None = None
+    fix_flags: dict[str, bool] = field(default_factory=dict)  # FIX_KEYS given
 
 
 def _message(where: str, key: str, problem: str) -> str:
@@ -340,6 +345,10 @@ def _file_layer(path: Path, table: dict[str, Any]) -> _Layer:
             layer.respect_gitignore = value
         elif key == "fail-on":
             layer.fail_on = _fail_on(where, key, value)
+        elif key in FIX_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(_message(where, key, "must be true or false"))
+            layer.fix_flags[key] = value
         else:
             setattr(layer, key.replace("-", "_"), _str_list(where, key, value))
     return layer
@@ -394,6 +403,8 @@ def _cli_layer(overrides: Mapping[str, Any]) -> _Layer:
             layer.respect_gitignore = bool(value)
         elif key == "fail-on":
             layer.fail_on = _fail_on("", "--fail-on", value)
+        elif key in FIX_KEYS:
+            layer.fix_flags[key] = bool(value)
         else:
             items = _cli_items(value, key)
             codes_or_globs = [part for item in items for part in _split(item)]
@@ -632,7 +643,11 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
     deciding = _deciding(layers, cli, "fail_on")
     fail_on = "warning" if deciding is None else str(deciding.fail_on)
 
+    fix_flags: dict[str, bool] = {}
+    for layer in (*layers, cli):  # the command line over the file
+        fix_flags.update(layer.fix_flags)
     return Settings(
+        fix_flags=tuple(sorted(fix_flags.items())),
         enabled=enabled,
         per_file_ignores=tuple(per_file),
         exclude=tuple(exclude),

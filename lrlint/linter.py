@@ -121,6 +121,8 @@ def _newer_python_parses(text: str) -> bool:
 
     try:
         cst.parse_module(text)
+    except MemoryError:
+        raise  # the per-file memory bound (lrlint/workers.py): E903, not a verdict on the syntax
     except Exception:  # noqa: BLE001 - any failure means: not newer syntax, a real error
         return False
     return True
@@ -217,10 +219,32 @@ def _in_cell(d: Diagnostic, cell_rows: Sequence[tuple[int, int]]) -> Diagnostic:
     else:
         end_column = d.end_location.column
     d.cell = cell
-    d.fix = None  # its edits are in the notebook's joined rows, not the cell's: not offered
+    d.fix = _fix_in_cells(d.fix, cell_rows)
     d.location = Position(row, d.location.column)
     d.end_location = Position(end_row, end_column)
     return d
+
+
+def _fix_in_cells(fix: object, cell_rows: Sequence[tuple[int, int]]) -> object:
+    """A fix's edits moved from the notebook's joined rows into their cells; None (no fix offered)
+    when an edit would cross from one cell into another."""
+    if fix is None:
+        return None
+    from dataclasses import replace
+
+    from lrlint.rules.base import Edit, Fix
+
+    assert isinstance(fix, Fix)
+    edits = []
+    for edit in fix.edits:
+        if edit.cell is not None:
+            return fix  # already placed
+        cell, row = locate(edit.start.row, cell_rows)
+        end_cell, end_row = locate(edit.end.row, cell_rows)
+        if end_cell != cell:
+            return None
+        edits.append(Edit(Position(row, edit.start.column), Position(end_row, edit.end.column), edit.content, cell))
+    return replace(fix, edits=tuple(edits))
 
 
 def _place(row: int, cell_rows: Sequence[tuple[int, int]] | None) -> str:

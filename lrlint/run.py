@@ -37,6 +37,10 @@ class RunResult:
     schedules: list[tuple[str, Scenario]] = field(default_factory=list)
     cached: int = 0  # files whose summary came from the cache
     followed: list[str] = field(default_factory=list)  # files analysed because a training loop calls into them
+    # With RunOptions.keep_summaries (--fix): every file's summary and path (None for stdin), so
+    # that fixed files can be analysed again and the project re-linked (`reported`).
+    summaries: list[FileSummary] = field(default_factory=list)
+    summary_paths: list[Path | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class RunOptions:
     jobs: int | None = None  # None: one per CPU
     cache_dir: Path | None = None  # None: .lrlint_cache/ in the project root
     use_cache: bool = True
+    keep_summaries: bool = False  # keep them in RunResult (--fix re-links the project after edits)
 
 
 def lint_paths(
@@ -97,9 +102,10 @@ def _lint_paths(
             except OSError as exc:
                 run.diagnostics.append(file_error(name, IO_ERROR, exc.strerror or str(exc)))
             else:
-                from lrlint.workers import analyze_data
+                from lrlint.workers import Task, analyze_all
 
-                entries.append((None, analyze_data(name, data, Path(name).suffix == ".ipynb", torch_version)))
+                stdin_task = Task(name, Path(name), Path(name).suffix == ".ipynb", data=data)  # bounded like any file
+                entries.append((None, analyze_all([stdin_task], torch_version, 1)[0]))
 
     targets: list[Target] = []
     found = discover(
@@ -118,7 +124,7 @@ def _lint_paths(
     stage = _FileStage(targets, cache, torch_version, options.jobs)
     stage.read_all()
     key = None
-    if cache is not None and not entries and not with_schedules and stage.complete():
+    if cache is not None and not entries and not with_schedules and not options.keep_summaries and stage.complete():
         key = run_key(cache.key, settings.fingerprint(), stage.identity())
         if not stage.misses:
             record = cache.result(key)
@@ -132,7 +138,7 @@ def _lint_paths(
     for index in stage.follow_calls():
         run.followed.append(targets[index].display)
     entries.extend((t.path, o) for t, o in zip(targets, stage.outcomes))
-    from lrlint.linter import project_diagnostics, schedules_of, suppression_diagnostics
+    from lrlint.linter import schedules_of
 
     summaries: list[FileSummary] = []
     summary_paths: list[Path | None] = []
@@ -149,16 +155,12 @@ def _lint_paths(
         notes += [f"lrlint: warning: {note}" for note in summary.notes]
     for note in notes:
         warn(note)
-    reported = [d for s in summaries for d in s.diagnostics]
-    reported += project_diagnostics(summaries, torch_version, summary_paths)
-    path_of = {s.filename: p for s, p in zip(summaries, summary_paths)}
-    for summary in summaries:  # after every rule: what each directive suppressed is known now
-        where = path_of.get(summary.filename) or Path(summary.filename)
-        reported += suppression_diagnostics(summary, lambda code, where=where: settings.is_enabled(code, where))  # type: ignore[misc]
-    kept = [d for d in reported if settings.is_enabled(d.code, path_of.get(d.filename) or Path(d.filename))]
+    kept = reported(summaries, summary_paths, settings)
     kept.sort(key=Diagnostic.sort_key)
     run.diagnostics += kept
     run.diagnostics.sort(key=Diagnostic.sort_key)
+    if options.keep_summaries:
+        run.summaries, run.summary_paths = summaries, summary_paths
     if with_schedules:
         for summary in summaries:
             run.schedules.extend(schedules_of(summary))
@@ -167,6 +169,20 @@ def _lint_paths(
             cache.put_result(key, RunRecord(kept, notes, run.files_checked, run.followed))
         cache.save(walked=[os.path.abspath(p) for p in paths if p != STDIN and os.path.isdir(p)])
     return run
+
+
+def reported(summaries: list[FileSummary], summary_paths: list[Path | None], settings: Settings) -> list[Diagnostic]:
+    """The stages after the per-file one: each file's findings, the project rules over the linked
+    files, then LR100 (what each directive suppressed is known once every rule ran), selected."""
+    from lrlint.linter import project_diagnostics, suppression_diagnostics
+
+    found = [d for s in summaries for d in s.diagnostics]
+    found += project_diagnostics(summaries, settings.torch_version, summary_paths)
+    path_of = {s.filename: p for s, p in zip(summaries, summary_paths)}
+    for summary in summaries:  # after every rule: what each directive suppressed is known now
+        where = path_of.get(summary.filename) or Path(summary.filename)
+        found += suppression_diagnostics(summary, lambda code, where=where: settings.is_enabled(code, where))  # type: ignore[misc]
+    return [d for d in found if settings.is_enabled(d.code, path_of.get(d.filename) or Path(d.filename))]
 
 
 def _replayed(run: RunResult, record: RunRecord, count: int, warn: Callable[[str], None], progress: Callable[[int, int], None] | None) -> RunResult:

@@ -27,15 +27,21 @@ class SourceError(Exception):
 
 # The memory an analysis takes grows with the syntax nodes of a file: about 2.5 kB a name or
 # number in the densest code (lambdas, one-line calls), 1 kB in ordinary training code. Past
-# these bounds a file is not analysed (an E903 finding names it), which keeps lrlint under 300 MB
-# for any input. The largest scheduler file in 13 public training repositories is 240 kB with
-# about 30,000 of them; files past the bounds are generated.
+# these bounds a file is not analysed (an E903 finding names it), before any parse: cheap
+# verdicts on generated code. (What a parse may take whatever its input is bounded around it, in
+# its process: lrlint/workers.py.) The largest scheduler file in 13 public training repositories
+# is 240 kB with about 30,000 of them; files past the bounds are generated.
 MAX_FILE_BYTES = 1024 * 1024
 # A notebook's JSON carries its outputs (images, logs): only its code cells count against the
 # bounds above, and the JSON itself is read up to this size.
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 MAX_WORDS = 100_000
 _WORD = re.compile(rb"\w+")
+# Empty brackets build syntax nodes without a name or number: a megabyte of `((),(),...)` took
+# 600 MB in CPython's parser and gigabytes in libcst. The most in a file of 13 public training
+# repositories is 4,000 opening brackets.
+MAX_BRACKETS = 50_000
+
 
 
 def too_large(notebook: bool = False, code: bool = False) -> SourceError:
@@ -55,11 +61,16 @@ def read_limit(path: os.PathLike[str] | str) -> int:
 def too_dense(code: bytes) -> SourceError | None:
     """E903 when the code holds more names and numbers than lrlint analyses in bounded memory."""
     words = len(_WORD.findall(code))
-    if words <= MAX_WORDS:
-        return None
-    return SourceError(
-        "E903", f"not analysed: {words:,} names and numbers, over lrlint's limit of {MAX_WORDS:,} per file"
-    )
+    if words > MAX_WORDS:
+        return SourceError(
+            "E903", f"not analysed: {words:,} names and numbers, over lrlint's limit of {MAX_WORDS:,} per file"
+        )
+    brackets = code.count(b"(") + code.count(b"[") + code.count(b"{")
+    if brackets > MAX_BRACKETS:
+        return SourceError(
+            "E903", f"not analysed: {brackets:,} opening brackets, over lrlint's limit of {MAX_BRACKETS:,} per file"
+        )
+    return None
 
 
 def read_source(path: os.PathLike[str] | str) -> tuple[os.stat_result, bytes]:
@@ -126,28 +137,49 @@ def decode(data: bytes) -> Source:
     return Source(text, "utf-8" if encoding == "utf-8-sig" else codecs.lookup(encoding).name)
 
 
-# CPython turns deep nesting into a RecursionError counted from the caller's own stack depth: a
-# file parsed in a worker process (deeper in the stack) could fail where the same file parsed
-# alone passed. Every parse gets this many levels above wherever it is called from.
+# CPython turns deep nesting into a RecursionError counted from the caller's own recursion depth:
+# a file parsed deeper in the stack could fail where the same file parsed alone passed. Every
+# parse gets this many levels above wherever it is called from.
 _PARSE_DEPTH_BUDGET = 1000
 
 
-def _stack_depth() -> int:
-    depth, frame = 0, sys._getframe()
-    while frame is not None:
-        depth, frame = depth + 1, frame.f_back  # type: ignore[assignment]
-    return depth
+def _recursion_depth() -> int:
+    """The interpreter's own count of nested calls here, which is what its limit is checked
+    against: Python frames and C-level calls alike (walking frames misses the latter, so a call
+    through a C function or an object's __call__ moved the verdict)."""
+    limit = sys.getrecursionlimit()
+    low, high = 1, limit  # the smallest limit the interpreter accepts at this depth is depth + 1
+    try:
+        while low < high:
+            middle = (low + high) // 2
+            try:
+                sys.setrecursionlimit(middle)
+                high = middle
+            except RecursionError:
+                low = middle + 1
+    finally:
+        sys.setrecursionlimit(limit)
+    return low - 1
 
 
 def check_syntax(text: str) -> tuple[ast.Module | None, SourceError | None]:
-    """CPython's parse of `text`: (the tree, None), or (None, the E999 it is rejected with)."""
+    """CPython's parse of `text`: (the tree, None), or (None, the E999 it is rejected with).
+
+    MemoryError from the parser is CPython's own verdict on deep nesting, unless the process is
+    at its memory bound (lrlint/child.py): then it propagates, as any other exhausted memory."""
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(_stack_depth() + _PARSE_DEPTH_BUDGET)
+    sys.setrecursionlimit(_recursion_depth() + _PARSE_DEPTH_BUDGET)
     try:
         return ast.parse(text), None
     except SyntaxError as exc:
         return None, SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
-    except (RecursionError, MemoryError):
+    except RecursionError:
+        return None, SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
+    except MemoryError:
+        from lrlint.child import near_memory_bound
+
+        if near_memory_bound():
+            raise
         return None, SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
     except ValueError as exc:
         return None, SourceError("E999", f"SyntaxError: {exc}")

@@ -12,8 +12,10 @@ As in ruff, `# noqa LR004` without a colon is a blanket `# noqa` (every code on 
 warning says so when the code is lrlint's (`# noqa F403` is left to ruff's PGH004). An unknown name in a `# lrlint:` directive, or a `# noqa:` without any code, is
 a warning too, and suppresses nothing.
 
-A diagnostic is matched on its start row (ruff's `noqa_row`). E999/E902/E903 are lrlint's reports
-about the input itself and cannot be suppressed.
+A diagnostic is matched on its start row (ruff's `noqa_row`). A line that cannot end in a comment
+(inside a multi-line string, or ending in a backslash) is covered, as in ruff, by a directive on
+the line where that string or continuation ends. E999/E902/E903 are lrlint's reports about the
+input itself and cannot be suppressed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 from lrlint.diagnostics import FILE_CODES
 
@@ -55,6 +57,8 @@ class UnusedSuppression:
     listed: tuple[str, ...] = field(default=(), compare=False)  # every code it lists, used or not
     rest: str = field(default="", compare=False)  # the comment's text after the directive
     no_colon: bool = field(default=False, compare=False)  # `# noqa LR004`: blanket for want of a colon
+    lead: int = field(default=0, compare=False)  # whitespace characters right before its `#`
+    alone: bool = field(default=False, compare=False)  # nothing else before it on its line
 
 
 @dataclass
@@ -68,6 +72,8 @@ class _Directive:
     end_column: int = 0  # 1-based column just past the directive
     rest: str = ""  # the comment's text after the directive
     no_colon: bool = False
+    lead: int = 0  # whitespace characters right before its `#` (for LR100's fix)
+    alone: bool = False  # nothing else before it on its line
 
     def covers(self, code: str) -> bool:
         return self.codes is None or code in self.codes
@@ -79,6 +85,7 @@ class _Comment:
     column: int  # 0-based, in characters
     text: str  # from the `#` to the end of the line
     standalone: bool  # nothing but whitespace before it on its line
+    lead: int = 0  # whitespace characters right before it
 
 
 @dataclass(frozen=True)
@@ -102,11 +109,11 @@ class Suppressions:
 
     @classmethod
     def from_source(cls, text: str) -> Suppressions:
-        comments, code_rows = _scan(text)
+        comments, code_rows, joined = _scan(text)
         directives: list[_Directive] = []
         warnings: list[DirectiveWarning] = []
         for comment in comments:
-            directives.extend(_directives(comment, code_rows, warnings))
+            directives.extend(_directives(comment, code_rows, warnings, joined.get(comment.row, comment.row)))
         return cls(directives, warnings)
 
     def __len__(self) -> int:
@@ -133,12 +140,20 @@ class Suppressions:
         for d in self._directives:
             if d.codes is None:
                 if not d.used:
-                    found.append(UnusedSuppression(d.row, d.column, d.kind, (), d.end_column, (), d.rest, d.no_colon))
+                    found.append(UnusedSuppression(d.row, d.column, d.kind, (), d.end_column, (), d.rest, d.no_colon, d.lead, d.alone))
                 continue
             idle = tuple(code for code in d.codes if code not in d.used)
             if idle:
-                found.append(UnusedSuppression(d.row, d.column, d.kind, idle, d.end_column, d.codes, d.rest))
+                found.append(UnusedSuppression(d.row, d.column, d.kind, idle, d.end_column, d.codes, d.rest, False, d.lead, d.alone))
         return found
+
+    def noqa_at(self, row: int) -> tuple[int, int, tuple[str, ...] | None] | None:
+        """The `# noqa` directive written on `row`, as (1-based column of its `#`, column just
+        past it, its codes or None for a bare one); None when the row has none."""
+        for d in self._directives:
+            if d.kind == "noqa" and d.row == row:
+                return d.column, d.end_column, d.codes
+        return None
 
     def rows_listing(self, code: str) -> frozenset[int]:
         """The rows of directives that name `code` explicitly (a bare noqa does not)."""
@@ -150,7 +165,10 @@ class Suppressions:
         return any(d.covers(code) for d in self._file)
 
 
-def _directives(comment: _Comment, code_rows: list[int], warnings: list[DirectiveWarning]) -> Iterator[_Directive]:
+def _directives(comment: _Comment, code_rows: list[int], warnings: list[DirectiveWarning], first_row: int) -> Iterator[_Directive]:
+    """`first_row`: where the lines a comment on this row ends start (a multi-line string or a
+    backslash continuation ending here): its directives cover them all, as ruff's noqa does."""
+    own = tuple(range(first_row, comment.row + 1))
     text = comment.text
     noqa = _NOQA.search(text)
     if noqa is not None:
@@ -159,8 +177,8 @@ def _directives(comment: _Comment, code_rows: list[int], warnings: list[Directiv
         if colon is not None:
             codes, end = _code_list(text, colon.end(), comment, warnings, own=False)
             if codes:
-                yield _Directive(comment.row, column, "noqa", codes, (comment.row,),
-                                 end_column=comment.column + end + 1, rest=text[end:])
+                yield _Directive(comment.row, column, "noqa", codes, own,
+                                 end_column=comment.column + end + 1, rest=text[end:], **_place(comment, noqa.start()))
             else:  # like ruff: malformed, suppresses nothing
                 warnings.append(DirectiveWarning(comment.row, column, "`# noqa:` without a rule code suppresses nothing (expected e.g. `# noqa: LR004`)"))
         else:
@@ -170,8 +188,9 @@ def _directives(comment: _Comment, code_rows: list[int], warnings: list[Directiv
             if no_colon:
                 written = after.group(1)  # type: ignore[union-attr]
                 warnings.append(DirectiveWarning(comment.row, column, f"`# noqa {written}` has no colon: as in ruff, it suppresses every code on its line; write `# noqa: {written}` for that code only"))
-            yield _Directive(comment.row, column, "noqa", None, (comment.row,),
-                             end_column=comment.column + noqa.end() + 1, rest=text[noqa.end():], no_colon=no_colon)
+            yield _Directive(comment.row, column, "noqa", None, own,
+                             end_column=comment.column + noqa.end() + 1, rest=text[noqa.end():], no_colon=no_colon,
+                             **_place(comment, noqa.start()))
     for disable in _DISABLE.finditer(text):
         column = comment.column + disable.start() + 1
         before = len(warnings)
@@ -180,13 +199,13 @@ def _directives(comment: _Comment, code_rows: list[int], warnings: list[Directiv
             if len(warnings) == before:  # not said already (an unknown name)
                     warnings.append(DirectiveWarning(comment.row, column, "`# lrlint: disable=` without a rule code or name suppresses nothing"))
             continue
-        rows = [comment.row]
+        rows = list(own)
         if comment.standalone:
             after = bisect.bisect_right(code_rows, comment.row)
             if after < len(code_rows):
                 rows.append(code_rows[after])
         yield _Directive(comment.row, column, "disable", codes, tuple(rows),
-                         end_column=comment.column + end + 1, rest=text[end:])
+                         end_column=comment.column + end + 1, rest=text[end:], **_place(comment, disable.start()))
     for whole in _FILE_NOQA.finditer(text):
         column = comment.column + whole.start() + 1
         if not comment.standalone:
@@ -195,7 +214,7 @@ def _directives(comment: _Comment, code_rows: list[int], warnings: list[Directiv
         colon = _COLON.match(text, whole.end())
         if colon is None:
             yield _Directive(comment.row, column, "file", None, (),
-                             end_column=comment.column + whole.end() + 1, rest=text[whole.end():])
+                             end_column=comment.column + whole.end() + 1, rest=text[whole.end():], **_place(comment, whole.start()))
             continue
         before = len(warnings)
         codes, end = _code_list(text, colon.end(), comment, warnings, own=True)
@@ -203,7 +222,16 @@ def _directives(comment: _Comment, code_rows: list[int], warnings: list[Directiv
             if len(warnings) == before:
                 warnings.append(DirectiveWarning(comment.row, column, "`# lrlint: noqa:` without a rule code or name suppresses nothing"))
             continue
-        yield _Directive(comment.row, column, "file", codes, (), end_column=comment.column + end + 1, rest=text[end:])
+        yield _Directive(comment.row, column, "file", codes, (), end_column=comment.column + end + 1, rest=text[end:],
+                         **_place(comment, whole.start()))
+
+
+def _place(comment: _Comment, start: int) -> dict[str, Any]:
+    """What precedes a directive starting at `start` in the comment: its lead and whether it is alone."""
+    if start == 0:
+        return {"lead": comment.lead, "alone": comment.standalone}
+    before = comment.text[:start]
+    return {"lead": len(before) - len(before.rstrip()), "alone": False}
 
 
 def _code_list(text: str, start: int, comment: _Comment, warnings: list[DirectiveWarning], own: bool) -> tuple[tuple[str, ...], int]:
@@ -238,21 +266,45 @@ def _code_of(word: str) -> str | None:
     return None
 
 
-def _scan(text: str) -> tuple[list[_Comment], list[int]]:
-    """Real comments (never a `#` inside a string) and the sorted rows that hold code."""
+def noqa_rows(text: str) -> dict[int, int]:
+    """Rows whose `# noqa` has to go on a later row, mapped to that row: the rows of a multi-line
+    string and of a backslash continuation, which cannot end in a comment, belong to the row where
+    it ends (as ruff's noqa line for such code)."""
+    ends = _scan(text)[2]
+    return {row: end for end, start in ends.items() for row in range(start, end)}
+
+
+def _scan(text: str) -> tuple[list[_Comment], list[int], dict[int, int]]:
+    """Real comments (never a `#` inside a string), the sorted rows that hold code, and the rows
+    that end multi-line strings or backslash continuations, mapped to the row these start on."""
     lines = re.split(r"\r\n|\r|\n", text)
     comments: list[_Comment] = []
     code_rows: set[int] = set()
+    joined: list[tuple[int, int]] = []  # (first row, last row) that only a comment after the last may follow
+    fstrings: list[int] = []  # start rows of the f-strings open (Python 3.12 tokenizes them in parts)
+    last: tokenize.TokenInfo | None = None
     done = 0  # rows fully seen by tokenize
     try:
         # newline=None: `\r` and `\r\n` count as line ends, as they do for Python's parser.
         for tok in tokenize.generate_tokens(io.StringIO(text, newline=None).readline):
             row, col = tok.start
             if tok.type == tokenize.COMMENT:
-                standalone = not lines[row - 1][:col].strip()
-                comments.append(_Comment(row, col, tok.string, standalone))
+                before = lines[row - 1][:col]
+                comments.append(_Comment(row, col, tok.string, not before.strip(), len(before) - len(before.rstrip())))
             elif tok.type not in _NOT_CODE:
                 code_rows.add(row)
+            if tok.type == tokenize.STRING and tok.end[0] > row:
+                joined.append((row, tok.end[0]))
+            elif tok.type == getattr(tokenize, "FSTRING_START", -1):
+                fstrings.append(row)
+            elif tok.type == getattr(tokenize, "FSTRING_END", -1) and fstrings:
+                opened = fstrings.pop()
+                if tok.end[0] > opened:
+                    joined.append((opened, tok.end[0]))
+            if (last is not None and row > last.end[0] and last.type not in (tokenize.NEWLINE, tokenize.NL)
+                    and lines[last.end[0] - 1].rstrip().endswith("\\")):
+                joined.append((last.end[0], row))  # a backslash continuation
+            last = tok
             done = tok.start[0] - 1
     except (tokenize.TokenError, SyntaxError):
         # Source tokenize rejects (it will be reported as E999): read the rest line by line.
@@ -265,7 +317,18 @@ def _scan(text: str) -> tuple[list[_Comment], list[int]]:
                 code_rows.add(row)
         comments.sort(key=lambda c: (c.row, c.column))
         comments = list({(c.row, c.column): c for c in comments}.values())
-    return comments, sorted(code_rows)
+    return comments, sorted(code_rows), _merged(joined)
+
+
+def _merged(spans: list[tuple[int, int]]) -> dict[int, int]:
+    """Overlapping or chained (first, last) row spans merged, as {last row: first row}."""
+    merged: list[list[int]] = []
+    for first, end in sorted(spans):
+        if merged and first <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([first, end])
+    return {end: first for first, end in merged}
 
 
 def _naive_comment_start(line: str) -> int | None:

@@ -145,6 +145,9 @@ def test_verify_adds_exactly_the_verification_object(verified: dict[Key, Finding
         assert set(finding) == base | {"verification"}
         # An order finding that ran shows the rate as the code runs it beside the intended one.
         extra = {"intended_trajectory"} if finding["code"] == "LR005" and finding["verification"]["status"] != "skipped" else set()
+        # A fix that carries its configuration after the fix (LR008-LR010) is run too.
+        if finding["fix"] is not None and finding["code"] in ("LR008", "LR009", "LR010"):
+            extra |= {"after_fix"}
         assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory", "configuration"} | extra
         # What ran in torch, for every finding that went there; nothing for a skipped one.
         configuration = finding["verification"]["configuration"]

@@ -6,7 +6,8 @@ and the layers below, never from one above):
 
 1. base: plain data and leaf utilities every stage shares: diagnostics, scenarios, trajectories,
    the catalogue and the scheduler table, sources and notebooks, suppression comments, message
-   bounds, the run record --verify's worker fills (`verify.record`) and --verify's option values;
+   bounds, the run record --verify's worker fills (`verify.record`) and --verify's option values,
+   the per-file bounds and the bounded child process (`bounds`, `child`);
 2. facts: one file's facts, from its tree (`lrlint.facts`);
 3. project: the linked project and what it answers (`lrlint.project`: link, resolve, receivers,
    loop order);
@@ -14,8 +15,9 @@ and the layers below, never from one above):
 5. verify: --verify's mechanism (plans, the worker, the runner, rendering);
 6. run: configuration, discovery, the cache (and `lrlint clean`), the per-file and project
    stages, worker processes;
-7. report: reports and their formats (`lrlint.report`, `lrlint.reporters`);
-8. cli: the command line.
+7. fix: choosing, applying and writing fixes, and their proof in torch (`lrlint.fixing`);
+8. report: reports and their formats (`lrlint.report`, `lrlint.reporters`);
+9. cli: the command line (`lrlint.cli`, and `lrlint.fix_command`, its fixing modes).
 
 Every import counts: at module level, inside functions, under `if TYPE_CHECKING:`, and a module
 named by a string (`import_module("lrlint.verify.runner")`). The graph is read with `ast`.
@@ -36,7 +38,7 @@ PACKAGE = ROOT / "lrlint"
 # Bottom to top. A name covers the module and, with ".*", the modules of a package.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", (
-        "lrlint", "lrlint.catalogue", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.messages",
+        "lrlint", "lrlint.bounds", "lrlint.catalogue", "lrlint.child", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.messages",
         "lrlint.notebook", "lrlint.output", "lrlint.prefilter", "lrlint.progress", "lrlint.scenario",
         "lrlint.signatures", "lrlint.source", "lrlint.sourcelines", "lrlint.suppressions", "lrlint.trajectory",
         "lrlint.verify.options", "lrlint.verify.record",
@@ -46,8 +48,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("rules", ("lrlint.rules", "lrlint.rules.*")),
     ("verify", ("lrlint.verify", "lrlint.verify.*")),
     ("run", ("lrlint.cache", "lrlint.cache_codec", "lrlint.clean", "lrlint.config", "lrlint.discovery", "lrlint.gitignore", "lrlint.linter", "lrlint.run", "lrlint.workers")),
+    ("fix", ("lrlint.fixing", "lrlint.fixing.*")),
     ("report", ("lrlint.report", "lrlint.reporters", "lrlint.reporters.*")),
-    ("cli", ("lrlint.cli", "lrlint.__main__")),
+    ("cli", ("lrlint.cli", "lrlint.__main__", "lrlint.fix_command")),
 ]  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lrlint.diagnostics import Verification
+from lrlint.diagnostics import AfterFix, Verification
 from lrlint.reporters.plot import Picture, index_html, pictures, write_plots
 from lrlint.scenario import Scenario
 from lrlint.trajectory import Trajectory
@@ -94,6 +94,14 @@ def test_pictures_mark_the_decays_the_arguments_put_and_draw_both_curves() -> No
     assert [legend for legend, _ in picture.curves] == ["lr as run", "lr as intended"]
     assert picture.marks == [3, 6]  # within the 6 steps run
     assert picture.title.startswith("train.py:12 LR005 ") and picture.caption == "verify: confirmed: torch warned"
+
+
+def test_a_fix_run_in_torch_is_drawn_after_the_fix() -> None:
+    d = diag("LR009", 12, 9, (12, 25))
+    d.verification = Verification("confirmed", "torch warned", "cpu", "2.13.0+cpu", Trajectory.from_values([0.1, 0.01, 0.01]))
+    d.verification.after_fix = AfterFix(True, Trajectory.from_values([0.1, 0.1, 0.01]))
+    [picture] = pictures([d], [])
+    assert [legend for legend, _ in picture.curves] == ["lr as run", "lr after the fix"]
 
 
 def test_titles_are_escaped_in_the_index_and_names_are_safe(tmp_path: Path) -> None:

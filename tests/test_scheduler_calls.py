@@ -178,7 +178,7 @@ def test_lr100_fix_keeps_the_used_codes_and_the_comment_text() -> None:
     assert fixed.splitlines()[1:] == [
         "StepLR(opt, milestones=[3])  # noqa: LR001",
         "StepLR(opt, 3)  # -- fixed in #12",
-        "StepLR(opt, 3)  ",
+        "StepLR(opt, 3)",  # the directive goes with the space before it, as ruff's fix
     ]
 
 

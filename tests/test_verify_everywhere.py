@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from lrlint.diagnostics import Verification
+from lrlint.diagnostics import AfterFix, Verification
 from lrlint.progress import ProgressBar
 from lrlint.reporters import concise, github, gitlab, json_lines, junit
 from lrlint.trajectory import Trajectory
@@ -46,6 +46,15 @@ def test_github_annotation_goes_on_with_the_verdict() -> None:
     assert order[2:] == ["verify: confirmed (torch 2.13.0+cpu on cpu): torch warned", "lr as run: 0.01; as intended: 0.1, 0.01 from epoch 1"]
     assert unescape(GITHUB_LINE.match(lines[2])["msg"]).endswith("\n\nverify: skipped: not verified: `step_size` is not a literal")  # type: ignore[index]
     assert "verify" not in lines[3]
+
+
+def test_the_proof_of_a_fix_goes_with_the_verdict() -> None:
+    d = diag("LR008", 8, 40, (8, 47))
+    d.verification = Verification("confirmed", "MultiStepLR(..., verbose=...) raises TypeError: no", "cpu", "2.13.0+cpu")
+    d.verification.after_fix = AfterFix(True, Trajectory.from_values([0.1, 0.1, 0.01]))
+    [line] = github.render(report(d)).splitlines()
+    message = unescape(GITHUB_LINE.match(line)["msg"]).split("\n")  # type: ignore[index]
+    assert message[-1] == "fix: as written: raises TypeError; after the fix: lr 0.1, 0.01 from epoch 2"
 
 
 def test_junit_failure_text_and_property_carry_the_verdict() -> None:

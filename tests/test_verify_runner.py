@@ -160,14 +160,38 @@ def test_restarts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_workers_own_budget_interrupts_a_slow_job() -> None:
-    """The real worker times a job out itself and goes on with the next: one worker, no kill."""
+    """The real worker times a job out itself, answers it, and the next job goes to a fresh worker
+    (the interrupted one may have been mid-import); no kill."""
     slow = finding(scheduler="ExponentialLR", kwargs={"gamma": 1.0}, epochs=10**9)  # capped at MAX_STEPS
     quick = finding("LR001", scheduler="StepLR", kwargs={"milestones": [3]}, epochs=3)  # raises at once
     verify_diagnostics([slow, quick], timeout=0.02)
     assert only_verification(slow).status == "inconclusive"
     assert only_verification(slow).evidence == "timed out: no result within 0.02 s (--verify-timeout, per finding)"
-    # The worker lived on: the next job has its verdict (or its own timeout, never a crash).
+    # The next job has its verdict (or its own timeout, never a crash).
     assert only_verification(quick).evidence.startswith(("StepLR(...) raises TypeError", "timed out: no result within"))
+
+
+def test_a_worker_that_asks_for_a_restart_hands_the_rest_to_a_fresh_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a job its timer interrupted, the worker answers it and stops ("restart"): the jobs
+    not answered go to a fresh worker, and a restart is no failure (more than MAX_WORKERS of them
+    lose nothing)."""
+    restart = '    send({"type": "restart", "reason": "interrupted"}); sys.exit(0)\n'
+    started = fake_worker(monkeypatch, ANSWER + "\n" + restart)  # every worker answers one job, then restarts
+    diagnostics = findings(6)
+    verify_diagnostics(diagnostics)
+    assert [(only_verification(d).status, only_verification(d).evidence) for d in diagnostics] == [("confirmed", ok(str(i))) for i in range(6)]
+    assert started == [[str(i) for i in range(first, 6)] for first in range(6)]
+
+
+def test_a_short_verify_timeout_never_leaves_later_findings_a_broken_worker() -> None:
+    """--verify-timeout 0.3: the first step of an optimizer imports some 800 modules (1.6 s); the
+    job that paid for it timed out mid-import and the next ones, in the same worker, failed with
+    "module 'sympy' has no attribute 'printing'". The worker now takes that step as it starts."""
+    diagnostics = [finding(kwargs={"gamma": 1.0 + i / 10}) for i in range(1, 5)]
+    verify_diagnostics(diagnostics, timeout=0.3)
+    evidence = [only_verification(d).evidence for d in diagnostics]
+    assert not any(e.startswith("worker error") for e in evidence), evidence
+    assert [only_verification(d).status for d in diagnostics] == ["confirmed"] * 4, evidence
 
 
 def test_worker_crash_is_inconclusive(monkeypatch: pytest.MonkeyPatch) -> None:

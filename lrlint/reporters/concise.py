@@ -16,7 +16,7 @@ def render(report: Report, quiet: bool = False) -> str:
     for d in report.diagnostics:
         path = display_path(d.filename, report.cwd)
         cell = f"cell {d.cell}:" if d.cell is not None else ""
-        lines.append(f"{path}:{cell}{d.location.row}:{d.location.column}: {d.code} {d.message}{status_tag(d)}\n")
+        lines.append(f"{path}:{cell}{d.location.row}:{d.location.column}: {d.code} {report.fix_marker(d)}{d.message}{status_tag(d)}\n")
     if not quiet:
         lines.append(summary(report) + "\n")
     return "".join(lines)

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from itertools import groupby
 
 from lrlint.diagnostics import Diagnostic
+from lrlint.fixing.proof import proof_line
 from lrlint.report import Report
 from lrlint.reporters._paths import display_path
 from lrlint.reporters.text import _STATUS_STYLE, location, order_line, summary, verification_line
@@ -38,15 +39,20 @@ Line = list[Segment]
 def render(report: Report, quiet: bool = False, color: bool = False, width: int = 100) -> str:
     lines: list[Line] = []
     for d, source in _with_sources(report):
-        lines.append(_header(d))
+        lines.append(_header(d, report.fix_marker(d)))
         extra = _verification(d)
         if extra:
             lines.append(extra)
         order = order_line(d)
         if order:
             lines.append([(order, "")])
+        proof = proof_line(d)
+        if proof:
+            lines.append([(proof, "")])
         lines.extend(snippet(d, source))
         lines.extend(_related(d, report))
+        if d.fix is not None:  # as ruff: what the fix does, shown whether or not this run applies it
+            lines.append([("  = help: ", "bold"), (d.fix.message, "")])
         lines.append([])
     if not quiet:
         style = "bold green" if not report.diagnostics else "bold"
@@ -62,8 +68,8 @@ def _severity_style(d: Diagnostic) -> str:
     return "bold red" if d.severity == "error" else "bold yellow"
 
 
-def _header(d: Diagnostic) -> Line:
-    return [(location(d), "bold"), (": ", ""), (d.code, _severity_style(d)), (" " + d.message, "")]
+def _header(d: Diagnostic, marker: str = "") -> Line:
+    return [(location(d), "bold"), (": ", ""), (d.code, _severity_style(d)), (" ", ""), (marker, "cyan"), (d.message, "")]
 
 
 def _related(d: Diagnostic, report: Report) -> list[Line]:

@@ -1,7 +1,8 @@
 """--plot DIR: one image per scheduler --verify ran, and an `index.html` that shows them all.
 
 Each image draws the learning rate as the code runs it (a step curve from the run in torch) beside
-the intended one when the finding has it (LR005: the schedule stepped after the optimizer), marks
+the intended one when the finding has it (LR005: the schedule stepped after the optimizer) and the
+one after its fix (a fix that carries its configuration, run in torch too), marks
 the epochs where the scheduler's arguments put a decay (milestones, every `step_size`), and is
 titled with `file:line`, the finding and torch's verdict. matplotlib is an optional extra
 (lrlint's `[plot]`), imported here only, with its file-only Agg canvas: no window, no
@@ -65,6 +66,8 @@ def pictures(diagnostics: Sequence[Diagnostic], schedules: Sequence[TrajectoryRe
         curves = [("lr as run", v.trajectory)]
         if v.intended is not None:
             curves.append(("lr as intended", v.intended))
+        if v.after_fix is not None and v.after_fix.trajectory is not None:
+            curves.append(("lr after the fix", v.after_fix.trajectory))
         cell = f"cell {d.cell}:" if d.cell is not None else ""
         found.append(
             Picture(

@@ -38,16 +38,21 @@ class Edit:
     start: Position
     end: Position
     content: str
+    cell: int | None = None  # notebooks: the cell the positions are relative to (set by the linter)
 
 
 @dataclass(frozen=True)
 class Fix:
-    """A fix as text edits, computed while the file's tree is alive; shown in the JSON output
-    (nothing applies it yet)."""
+    """A fix as text edits, computed while the file's tree is alive; `--fix` applies them
+    (lrlint/fixing). "safe": the program then does what torch documents and nothing else
+    changes; "unsafe": what it computes changes (which is the point), so only `--unsafe-fixes`."""
 
     message: str
     edits: tuple[Edit, ...]
     applicability: Literal["safe", "unsafe"] = "safe"
+    # The configuration after the fix, literals only: --verify runs it beside the one as written
+    # ("as written: TypeError; after the fix: 0.1, 0.01 from epoch 30"). None: nothing to run.
+    scenario: Scenario | None = None
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal, Iterator
 
 from lrlint.catalogue import release, schedulers
 from lrlint.facts.model import FileFacts, SchedulerFact
-from lrlint.facts.scenarios import call_scenario
+from lrlint.facts.scenarios import build_scenario, call_scenario
 from lrlint.rules.base import ConstructorRule, Edit, Finding, Fix, RuleContext
 from lrlint.rules.examples import invalid
 from lrlint.rules.releases import release_of, target_name, target_text, torch_name
@@ -112,12 +113,12 @@ class RemovedVerboseArgument(ConstructorRule):
             fact.arg_span(VERBOSE),
             message,
             call_scenario(fact, facts, target_text(target), keep, keywords),
-            fix=self._delete(fact),
+            fix=self._delete(fact, facts, target_text(target)),
             severity=severity,
         )
 
     @staticmethod
-    def _delete(fact: SchedulerFact) -> Fix | None:
+    def _delete(fact: SchedulerFact, facts: FileFacts, target: str | None) -> Fix | None:
         """Delete the argument with the comma before it (`, verbose=False`), when that comma is on
         the same line; else with the comma after it, up to the next argument. Nothing is offered
         when neither is sure (a trailing comma or a comment could be in between)."""
@@ -134,7 +135,16 @@ class RemovedVerboseArgument(ConstructorRule):
             edit = Edit(mine.start, spans[index + 1].start, "")
         if edit is None or fact.star_args or fact.star_kwargs:
             return None
-        return Fix("Delete the `verbose` argument", (edit,), "safe")
+        if VERBOSE in fact.positional and (fact.positional[-1] != VERBOSE or fact.extra_positional):
+            return None  # arguments after it would move up into its place: not this fix's to decide
+        built = build_scenario(fact, facts)
+        after = replace(
+            built,
+            kwargs={k: v for k, v in built.kwargs.items() if k != VERBOSE},
+            unknown=tuple(u for u in built.unknown if u != VERBOSE),
+            torch_target=target,
+        )
+        return Fix("Delete the `verbose` argument", (edit,), "safe", after)
 
 
 RULE = RemovedVerboseArgument()

@@ -103,16 +103,18 @@ class StepWithEpochArgument(ProjectRule):
             return None
         scheduler = held[-1]
         classes = " or ".join(dict.fromkeys(f"`{s.cls}`" for s in held))
+        scenario = build_scenario(scheduler, receiver.home, receiver.step_in_home(step, facts))
         fix = None
         if step.args_span is not None:
-            fix = Fix(f"Call `{step.receiver}.step()` without the epoch", (Edit(step.args_span.start, step.args_span.end, ""),), "unsafe")
+            # After the fix the scheduler is stepped plainly: --verify runs that schedule.
+            fix = Fix(f"Call `{step.receiver}.step()` without the epoch", (Edit(step.args_span.start, step.args_span.end, ""),), "unsafe", scenario)
         return Finding(
             step.span,
             f"`{step.receiver}.step(...)` passes an epoch to {classes}: torch warns that the epoch "
             "parameter is deprecated and sets the learning rate from the closed form for that "
             "epoch instead of chaining from the current one (a scheduler chained with others, "
             f"or an epoch off by one, gives another schedule); call `{step.receiver}.step()` once per epoch",
-            build_scenario(scheduler, receiver.home, receiver.step_in_home(step, facts)),
+            scenario,
             fix=fix,
         )
 

@@ -109,13 +109,15 @@ class GetLrCalled(ProjectRule):
         if not held or not all(_warning_get_lr(s.cls) for s in held):
             return None
         scheduler = held[-1]
-        fix = Fix("Use `get_last_lr()`", (Edit(call.name_span.start, call.name_span.end, "get_last_lr"),), "unsafe")
+        scenario = build_scenario(scheduler, receiver.home)
+        # After the fix the rate read is the schedule's own (get_last_lr): --verify runs it.
+        fix = Fix("Use `get_last_lr()`", (Edit(call.name_span.start, call.name_span.end, "get_last_lr"),), "unsafe", scenario)
         return Finding(
             call.span,
             f"`{call.receiver}.get_lr()` on `{scheduler.cls}`: torch warns, and outside `step()` "
             "it returns the scheduler's next internal computation, not the learning rate in use"
             f"{_EXAMPLE.get(scheduler.cls, '')}; use `{call.receiver}.get_last_lr()`",
-            build_scenario(scheduler, receiver.home),
+            scenario,
             fix=fix,
         )
 

@@ -119,13 +119,29 @@ def _finding(unused: UnusedSuppression, message: str, drop: tuple[str, ...], app
             "disable": f"# lrlint: disable={','.join(kept)}",
             "file": f"# lrlint: noqa: {', '.join(kept)}",
         }[unused.kind]
+        edit = Edit(span.start, span.end, text)
         title = f"Remove {', '.join(drop)} from the directive"
     else:
-        # Text after the directive stays a comment.
-        text = "#" if unused.rest.strip() and not unused.rest.lstrip().startswith("#") else ""
+        edit = _removal(unused, span)
         title = "Remove the directive"
-    fix = Fix(title, (Edit(span.start, span.end, text),), "unsafe" if applicability == "unsafe" else "safe")
+    fix = Fix(title, (edit,), "unsafe" if applicability == "unsafe" else "safe")
     return Finding(span, message, fix=fix)
+
+
+def _removal(unused: UnusedSuppression, span: Span) -> Edit:
+    """The directive removed with the space around it, as ruff does: a line holding only the
+    directive goes; after code, the spaces before it go too; before another comment, the spaces
+    up to that comment go; text after it stays a comment."""
+    rest = unused.rest
+    row = unused.row
+    if not rest.strip():
+        if unused.alone:
+            return Edit(Position(row, 1), Position(row + 1, 1), "")
+        return Edit(Position(row, span.start.column - unused.lead), Position(row, span.end.column + len(rest)), "")
+    gap = len(rest) - len(rest.lstrip())
+    if rest.lstrip().startswith("#"):
+        return Edit(span.start, Position(row, span.end.column + gap), "")
+    return Edit(span.start, span.end, "#")
 
 
 RULE = UnusedNoqa()

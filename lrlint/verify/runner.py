@@ -18,6 +18,10 @@ answers with JSON lines on stdout, each written as soon as it is known:
     {"type": "result", "id": "t0", "error": "why this job has no runs"}
     {"type": "done"}
 
+or, instead of "done", `{"type": "restart", "reason": "..."}`: the worker stops after a job that
+was interrupted mid-way (which can leave torch half-imported), and the jobs not answered yet go to
+a fresh worker.
+
 The worker knows no rule: back here, each finding's rule judges its runs (lrlint/verify/jobs.py),
 and a schedule's run becomes its trajectory. Results come in the order of `jobs`. `timeout` is each
 job's own budget (--verify-timeout): the worker interrupts a job that overruns it, and the parent,
@@ -221,6 +225,7 @@ class _Attempt:
     torch_version: str | None = None
     failure: str | None = None  # why the worker stopped before answering every job
     in_flight: str | None = None  # the job it was on when it failed; None: it failed before any
+    restart: bool = False  # it stopped cleanly, asking for a fresh worker for the rest
 
 
 def _parse(line: str) -> dict[str, Any]:
@@ -289,6 +294,9 @@ def _converse(worker: _Worker, jobs: list[dict[str, Any]], timeout: float, outco
         elif kind == "done":
             outcome.in_flight = None
             return
+        elif kind == "restart" and hello:
+            outcome.in_flight, outcome.restart = None, True
+            return
         else:
             outcome.failure = f"verification worker sent an unexpected line (type {kind!r})"
             return
@@ -314,19 +322,24 @@ def _run_worker(device: str, jobs: list[dict[str, Any]], timeout: float, progres
         return WorkerReply({}, {str(job["id"]): reason for job in jobs}, None, None)
     pending, failures = _encodable(jobs)
     reply = WorkerReply({}, failures, device, None)
+    failed = 0  # workers that crashed or hung (a restart it asked for is not a failure)
     while pending:
-        if reply.workers == MAX_WORKERS:
+        if failed == MAX_WORKERS:
             for job in pending:
                 failures[str(job["id"])] = f"not run: the verification worker failed {MAX_WORKERS} times in this run"
             break
         attempt = _attempt(device, pending, timeout, progress)
         reply.workers += 1
+        failed += attempt.failure is not None
         reply.results.update(attempt.results)
         reply.device = attempt.device or reply.device
         reply.torch_version = attempt.torch_version or reply.torch_version
+        answered = len(attempt.results)
         pending = [job for job in pending if str(job["id"]) not in attempt.results]
         if not pending:
             break
+        if attempt.restart and answered:  # each restart answered a job first: at most one per job
+            continue
         if attempt.failure is None:  # the worker said "done" but skipped some: a protocol slip
             for job in pending:
                 failures[str(job["id"])] = "verification worker returned no result for this job"

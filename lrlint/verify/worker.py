@@ -349,20 +349,40 @@ def watch_parent() -> None:
 # --- the protocol ----------------------------------------------------------------------------
 
 
+def warm_up(torch: Torch) -> None:
+    """Step an optimizer and a scheduler once before any job, within the start-up allowance: the
+    first step imports some 800 modules (torch._dynamo, sympy; 1.6 s), which must not count
+    against the first job's budget, nor be cut short by it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+            scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 1)
+            optimizer.step()
+            scheduler.step()
+    except Exception:  # noqa: BLE001, S110 - the jobs will meet and report whatever failed here
+        pass
+
+
 def run_job(torch: Torch, job: dict[str, Any], device: str, budget: float | None) -> dict[str, Any]:
     """One job's result line; never raises (a timeout or an error is that job's `error`)."""
+    return _run_job(torch, job, device, budget)[0]
+
+
+def _run_job(torch: Torch, job: dict[str, Any], device: str, budget: float | None) -> tuple[dict[str, Any], bool]:
+    """(the result line, whether the job was interrupted by its time budget)."""
     runner = JOBS.get(job.get("kind"))  # type: ignore[arg-type]
     if runner is None:
-        return _job_failure(job, f"worker: unknown job kind {job.get('kind')!r}")
+        return _job_failure(job, f"worker: unknown job kind {job.get('kind')!r}"), False
     try:
         with time_budget(budget):
-            return runner(torch, job, device)
+            return runner(torch, job, device), False
     except JobTimeout:
-        return _job_failure(job, f"timed out: no result within {budget:g} s (--verify-timeout, per finding)")
+        return _job_failure(job, f"timed out: no result within {budget:g} s (--verify-timeout, per finding)"), True
     except MemoryError:
-        return _job_failure(job, f"worker error: MemoryError (over the {MEMORY_HEADROOM // 1024**3} GiB a job may use)")
+        return _job_failure(job, f"worker error: MemoryError (over the {MEMORY_HEADROOM // 1024**3} GiB a job may use)"), False
     except Exception as exc:  # one bad job must not cost the others their verdicts
-        return _job_failure(job, f"worker error: {_one_line(exc)}")
+        return _job_failure(job, f"worker error: {_one_line(exc)}"), False
 
 
 def _budget(request: dict[str, Any]) -> float | None:
@@ -383,6 +403,7 @@ def handle(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> N
         send({"type": "hello", "protocol": PROTOCOL, "error": f"torch could not be imported: {_one_line(exc)}{hint}"})
         return
     torch.set_num_threads(1)  # a 1-element parameter gains nothing from threads; concurrent runs share the CPU
+    warm_up(torch)
     device, error = resolve_device(torch, str(request.get("device", "cpu")))
     send({"type": "hello", "protocol": PROTOCOL, "torch_version": str(torch.__version__), "device": device, "error": error})
     if error:
@@ -391,7 +412,14 @@ def handle(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> N
     budget = _budget(request)
     for job in request.get("jobs", []):
         job = job if isinstance(job, dict) else {"id": None, "kind": None}
-        send({"type": "result", **run_job(torch, job, device, budget)})
+        answer, interrupted = _run_job(torch, job, device, budget)
+        send({"type": "result", **answer})
+        if interrupted:
+            # The timer may have fired anywhere, inside an import torch does on first use too
+            # (a half-initialised module in sys.modules fails every later job): the rest go to
+            # a fresh worker.
+            send({"type": "restart", "reason": "a job was interrupted by its time budget"})
+            return
     send({"type": "done"})
 
 
