@@ -120,18 +120,39 @@ def _stack_depth() -> int:
     return depth
 
 
-def check_syntax(text: str) -> tuple[ast.Module | None, SourceError | None]:
-    """CPython's parse of `text`: (the tree, None), or (None, the E999 it is rejected with)."""
+def check_syntax(text: str) -> SourceError | None:
+    """CPython's verdict on `text`: None when it is Python, else the E999 it is rejected with.
+
+    CPython's symbol table is built first: it runs CPython's own parser, but makes no Python
+    objects of the tree, so it costs half of `ast.parse`. Whatever it rejects gets `ast.parse`'s
+    verdict and message, for it also raises errors `ast.parse` does not (`nonlocal` at module
+    level) and counts nesting differently. It runs with a third of the depth budget: nothing it
+    accepts is nested deep enough for `ast.parse` to reject (that counts at most three levels
+    where the symbol table counts one).
+    """
+    import symtable
+    import warnings
+
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(_stack_depth() + _PARSE_DEPTH_BUDGET)
+    depth = _stack_depth()
     try:
-        return ast.parse(text), None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the linted file's warnings are not lrlint's to print
+            sys.setrecursionlimit(depth + _PARSE_DEPTH_BUDGET // 3)
+            try:
+                symtable.symtable(text, "<lrlint>", "exec")
+                return None
+            except (SyntaxError, RecursionError, MemoryError, ValueError):
+                pass  # ast.parse decides
+            sys.setrecursionlimit(depth + _PARSE_DEPTH_BUDGET)
+            ast.parse(text)
+            return None
     except SyntaxError as exc:
-        return None, SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
+        return SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
     except (RecursionError, MemoryError):
-        return None, SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
+        return SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
     except ValueError as exc:
-        return None, SourceError("E999", f"SyntaxError: {exc}")
+        return SourceError("E999", f"SyntaxError: {exc}")
     finally:
         sys.setrecursionlimit(limit)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from lrlint.config import load_settings
-from lrlint.facts.classify import collect_facts
 from lrlint.facts.invalid_values import problems
 from lrlint.link import LinkedFile, link
+from lrlint.linter import facts_of
 from lrlint.rules import rule_for
 from lrlint.rules.base import Edit, RuleContext
 from lrlint.run import RunOptions, lint_paths
@@ -25,7 +24,7 @@ STEP_SRC = (
 
 
 def _findings(code: str, source: str) -> list:
-    facts = collect_facts(ast.parse(source), source)
+    facts = facts_of(source)
     project = link([LinkedFile("x.py", facts, None, None)])
     rule = rule_for(code)
     return [item.finding for item in rule.check_project(project, RuleContext())]  # type: ignore[union-attr]

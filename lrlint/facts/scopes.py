@@ -1,4 +1,4 @@
-"""Python's name scopes and what each name is bound to, for one module's CPython `ast`.
+"""Python's name scopes and what each name is bound to, for one module's libcst tree.
 
 A name used in a function refers to the innermost enclosing function (or the module) that binds
 it anywhere, as Python decides at compile time; class bodies are not seen from their methods.
@@ -8,10 +8,13 @@ after it, once every binding of the module is known.
 
 from __future__ import annotations
 
-import ast
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
+
+import libcst as cst
+
+from lrlint.facts.syntax import body_of, nested_statements
 
 ScopeKind = Literal["module", "class", "function", "lambda", "comprehension"]
 
@@ -34,7 +37,7 @@ class ImportBinding:
     level: int = 0
 
 
-Binding = Union[ast.expr, ImportBinding, Any]  # Any: OTHER
+Binding = Union[cst.BaseExpression, ImportBinding, Any]  # Any: OTHER
 BindingKey = tuple[int, str]  # (scope id, name) or (class scope id, "self.attr")
 
 
@@ -95,10 +98,10 @@ class Bindings:
             return None
         return self.table.get(key)
 
-    def single(self, key: BindingKey | None) -> ast.expr | None:
+    def single(self, key: BindingKey | None) -> cst.BaseExpression | None:
         """The expression a variable is bound to exactly once and never mutated, else None."""
         bound = self.of(key)
-        if not bound or len(bound) != 1 or not isinstance(bound[0], ast.expr):
+        if not bound or len(bound) != 1 or not isinstance(bound[0], cst.BaseExpression):
             return None
         return bound[0]
 
@@ -118,22 +121,18 @@ def binding_id(key: BindingKey | None) -> str | None:
     return None if key is None else f"{key[0]}:{key[1]}"
 
 
-def declared(function: ast.AST, kind: type[ast.Global] | type[ast.Nonlocal] = ast.Global) -> frozenset[str]:
+def declared(function: cst.FunctionDef, kind: type[cst.Global] | type[cst.Nonlocal] = cst.Global) -> frozenset[str]:
     """Names a function declares `global` (or `nonlocal`), not looking into nested scopes.
 
     Only statements can declare, so only statement bodies are searched, never expressions.
     """
     names: set[str] = set()
-    stack: list[ast.AST] = list(getattr(function, "body", []))
+    stack: list[cst.CSTNode] = list(body_of(function))
     while stack:
         node = stack.pop()
         if isinstance(node, kind):
-            names.update(node.names)
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for attribute in _BODIES:
-                stack.extend(getattr(node, attribute, ()))
+            names.update(item.name.value for item in node.names)
+        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            stack.extend(nested_statements(node))
     return frozenset(names)
 
-
-# Fields holding statements (or except handlers / match cases, which hold statements).
-_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")

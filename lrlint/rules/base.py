@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, Literal
 
 from lrlint.diagnostics import Position
 from lrlint.facts.model import FileFacts, SchedulerFact, Span
+from lrlint.facts.needs import NOTHING, Needs
 from lrlint.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -102,6 +103,8 @@ class Rule:
     INVALID: ClassVar[tuple[str, ...]] = ()
     # How --verify builds and judges a finding of this rule in torch; None: no runtime claim.
     verification: ClassVar[VerifyHook | None] = None
+    # The costly facts the rule reads (facts/needs.py): computed only when some rule needs them.
+    needs: ClassVar[Needs] = NOTHING
 
     def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
         raise NotImplementedError

@@ -10,6 +10,7 @@ from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.ordering import step_ordering
 from lrlint.facts.scenarios import build_scenario
+from lrlint.facts.needs import Needs
 from lrlint.rules.base import (
     RELATED,
     ConstructorRule,
@@ -34,6 +35,7 @@ def _is_int(value: object) -> TypeGuard[int]:
 class MilestoneNeverReached(ConstructorRule):
     code = "LR007"
     schedulers = frozenset({"StepLR", "MultiStepLR"})
+    needs = Needs(uses_of_classes=schedulers)  # how its variable is used (facts/loops.py)
     verification = VerifyHook(judge_unreached, ignored_keywords=("verbose",))
     VALID = (
         _HEADER + "scheduler = MultiStepLR(optimizer, milestones=[30, 60])\n" + _LOOP.format(n=90),

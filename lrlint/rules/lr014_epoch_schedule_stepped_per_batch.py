@@ -8,6 +8,7 @@ from typing import TypeGuard
 from lrlint.facts.loops import only_step, optimizer_stepped_in, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
+from lrlint.facts.needs import Needs
 from lrlint.rules.base import (
     RELATED,
     ConstructorRule,
@@ -31,6 +32,7 @@ def _is_int(value: object) -> TypeGuard[int]:
 class EpochScheduleSteppedPerBatch(ConstructorRule):
     code = "LR014"
     schedulers = frozenset({"StepLR", "MultiStepLR"})
+    needs = Needs(uses_of_classes=schedulers)  # how its variable is used (facts/loops.py)
     verification = VerifyHook(judge_per_batch, ignored_keywords=("verbose",))
     VALID = (
         _HEADER + "scheduler = StepLR(optimizer, 30)\nfor epoch in range(90):\n    for b in loader:\n"

@@ -10,6 +10,7 @@ from dataclasses import replace
 from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
+from lrlint.facts.needs import Needs
 from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext
 from lrlint.verify.hooks import VerifyHook
 from lrlint.verify.loop_evidence import judge_onecycle
@@ -27,6 +28,7 @@ def _positive_int(value: object) -> int | None:
 class OneCycleTooFewSteps(ConstructorRule):
     code = "LR016"
     schedulers = frozenset({"OneCycleLR"})
+    needs = Needs(uses_of_classes=schedulers, early_exits=True)
     verification = VerifyHook(judge_onecycle, ignored_keywords=("verbose",), expects_failure=True)
     VALID = (
         _HEADER + "scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)\nfor i in range(1000):\n"

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
+from lrlint.facts.needs import Needs
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
 from lrlint.verify.evidence import judge_fresh_last_epoch
 from lrlint.verify.hooks import VerifyHook
@@ -16,6 +17,7 @@ _OPT = "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
 
 class LastEpochOnFreshOptimizer(ConstructorRule):
     code = "LR017"
+    needs = Needs(optimizer_fresh=True)
     verification = VerifyHook(judge_fresh_last_epoch, expects_failure=True)
     VALID = (
         _HEADER + _OPT + "StepLR(optimizer, 30, last_epoch=-1)\n",

@@ -1,0 +1,143 @@
+"""Where nodes are in the text: (row, column) spans for the few nodes that become facts.
+
+libcst's nodes hold no positions; its PositionProvider computes them for every node in a
+codegen pass that costs about twice the parse. The facts need spans for a few hundred nodes per
+file (calls, their arguments, function definitions), so this runs one codegen pass that only
+counts characters, records offsets for the nodes asked for, and stops after the last of them.
+Offsets become rows and columns by bisecting the text's line starts. Rows are 1-based, columns
+1-based characters, as in CPython's tree (whose byte columns lrlint converted to characters).
+
+The span of a node is its syntactic extent as libcst and CPython define it: the parentheses
+around an expression are not part of it, a keyword argument runs from its name to the end of
+its value, a function definition from `def` (or `async`) to the end of its last statement.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Any, Iterable
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+
+from lrlint.diagnostics import Position
+from lrlint.facts.model import Span
+
+_LINE_END = re.compile(r"\r\n?|\n")  # CPython counts lines as its tokenizer reads them
+
+
+class _Done(Exception):
+    """Every node asked for has its span: the rest of the module need not be generated."""
+
+
+class _Nothing:
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> bool:
+        return False
+
+
+_NOTHING = _Nothing()
+
+
+class _Record:
+    __slots__ = ("state", "key", "start", "end_node")
+
+    def __init__(self, state: _OffsetState, key: int, end_node: cst.CSTNode | None) -> None:
+        self.state, self.key, self.end_node = state, key, end_node
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, kind: object, *exc: object) -> bool:
+        if kind is not None:
+            return False
+        state = self.state
+        end = state.found[id(self.end_node)][1] if self.end_node is not None else state.offset
+        first = self.key not in state.found
+        state.found[self.key] = (self.start, end)
+        if first:
+            state.left -= 1
+            if state.left == 0:
+                raise _Done
+        return False
+
+
+class _OffsetState(CodegenState):  # type: ignore[misc]
+    """A codegen state that writes nothing: it sums token lengths (libcst's own state keeps
+    every token, and PositionProvider's counts lines and columns token by token)."""
+
+    __slots__ = ("offset", "indent", "wanted", "found", "left")
+
+    def __init__(self, module: cst.Module, wanted: set[int]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.offset = 0
+        self.indent = 0
+        self.wanted = wanted
+        self.found: dict[int, tuple[int, int]] = {}
+        self.left = len(wanted)
+
+    def increase_indent(self, value: str) -> None:
+        self.indent_tokens.append(value)
+        self.indent += len(value)
+
+    def decrease_indent(self) -> None:
+        self.indent -= len(self.indent_tokens.pop())
+
+    def add_indent_tokens(self) -> None:
+        self.offset += self.indent
+
+    def add_token(self, value: str) -> None:
+        self.offset += len(value)
+
+    def pop_trailing_newline(self) -> None:
+        pass  # the end of the module: nothing asked for lies past it
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        pass
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        pass
+
+    def record_syntactic_position(
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> Any:
+        key = id(node)
+        if key not in self.wanted:
+            return _NOTHING
+        if end_node is not None and id(end_node) not in self.wanted:
+            # A definition ends where its body does: the body's span is needed first.
+            self.wanted.add(id(end_node))
+            self.left += 1
+        return _Record(self, key, end_node)
+
+
+class Spans:
+    """The spans of the nodes given, computed in one pass over the module."""
+
+    def __init__(self, module: cst.Module, text: str, nodes: Iterable[cst.CSTNode]) -> None:
+        wanted = {id(node) for node in nodes}
+        self._offsets: dict[int, tuple[int, int]] = {}
+        if wanted:
+            state = _OffsetState(module, wanted)
+            try:
+                module._codegen(state)
+            except _Done:
+                pass
+            self._offsets = state.found
+        self._starts = [0] + [m.end() for m in _LINE_END.finditer(text)] if self._offsets else [0]
+
+    def __contains__(self, node: cst.CSTNode) -> bool:
+        return id(node) in self._offsets
+
+    def span(self, node: cst.CSTNode) -> Span:
+        start, end = self._offsets[id(node)]
+        return Span(self._position(start), self._position(end))
+
+    def _position(self, offset: int) -> Position:
+        row = bisect_right(self._starts, offset)
+        return Position(row, offset - self._starts[row - 1] + 1)
