@@ -3,8 +3,9 @@
 libcst's nodes hold no positions; its PositionProvider computes them for every node in a
 codegen pass that costs about twice the parse. The facts need spans for a few hundred nodes per
 file (calls, their arguments, function definitions), so this runs one codegen pass that only
-counts characters, records offsets for the nodes asked for, and stops after the last of them.
-Offsets become rows and columns by bisecting the text's line starts. Rows are 1-based, columns
+collects the tokens, notes which tokens the nodes asked for span, and stops after the last of
+them; token lengths are summed once, in C, into offsets, and offsets become rows and columns by
+bisecting the text's line starts. Rows are 1-based, columns
 1-based characters, as in CPython's tree (whose byte columns lrlint converted to characters).
 
 The span of a node is its syntactic extent as libcst and CPython define it: the parentheses
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate, islice
 from typing import Any, Iterable
 
 import libcst as cst
@@ -45,19 +47,21 @@ _NOTHING = _Nothing()
 
 
 class _Record:
+    """Notes which tokens a wanted node's syntactic extent spans."""
+
     __slots__ = ("state", "key", "start", "end_node")
 
-    def __init__(self, state: _OffsetState, key: int, end_node: cst.CSTNode | None) -> None:
+    def __init__(self, state: _TokenState, key: int, end_node: cst.CSTNode | None) -> None:
         self.state, self.key, self.end_node = state, key, end_node
 
     def __enter__(self) -> None:
-        self.start = self.state.offset
+        self.start = len(self.state.tokens)
 
     def __exit__(self, kind: object, *exc: object) -> bool:
         if kind is not None:
             return False
         state = self.state
-        end = state.found[id(self.end_node)][1] if self.end_node is not None else state.offset
+        end = state.found[id(self.end_node)][1] if self.end_node is not None else len(state.tokens)
         first = self.key not in state.found
         state.found[self.key] = (self.start, end)
         if first:
@@ -67,41 +71,20 @@ class _Record:
         return False
 
 
-class _OffsetState(CodegenState):  # type: ignore[misc]
-    """A codegen state that writes nothing: it sums token lengths (libcst's own state keeps
-    every token, and PositionProvider's counts lines and columns token by token)."""
+class _TokenState(CodegenState):  # type: ignore[misc]
+    """libcst's codegen state, with the calls it makes per token and per node bound to C
+    functions (the pass costs what libcst's own traversal costs, little more), and the token
+    indices of the nodes asked for recorded."""
 
-    __slots__ = ("offset", "indent", "wanted", "found", "left")
+    __slots__ = ("add_token", "before_codegen", "after_codegen", "wanted", "found", "left")
 
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
-        self.offset = 0
-        self.indent = 0
+        self.add_token = self.tokens.append
+        self.before_codegen = self.after_codegen = id  # nothing to do per node: a C no-op
         self.wanted = wanted
-        self.found: dict[int, tuple[int, int]] = {}
+        self.found: dict[int, tuple[int, int]] = {}  # node id -> (first token, token after it)
         self.left = len(wanted)
-
-    def increase_indent(self, value: str) -> None:
-        self.indent_tokens.append(value)
-        self.indent += len(value)
-
-    def decrease_indent(self) -> None:
-        self.indent -= len(self.indent_tokens.pop())
-
-    def add_indent_tokens(self) -> None:
-        self.offset += self.indent
-
-    def add_token(self, value: str) -> None:
-        self.offset += len(value)
-
-    def pop_trailing_newline(self) -> None:
-        pass  # the end of the module: nothing asked for lies past it
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        pass
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        pass
 
     def record_syntactic_position(
         self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
@@ -116,20 +99,34 @@ class _OffsetState(CodegenState):  # type: ignore[misc]
         return _Record(self, key, end_node)
 
 
+def _offsets(tokens: list[str], indices: Iterable[int]) -> dict[int, int]:
+    """The text offset at which each token index starts, summing lengths in C."""
+    found: dict[int, int] = {}
+    sums = accumulate(map(len, tokens), initial=0)
+    consumed = -1
+    for index in sorted(set(indices)):
+        found[index] = next(islice(sums, index - consumed - 1, None))
+        consumed = index
+    return found
+
+
 class Spans:
     """The spans of the nodes given, computed in one pass over the module."""
 
     def __init__(self, module: cst.Module, text: str, nodes: Iterable[cst.CSTNode]) -> None:
         wanted = {id(node) for node in nodes}
         self._offsets: dict[int, tuple[int, int]] = {}
-        if wanted:
-            state = _OffsetState(module, wanted)
-            try:
-                module._codegen(state)
-            except _Done:
-                pass
-            self._offsets = state.found
-        self._starts = [0] + [m.end() for m in _LINE_END.finditer(text)] if self._offsets else [0]
+        self._starts = [0]
+        if not wanted:
+            return
+        state = _TokenState(module, wanted)
+        try:
+            module._codegen(state)
+        except _Done:
+            pass
+        at = _offsets(state.tokens, (i for pair in state.found.values() for i in pair))
+        self._offsets = {key: (at[start], at[end]) for key, (start, end) in state.found.items()}
+        self._starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
 
     def __contains__(self, node: cst.CSTNode) -> bool:
         return id(node) in self._offsets

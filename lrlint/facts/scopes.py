@@ -14,8 +14,6 @@ from typing import Any, Literal, Union
 
 import libcst as cst
 
-from lrlint.facts.syntax import body_of, nested_statements
-
 ScopeKind = Literal["module", "class", "function", "lambda", "comprehension"]
 
 
@@ -46,7 +44,9 @@ class Scope:
     id: int
     kind: ScopeKind
     parent: Scope | None
-    global_names: frozenset[str] = frozenset()
+    # For functions: the names it declares `global`, added as the walk meets the declaration
+    # (CPython rejects a function that binds or reads a name before declaring it global).
+    global_names: set[str] = field(default_factory=set)
 
     @property
     def module(self) -> Scope:
@@ -64,8 +64,8 @@ class Bindings:
     mutated: set[BindingKey] = field(default_factory=set)
     _scopes: list[Scope] = field(default_factory=list)
 
-    def new_scope(self, kind: ScopeKind, parent: Scope | None, global_names: frozenset[str] = frozenset()) -> Scope:
-        scope = Scope(len(self._scopes), kind, parent, global_names)
+    def new_scope(self, kind: ScopeKind, parent: Scope | None) -> Scope:
+        scope = Scope(len(self._scopes), kind, parent)
         self._scopes.append(scope)
         return scope
 
@@ -119,20 +119,4 @@ class Bindings:
 def binding_id(key: BindingKey | None) -> str | None:
     """An opaque, picklable id of a variable, for comparing variables across facts."""
     return None if key is None else f"{key[0]}:{key[1]}"
-
-
-def declared(function: cst.FunctionDef, kind: type[cst.Global] | type[cst.Nonlocal] = cst.Global) -> frozenset[str]:
-    """Names a function declares `global` (or `nonlocal`), not looking into nested scopes.
-
-    Only statements can declare, so only statement bodies are searched, never expressions.
-    """
-    names: set[str] = set()
-    stack: list[cst.CSTNode] = list(body_of(function))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, kind):
-            names.update(item.name.value for item in node.names)
-        elif not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            stack.extend(nested_statements(node))
-    return frozenset(names)
 

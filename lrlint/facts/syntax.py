@@ -365,6 +365,7 @@ _SEMANTIC_FIELDS = frozenset(
 )  # fmt: skip
 _NOT_SEMANTIC: dict[type, frozenset[str]] = {cst.MatchKeywordElement: frozenset({"key"})}
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_NOT_NODES = (str, type(None), cst.MaybeSentinel)
 
 
 def child_fields(kind: type) -> tuple[str, ...]:
@@ -391,15 +392,15 @@ def children(node: cst.CSTNode) -> Iterator[tuple[str, cst.CSTNode]]:
         return
     for name in child_fields(kind):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            if type(value) is cst.AsName:
-                yield name, value.name
-            else:
-                yield name, value
-        elif isinstance(value, (list, tuple)):
+        if isinstance(value, _NOT_NODES):
+            continue
+        if type(value) in (tuple, list):
             for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield name, item
+                yield name, item
+        elif type(value) is cst.AsName:
+            yield name, value.name
+        else:
+            yield name, value
 
 
 def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -14,19 +14,32 @@ from collections import defaultdict
 
 import libcst as cst
 
-from lrlint.facts.syntax import STRINGS, children, is_name, is_none, string_constants
+from lrlint.facts.syntax import NAME_CONSTANTS, STRINGS, child_fields, expression_children, is_none, string_constants
 
 # Calls that can read or write any variable by a string: a scope that makes one hides its uses.
 _DYNAMIC = frozenset({"locals", "vars", "globals", "eval", "exec"})
 # Nodes whose parent `_kind` and `_is_test` look up.
-_ASKED = (cst.Name, cst.Attribute, cst.Comparison, cst.UnaryOperation, cst.BooleanOperation)
+_ASKED = frozenset({cst.Name, cst.Attribute, cst.Comparison, cst.UnaryOperation, cst.BooleanOperation})
+LOAD, STORE, DEL, INHERIT = 0, 1, 2, 3
 # Fields whose expression is assigned to (deleted from): their names and attributes are not read.
-_STORES = frozenset({(cst.AssignTarget, "target"), (cst.AnnAssign, "target"), (cst.AugAssign, "target"),
-                     (cst.For, "target"), (cst.CompFor, "target"), (cst.NamedExpr, "target"),
-                     (cst.WithItem, "asname")})  # fmt: skip
+_STORES = {(cst.AssignTarget, "target"), (cst.AnnAssign, "target"), (cst.AugAssign, "target"), (cst.For, "target"),
+           (cst.CompFor, "target"), (cst.NamedExpr, "target"), (cst.WithItem, "asname")}  # fmt: skip
 # Targets pass their context on to their elements (`a, (b, *c) = ...`).
 _UNPACKED = (cst.Tuple, cst.List, cst.Element, cst.StarredElement)
-LOAD, STORE, DEL = 0, 1, 2
+_SKIPPED = (str, type(None), cst.MaybeSentinel)
+_NUMBERS = frozenset({cst.Integer, cst.Float, cst.Imaginary, cst.Ellipsis})
+_RULES: dict[type, tuple[tuple[str, int], ...]] = {}
+
+
+def _rules(kind: type) -> tuple[tuple[str, int], ...]:
+    """(field, the context its children are in) for the fields `children` reads."""
+    found = _RULES.get(kind)
+    if found is None:
+        found = _RULES[kind] = tuple(
+            (name, STORE if (kind, name) in _STORES else DEL if kind is cst.Del else INHERIT if kind in _UNPACKED else LOAD)
+            for name in child_fields(kind)
+        )
+    return found
 
 
 class UseIndex:
@@ -40,42 +53,47 @@ class UseIndex:
         self.attributes: dict[str, list[cst.Attribute]] = defaultdict(list)
         self.strings: set[str] = set()
         self.dynamic = False
-        outside = {id(d) for d in root.decorators} if type(root) is cst.FunctionDef else set()  # type: ignore[attr-defined]
-        parent, context = self.parent, self.context
-        # (node, its context, whether it is outside the region whose names are read)
+        outside = {id(d) for d in root.decorators} if type(root) is cst.FunctionDef else None  # type: ignore[attr-defined]
+        parent, context, names, attributes = self.parent, self.context, self.names, self.attributes
+        # (node, its context, whether it is outside the region whose names are read); one
+        # explicit loop over the fields (a generic walk costs twice as much)
         stack: list[tuple[cst.CSTNode, int, bool]] = [(root, LOAD, False)]
+        pop, push = stack.pop, stack.append
         while stack:
-            node, ctx, out = stack.pop()
+            node, ctx, out = pop()
             kind = type(node)
             if kind is cst.Name:
-                if is_name(node) and not out:
-                    self.names[node.value].append(node)  # type: ignore[arg-type]
+                if not out and node.value not in NAME_CONSTANTS:  # type: ignore[attr-defined]
+                    names[node.value].append(node)  # type: ignore[attr-defined,arg-type]
                 if ctx:
                     context[id(node)] = ctx
                 continue
+            if kind in _NUMBERS:
+                continue
             if kind is cst.Attribute:
-                self.attributes[node.attr.value].append(node)  # type: ignore[attr-defined,arg-type]
+                attributes[node.attr.value].append(node)  # type: ignore[attr-defined,arg-type]
                 if ctx:
                     context[id(node)] = ctx
             elif kind in STRINGS:
                 for value in string_constants(node):  # type: ignore[arg-type]
-                    if isinstance(value, str) and value.isidentifier():
+                    if type(value) is str and value.isidentifier():
                         self.strings.add(value)
+                for child in expression_children(node):  # the f-strings' expressions
+                    push((child, LOAD, out))
+                continue
             elif kind is cst.Call and not out:
                 func = node.func  # type: ignore[attr-defined]
-                if is_name(func) and func.value in _DYNAMIC:
+                if type(func) is cst.Name and func.value in _DYNAMIC:
                     self.dynamic = True
-            inherited = ctx if kind in _UNPACKED else LOAD
-            for field, child in children(node):
-                if isinstance(child, _ASKED):
-                    parent[id(child)] = node
-                if (kind, field) in _STORES:
-                    child_ctx = STORE
-                elif kind is cst.Del:
-                    child_ctx = DEL
-                else:
-                    child_ctx = inherited
-                stack.append((child, child_ctx, out or id(child) in outside))
+            for field, rule in _rules(kind):
+                value = getattr(node, field)
+                if isinstance(value, _SKIPPED):
+                    continue
+                child_ctx = ctx if rule == INHERIT else rule
+                for child in value if type(value) in (tuple, list) else (value.name if type(value) is cst.AsName else value,):
+                    if type(child) in _ASKED:
+                        parent[id(child)] = node
+                    push((child, child_ctx, out or (outside is not None and id(child) in outside)))
 
     def uses(self, dotted: str) -> tuple[str, ...]:
         """The reads of `dotted` (a plain name, or `self.x` / `obj.x`), classified.

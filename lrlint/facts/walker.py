@@ -10,13 +10,13 @@ schedulers and steps follow. The walk is iterative over expressions, so a 10,000
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Iterator, NamedTuple, Sequence
 
 import libcst as cst
 
 from lrlint.facts.model import ClassFact, Frame, FrameKind, ImportFact
-from lrlint.facts.scopes import OTHER, Binding, BindingKey, Bindings, ImportBinding, Scope, declared
+from lrlint.facts.scopes import OTHER, Binding, BindingKey, Bindings, ImportBinding, Scope
 from lrlint.facts.syntax import (
     COMPREHENSIONS,
     NOT_A_CONSTANT,
@@ -44,8 +44,9 @@ _MUTATING_METHODS = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
+    """Where an event is: its frames (outermost first), scope, and enclosing class and method."""
+
     frames: tuple[int, ...]
     scope: Scope
     class_scope: Scope | None = None  # the class whose method we are in (for `self.x`)
@@ -53,7 +54,7 @@ class Context:
     qualname: str = ""  # of the enclosing function or class, within the module
 
     def push(self, frame: int) -> Context:
-        return replace(self, frames=self.frames + (frame,))
+        return Context(self.frames + (frame,), self.scope, self.class_scope, self.self_name, self.qualname)
 
     def normalise(self, dotted: str) -> str:
         """`self` under whatever name the method gave it."""
@@ -240,7 +241,10 @@ class Walker:
                 imported = f"{module}.{name}" if module else name
                 bound = alias.asname.name.value if alias.asname is not None else name
                 self._import(ctx, bound, ImportBinding(imported, level))
-        elif kind in (cst.Global, cst.Nonlocal, cst.Pass, cst.Break, cst.Continue):
+        elif kind is cst.Global:
+            if ctx.scope.kind == "function":
+                ctx.scope.global_names.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
+        elif kind in (cst.Nonlocal, cst.Pass, cst.Break, cst.Continue):
             return
         elif kind is cst.Expr:
             self._expression(node.value, ctx)  # type: ignore[attr-defined]
@@ -274,7 +278,7 @@ class Walker:
             self._expression(default, ctx)
         name = node.name.value
         self.bindings.bind(ctx.scope, name, OTHER)
-        scope = self.bindings.new_scope("function", ctx.scope, declared(node))
+        scope = self.bindings.new_scope("function", ctx.scope)
         params = [*positional, *keyword_only]
         frame = self._frame("function", ctx)
         self.walk.scope_frames[scope.id] = frame
@@ -295,7 +299,7 @@ class Walker:
         elif self_name is not None and any(p.name.value == self_name for p in params):
             self_name = None  # a nested function rebinding `self`
         qualname = f"{ctx.qualname}.{name}" if ctx.qualname else name
-        inner = replace(ctx, scope=scope, self_name=self_name, qualname=qualname)
+        inner = ctx._replace(scope=scope, self_name=self_name, qualname=qualname)
         self.walk.functions.append(
             FunctionRecord(
                 node=node,
@@ -321,7 +325,7 @@ class Walker:
         bases = (dotted_name(b.value) if not b.star else None for b in node.bases)
         self.walk.classes.append(ClassFact(qualname, tuple(d for d in bases if d)))
         scope = self.bindings.new_scope("class", ctx.scope)
-        inner = replace(ctx, scope=scope, class_scope=scope, self_name=None, qualname=qualname)
+        inner = ctx._replace(scope=scope, class_scope=scope, self_name=None, qualname=qualname)
         self._block(body_of(node), self._push(inner, "class"))
 
     def _if(self, node: cst.If, ctx: Context) -> None:
@@ -358,18 +362,54 @@ class Walker:
 
     # ----------------------------------------------------------------- expressions
     def _expression(self, expr: cst.BaseExpression, ctx: Context) -> None:
-        """Record the calls, walrus targets, lambda parameters and comprehension variables."""
-        for node, inner, deferred in _walk_expression(expr, ctx, self.bindings):
-            if type(node) is cst.Call:
-                self.walk.calls.append(CallEvent(node, inner, deferred))  # type: ignore[arg-type]
+        """Record the calls, walrus targets, lambda parameters and comprehension variables of an
+        expression, in Python's tree order, with the scope each is evaluated in and whether it
+        runs later (inside a lambda). Lambdas and comprehensions get scopes of their own, whose
+        parameters and variables shadow outer names. Iterative: no chain is too long."""
+        bindings, calls = self.bindings, self.walk.calls
+        stack: list[tuple[cst.CSTNode, Context, bool]] = [(expr, ctx, False)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, inner, deferred = pop()
+            kind = type(node)
+            if kind in _LEAVES:
+                continue
+            if kind is cst.Call:
+                calls.append(CallEvent(node, inner, deferred))  # type: ignore[arg-type]
                 func = node.func  # type: ignore[attr-defined]
                 if type(func) is cst.Attribute and func.attr.value in _MUTATING_METHODS:
                     self._mark_mutated(func.value, inner)
-            else:  # a walrus
+            elif kind is cst.NamedExpr:
                 scope = inner.scope
                 while scope.kind == "comprehension" and scope.parent is not None:
                     scope = scope.parent  # a walrus in a comprehension binds in its function
-                self.bindings.bind(scope, node.target.value, OTHER)  # type: ignore[attr-defined]
+                bindings.bind(scope, node.target.value, OTHER)  # type: ignore[attr-defined]
+            elif kind is cst.Lambda:
+                scope = bindings.new_scope("lambda", inner.scope)
+                params = node.params  # type: ignore[attr-defined]
+                positional, star, keyword_only, star_star = parameters(params)
+                for param in (*positional, *keyword_only, star, star_star):
+                    if param is not None:
+                        bindings.bind(scope, param.name.value, OTHER)
+                push((node.body, inner._replace(scope=scope), True))  # type: ignore[attr-defined]
+                stack.extend((d, inner, deferred) for d in reversed(defaults(params)))
+                continue
+            elif kind in COMPREHENSIONS:
+                scope = bindings.new_scope("comprehension", inner.scope)
+                comp_ctx = inner._replace(scope=scope)
+                clauses, results = comprehension_parts(node)  # type: ignore[arg-type]
+                for clause in clauses:
+                    for name in target_names(clause.target):
+                        bindings.bind(scope, name, OTHER)
+                parts: list[cst.CSTNode] = []
+                for clause in clauses:
+                    parts.extend([clause.iter, *(c.test for c in clause.ifs)])
+                parts.extend(results)
+                stack.extend((part, comp_ctx, deferred) for part in reversed(parts))
+                continue
+            children = expression_children(node)
+            if children:
+                stack.extend((child, inner, deferred) for child in reversed(children))
 
     # ----------------------------------------------------------------- bindings
     def key_for_target(self, target: cst.BaseExpression, ctx: Context) -> BindingKey | None:
@@ -452,44 +492,6 @@ def target_key(bindings: Bindings, target: cst.BaseExpression, ctx: Context) -> 
         # this function, or in a function it passes the object to).
         return bindings.key_in(ctx.scope, f"{head}.{attr}")
     return None
-
-
-def _walk_expression(expr: cst.BaseExpression, ctx: Context, bindings: Bindings) -> Iterator[tuple[cst.CSTNode, Context, bool]]:
-    """The calls and walrus expressions of an expression, in Python's tree order, with the scope
-    they are evaluated in and whether they run later (inside a lambda). Lambdas and
-    comprehensions get scopes of their own, whose parameters and variables shadow outer names."""
-    stack: list[tuple[cst.CSTNode, Context, bool]] = [(expr, ctx, False)]
-    while stack:
-        node, inner, deferred = stack.pop()
-        kind = type(node)
-        if kind in _LEAVES:
-            continue
-        if kind is cst.Call or kind is cst.NamedExpr:
-            yield node, inner, deferred
-        elif kind is cst.Lambda:
-            scope = bindings.new_scope("lambda", inner.scope)
-            params = node.params  # type: ignore[attr-defined]
-            positional, star, keyword_only, star_star = parameters(params)
-            for param in (*positional, *keyword_only, star, star_star):
-                if param is not None:
-                    bindings.bind(scope, param.name.value, OTHER)
-            stack.append((node.body, replace(inner, scope=scope), True))  # type: ignore[attr-defined]
-            stack.extend((d, inner, deferred) for d in reversed(defaults(params)))
-            continue
-        elif kind in COMPREHENSIONS:
-            scope = bindings.new_scope("comprehension", inner.scope)
-            comp_ctx = replace(inner, scope=scope)
-            clauses, results = comprehension_parts(node)  # type: ignore[arg-type]
-            for clause in clauses:
-                for name in target_names(clause.target):
-                    bindings.bind(scope, name, OTHER)
-            parts: list[cst.CSTNode] = []
-            for clause in clauses:
-                parts.extend([clause.iter, *(c.test for c in clause.ifs)])
-            parts.extend(results)
-            stack.extend((part, comp_ctx, deferred) for part in reversed(parts))
-            continue
-        stack.extend((child, inner, deferred) for child in reversed(expression_children(node)))
 
 
 # Nodes that hold no call, walrus, lambda or comprehension.

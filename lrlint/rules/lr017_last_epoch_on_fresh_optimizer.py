@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 from typing import Iterator
 
 from lrlint.facts.model import FileFacts, SchedulerFact
@@ -52,14 +54,8 @@ class LastEpochOnFreshOptimizer(ConstructorRule):
         if not fact.optimizer_fresh or fact.optimizer is None:
             return
         body = facts.function_frame(fact.frames)
-        if any(
-            other.id != fact.id
-            and (
-                other.optimizer == fact.optimizer
-                or (other.optimizer is None and facts.function_frame(other.frames) == body)
-            )
-            for other in facts.schedulers
-        ):
+        others = chain(facts.schedulers_on(fact.optimizer), facts.schedulers_on_unknown(body))
+        if any(other.id != fact.id for other in others):
             return  # another scheduler on it (built first) sets initial_lr; one on an unknown optimizer may
         optimizer = facts.optimizer(fact.optimizer)
         built = f"`{optimizer.cls}`" if optimizer is not None else "the optimizer"
