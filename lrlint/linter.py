@@ -91,8 +91,10 @@ def analyze_file(
         return summary
     summary.parsed = True
     error = check_syntax(text)
-    if error is not None:
+    if error is not None and error.code == "E999":
         summary.diagnostics.append(_syntax_diagnostic(filename, text, error))
+    elif error is not None:
+        summary.diagnostics.append(file_error(filename, error.code, error.message))
     else:
         _analyze(summary, text, torch_version)
     if summary.cell_rows is not None:

@@ -120,33 +120,44 @@ def _stack_depth() -> int:
     return depth
 
 
-def check_syntax(text: str) -> SourceError | None:
-    """CPython's verdict on `text`: None when it is Python, else the E999 it is rejected with.
+# Expressions nested deeper than this many frames of CPython's symbol table (about 1,000 levels:
+# it counts three per frame) are not given to libcst, whose parser needs memory quadratic in such
+# nesting (`1 if a else 1 if a else ...` 2,000 deep: 700 MB) and time quadratic in trailer chains
+# (`f(1)(1)...` 2,000 long: 14 s). Real code nests a few dozen levels.
+_LIBCST_DEPTH_BUDGET = _PARSE_DEPTH_BUDGET // 3
 
-    CPython's symbol table is built first: it runs CPython's own parser, but makes no Python
+
+def check_syntax(text: str) -> SourceError | None:
+    """CPython's verdict on `text`: None when it is Python lrlint analyses, else the E999 it is
+    rejected with (or an E903 when it is Python nested too deep to analyse).
+
+    CPython's symbol table is built first: it runs CPython's own parser but makes no Python
     objects of the tree, so it costs half of `ast.parse`. Whatever it rejects gets `ast.parse`'s
     verdict and message, for it also raises errors `ast.parse` does not (`nonlocal` at module
-    level) and counts nesting differently. It runs with a third of the depth budget: nothing it
-    accepts is nested deep enough for `ast.parse` to reject (that counts at most three levels
-    where the symbol table counts one).
+    level: lrlint analyses such a file, as it always has). It runs with a third of the depth
+    budget, so nothing it accepts is nested deep enough for `ast.parse` to reject (that counts at
+    most three levels where the symbol table counts one); what only `ast.parse` accepts is too
+    deep for libcst.
     """
     import symtable
     import warnings
 
     limit = sys.getrecursionlimit()
     depth = _stack_depth()
+    too_deep = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the linted file's warnings are not lrlint's to print
-            sys.setrecursionlimit(depth + _PARSE_DEPTH_BUDGET // 3)
+            sys.setrecursionlimit(depth + _LIBCST_DEPTH_BUDGET)
             try:
                 symtable.symtable(text, "<lrlint>", "exec")
                 return None
-            except (SyntaxError, RecursionError, MemoryError, ValueError):
+            except RecursionError:
+                too_deep = True
+            except (SyntaxError, MemoryError, ValueError):
                 pass  # ast.parse decides
             sys.setrecursionlimit(depth + _PARSE_DEPTH_BUDGET)
             ast.parse(text)
-            return None
     except SyntaxError as exc:
         return SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
     except (RecursionError, MemoryError):
@@ -155,6 +166,9 @@ def check_syntax(text: str) -> SourceError | None:
         return SourceError("E999", f"SyntaxError: {exc}")
     finally:
         sys.setrecursionlimit(limit)
+    if too_deep:
+        return SourceError("E903", "not analysed: expressions nested about 1,000 levels deep or more, past what lrlint analyses")
+    return None
 
 
 # libcst's native parser overflows the C stack on pathological nesting that CPython's parser
