@@ -19,13 +19,26 @@ import libcst as cst
 
 from lrlint.catalogue import SchedulerSignature, schedulers
 from lrlint.diagnostics import Position
+from lrlint.facts.exits import may_exit
 from lrlint.facts.literals import UNKNOWN, is_number, literal_value
-from lrlint.facts.model import Arg, CallSite, FileFacts, FunctionFact, MethodCallFact, OptimizerFact, Ref, SaveFact, SchedulerFact, Span, StepFact, Store
+from lrlint.facts.model import (
+    Arg,
+    CallSite,
+    FileFacts,
+    FunctionFact,
+    MethodCallFact,
+    OptimizerFact,
+    Ref,
+    SaveFact,
+    SchedulerFact,
+    Span,
+    StepFact,
+    Store,
+)
 from lrlint.facts.needs import Needs
 from lrlint.facts.positions import Spans
 from lrlint.facts.saves import PendingSave, saved_entry
 from lrlint.facts.scopes import Binding, BindingKey, ImportBinding, binding_id
-from lrlint.facts.exits import may_exit
 from lrlint.facts.state import restores_state
 from lrlint.facts.syntax import (
     constant_value,
@@ -42,7 +55,14 @@ from lrlint.facts.syntax import (
     positional_args,
 )
 from lrlint.facts.uses import UseIndex
-from lrlint.facts.walker import CallEvent, Context, FunctionRecord, Walk, Walker, target_key
+from lrlint.facts.walker import (
+    CallEvent,
+    Context,
+    FunctionRecord,
+    Walk,
+    Walker,
+    target_key,
+)
 
 SCHEDULER_MODULE = "torch.optim.lr_scheduler"
 OPTIMIZER_MODULE = "torch.optim."
@@ -208,7 +228,7 @@ class Classifier:
         if imported in FACTORIES and "LambdaLR" in self.signatures:
             self._factory(event, imported)
             return
-        attribute = func.attr.value if type(func) is cst.Attribute else None  # type: ignore[attr-defined]
+        attribute = func.attr.value if type(func) is cst.Attribute else None
         if attribute in _SCHEDULER_METHODS and not event.deferred:
             if dotted_name(func.value) is not None:  # type: ignore[attr-defined]
                 self.method_calls.append(_Step(event, func.value))  # type: ignore[attr-defined]  # still a candidate for linking below
@@ -237,13 +257,13 @@ class Classifier:
         bound = self.bindings.single(self.bindings.resolve(ctx.scope, func.value))
         if type(bound) is not cst.Call:
             return None
-        positional = positional_args(bound)  # type: ignore[arg-type]
+        positional = positional_args(bound)
         if not positional or is_starred(positional[0]) or dotted_name(positional[0].value) is None:
             return None
         where = self.walk.alias_ctx.get(id(bound))
-        if where is None or self._qualified(bound.func, where) != "functools.partial":  # type: ignore[attr-defined]
+        if where is None or self._qualified(bound.func, where) != "functools.partial":
             return None
-        return dotted_name(positional[0].value) or "", positional[1:], keyword_args(bound), where  # type: ignore[arg-type]
+        return dotted_name(positional[0].value) or "", positional[1:], keyword_args(bound), where
 
     def _qualified(self, func: cst.BaseExpression, ctx: Context) -> str | None:
         """The absolute dotted name of a callee imported with `import` (any module)."""
@@ -342,7 +362,7 @@ class Classifier:
         if type(obj) is not cst.Dict:
             return
         entries = []
-        for element in obj.elements:  # type: ignore[attr-defined]
+        for element in obj.elements:
             key_node = element.key if type(element) is cst.DictElement else None
             value = constant_value(key_node) if key_node is not None and is_constant(key_node) else None
             if not isinstance(value, str):
@@ -422,9 +442,9 @@ class Classifier:
         if is_name(expr):
             return self.bindings.resolve(ctx.scope, expr.value)
         if type(expr) is cst.Attribute:
-            value = expr.value  # type: ignore[attr-defined]
+            value = expr.value
             if is_name(value) and value.value != ctx.self_name:
-                return self.bindings.resolve(ctx.scope, f"{value.value}.{expr.attr.value}")  # type: ignore[attr-defined]
+                return self.bindings.resolve(ctx.scope, f"{value.value}.{expr.attr.value}")
             return target_key(self.bindings, expr, ctx)
         return None
 
@@ -451,10 +471,10 @@ class Classifier:
         function = self._function_frame(ctx.frames)
         if is_name(expr):
             return expr.value if key is not None and self.walk.param_keys.get(key) == function else None
-        if type(expr) is cst.Attribute and is_name(expr.value) and key is None:  # type: ignore[attr-defined]
-            head = self.bindings.resolve(ctx.scope, expr.value.value)  # type: ignore[attr-defined]
+        if type(expr) is cst.Attribute and is_name(expr.value) and key is None:
+            head = self.bindings.resolve(ctx.scope, expr.value.value)
             if head is not None and self.walk.param_keys.get(head) == function:
-                return f"{expr.value.value}.{expr.attr.value}"  # type: ignore[attr-defined]
+                return f"{expr.value.value}.{expr.attr.value}"
         return None
 
     def ref(self, expr: cst.BaseExpression, ctx: Context) -> Ref:
@@ -523,16 +543,16 @@ class Classifier:
     def _torch_type(self, annotation: cst.BaseExpression, ctx: Context) -> str | None:
         """"optimizer", "scheduler" or a scheduler class for a torch annotation (`Optional[X]`,
         `X | None` included); None for anything else."""
-        if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:  # type: ignore[attr-defined]
-            sides = [annotation.left, annotation.right]  # type: ignore[attr-defined]
+        if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:
+            sides = [annotation.left, annotation.right]
             kept = [side for side in sides if not is_none(side)]
             return self._torch_type(kept[0], ctx) if len(kept) == 1 else None
-        if type(annotation) is cst.Subscript and self._qualified(annotation.value, ctx) in ("typing.Optional",):  # type: ignore[attr-defined]
-            elements = annotation.slice  # type: ignore[attr-defined]
+        if type(annotation) is cst.Subscript and self._qualified(annotation.value, ctx) in ("typing.Optional",):
+            elements = annotation.slice
             index = elements[0].slice if len(elements) == 1 else None
-            if type(index) is not cst.Index or index.star is not None:  # type: ignore[union-attr]
+            if type(index) is not cst.Index or index.star is not None:
                 return None
-            return self._torch_type(index.value, ctx)  # type: ignore[union-attr]
+            return self._torch_type(index.value, ctx)
         qualified = self.torch_name(annotation, ctx)
         if qualified is None:
             return None
@@ -640,7 +660,7 @@ class Classifier:
                 calls = self._calls_by_body.setdefault(owner, _BodyCalls())
                 call = event.node
                 func = call.func
-                if type(func) is cst.Attribute and func.attr.value == "load_state_dict":  # type: ignore[attr-defined]
+                if type(func) is cst.Attribute and func.attr.value == "load_state_dict":
                     calls.loads_state = True
                 if id(call) in self.scheduler_ids:
                     continue
@@ -707,7 +727,7 @@ class Classifier:
         if type(params) in (cst.Call, cst.Attribute):
             return False  # model.parameters(), filter(...), itertools.chain(...): plain tensors
         return any(
-            type(node) in (cst.Dict, cst.DictComp) or (type(node) is cst.Call and dotted_name(node.func) == "dict")  # type: ignore[attr-defined]
+            type(node) in (cst.Dict, cst.DictComp) or (type(node) is cst.Call and dotted_name(node.func) == "dict")
             for node in descendants(params)
         )
 
@@ -812,12 +832,12 @@ class Classifier:
     def _range_length(self, expr: cst.BaseExpression, ctx: Context) -> int | None:
         if not (
             type(expr) is cst.Call
-            and is_name(expr.func)  # type: ignore[attr-defined]
-            and expr.func.value == "range"  # type: ignore[attr-defined]
+            and is_name(expr.func)
+            and expr.func.value == "range"
             and self.bindings.resolve(ctx.scope, "range") is None  # the builtin
         ):
             return None
-        args = expr.args  # type: ignore[attr-defined]
+        args = expr.args
         if any(is_keyword(a) or is_starred(a) for a in args) or not 1 <= len(args) <= 3:
             return None
         resolve = self.name_resolver(ctx)
@@ -841,6 +861,8 @@ class Classifier:
             if scope_id != module.id or len(bound) != 1:
                 continue
             value = bound[0]
+            if not isinstance(value, cst.BaseExpression):
+                continue
             if not (is_constant(value) or type(value) in (cst.List, cst.Tuple, cst.UnaryOperation, cst.BinaryOperation)):
                 continue
             literal = literal_value(value, resolve) if (scope_id, name) not in self.bindings.mutated else UNKNOWN

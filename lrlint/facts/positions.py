@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from itertools import accumulate, islice
-from typing import Any, Iterable
+from typing import Any
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -39,8 +40,8 @@ class _Nothing:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc: object) -> bool:
-        return False
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 _NOTHING = _Nothing()
@@ -49,7 +50,7 @@ _NOTHING = _Nothing()
 class _Record:
     """Notes which tokens a wanted node's syntactic extent spans."""
 
-    __slots__ = ("state", "key", "start", "end_node")
+    __slots__ = ("end_node", "key", "start", "state")
 
     def __init__(self, state: _TokenState, key: int, end_node: cst.CSTNode | None) -> None:
         self.state, self.key, self.end_node = state, key, end_node
@@ -57,9 +58,9 @@ class _Record:
     def __enter__(self) -> None:
         self.start = len(self.state.tokens)
 
-    def __exit__(self, kind: object, *exc: object) -> bool:
+    def __exit__(self, kind: object, *exc: object) -> None:
         if kind is not None:
-            return False
+            return
         state = self.state
         end = state.found[id(self.end_node)][1] if self.end_node is not None else len(state.tokens)
         first = self.key not in state.found
@@ -68,20 +69,19 @@ class _Record:
             state.left -= 1
             if state.left == 0:
                 raise _Done
-        return False
 
 
-class _TokenState(CodegenState):  # type: ignore[misc]
+class _TokenState(CodegenState):
     """libcst's codegen state, with the calls it makes per token and per node bound to C
     functions (the pass costs what libcst's own traversal costs, little more), and the token
     indices of the nodes asked for recorded."""
 
-    __slots__ = ("add_token", "before_codegen", "after_codegen", "wanted", "found", "left")
+    __slots__ = ("add_token", "after_codegen", "before_codegen", "found", "left", "wanted")
 
     def __init__(self, module: cst.Module, wanted: set[int]) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
-        self.add_token = self.tokens.append
-        self.before_codegen = self.after_codegen = id  # nothing to do per node: a C no-op
+        self.add_token = self.tokens.append  # type: ignore[method-assign,assignment]
+        self.before_codegen = self.after_codegen = id  # type: ignore[method-assign,assignment]  # nothing to do per node: a C no-op
         self.wanted = wanted
         self.found: dict[int, tuple[int, int]] = {}  # node id -> (first token, token after it)
         self.left = len(wanted)

@@ -50,8 +50,8 @@ def saved_entry(
             opaque = True
     receiver: str | None = None
     binding: str | None = None
-    if type(value) is cst.Call and not value.args:  # type: ignore[attr-defined]
-        func = value.func  # type: ignore[attr-defined]
+    if type(value) is cst.Call and not value.args:
+        func = value.func
         if type(func) is cst.Attribute and func.attr.value == "state_dict" and (dotted := dotted_name(func.value)) is not None:
             receiver = ctx.normalise(dotted)
             binding = binding_id(binding_key(func.value, ctx))

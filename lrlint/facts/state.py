@@ -22,6 +22,6 @@ def restores_state(module: cst.Module) -> bool:
                 return True
         elif kind in _ASSIGNMENTS:
             targets = [t.target for t in node.targets] if kind is cst.Assign else [node.target]  # type: ignore[attr-defined]
-            if any(type(n) is cst.Attribute and n.attr.value == "param_groups" for t in targets for n in descendants(t)):  # type: ignore[attr-defined]
+            if any(type(n) is cst.Attribute and n.attr.value == "param_groups" for t in targets for n in descendants(t)):
                 return True
     return False

@@ -10,8 +10,8 @@ from typing import Union
 _PREFIX = re.compile(r"[A-Za-z]*")
 _NEWLINES = re.compile(r"\r\n?")
 # One escape sequence: a backslash and what it escapes. An invalid one (`\d`) stays as written.
-_STR_ESCAPE = re.compile(r"\\(N\{[^}]*\}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|[0-7]{1,3}|.|\n)", re.S)
-_BYTES_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|[0-7]{1,3}|.|\n)", re.S)
+_STR_ESCAPE = re.compile(r"\\(N\{[^}]*\}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|x[0-9A-Fa-f]{2}|[0-7]{1,3}|.|\n)", re.DOTALL)
+_BYTES_ESCAPE = re.compile(r"\\(x[0-9A-Fa-f]{2}|[0-7]{1,3}|.|\n)", re.DOTALL)
 _SIMPLE = {"\n": "", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 StringValue = Union[str, bytes]

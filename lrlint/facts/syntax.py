@@ -10,7 +10,8 @@ and the sub-expressions of an expression in evaluation-independent, Python-gramm
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence, TypeGuard
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeGuard
 
 import libcst as cst
 
@@ -39,8 +40,8 @@ def dotted_name(node: object) -> str | None:
     """`a`, `a.b.c` for names and attribute chains; None for anything else."""
     parts: list[str] = []
     while type(node) is cst.Attribute:
-        parts.append(node.attr.value)  # type: ignore[attr-defined]
-        node = node.value  # type: ignore[attr-defined]
+        parts.append(node.attr.value)
+        node = node.value
     if not is_name(node):
         return None
     parts.append(node.value)
@@ -126,8 +127,8 @@ def string_parts(node: cst.ConcatenatedString) -> list[cst.BaseString]:
     while stack:
         current = stack.pop()
         if type(current) is cst.ConcatenatedString:
-            stack.append(current.right)  # type: ignore[attr-defined]
-            stack.append(current.left)  # type: ignore[attr-defined]
+            stack.append(current.right)
+            stack.append(current.left)
         else:
             parts.append(current)  # type: ignore[arg-type]
     return parts
@@ -145,12 +146,12 @@ def string_constants(node: cst.BaseExpression) -> Iterator[Any]:
     run: list[str] = []
     for part in parts:
         if type(part) is cst.SimpleString:
-            value = literal_value(part.value)  # type: ignore[attr-defined]
+            value = literal_value(part.value)
             if isinstance(value, str):
                 run.append(value)
         elif type(part) is cst.FormattedString:
-            prefix = part.start.lower().rstrip("'\"")  # type: ignore[attr-defined]
-            for piece in part.parts:  # type: ignore[attr-defined]
+            prefix = part.start.lower().rstrip("'\"")
+            for piece in part.parts:
                 if type(piece) is cst.FormattedStringText:
                     text = fstring_text(piece.value, prefix)
                     if text is not None:
@@ -159,7 +160,7 @@ def string_constants(node: cst.BaseExpression) -> Iterator[Any]:
                     if run and "".join(run):
                         yield "".join(run)
                     run = []
-                    yield from _format_spec_constants(piece, prefix)
+                    yield from _format_spec_constants(piece, prefix)  # type: ignore[arg-type]
     if run and "".join(run):
         yield "".join(run)
 
@@ -194,7 +195,7 @@ def statements(lines: Sequence[cst.CSTNode]) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
     for line in lines:
         if type(line) is cst.SimpleStatementLine:
-            found.extend(line.body)  # type: ignore[attr-defined]
+            found.extend(line.body)
         else:
             found.append(line)
     return found
@@ -253,9 +254,9 @@ def boolean_operands(node: cst.BooleanOperation) -> list[cst.BaseExpression]:
     operands: list[cst.BaseExpression] = []
     kind = type(node.operator)
     current: cst.BaseExpression = node
-    while type(current) is cst.BooleanOperation and type(current.operator) is kind and (current is node or not current.lpar):  # type: ignore[attr-defined]
-        operands.append(current.right)  # type: ignore[attr-defined]
-        current = current.left  # type: ignore[attr-defined]
+    while type(current) is cst.BooleanOperation and type(current.operator) is kind and (current is node or not current.lpar):
+        operands.append(current.right)
+        current = current.left
     operands.append(current)
     operands.reverse()
     return operands
@@ -276,11 +277,9 @@ def expression_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The sub-expressions of an expression in the order Python's tree lists them (a call's
     keyword arguments after its positional ones, a dict's keys before its values, a
     conditional's test first). Lambdas and comprehensions are the caller's to open."""
-    kind = type(node)
-    get = _CHILDREN.get(kind)
-    if get is not None:
-        return get(node)
-    return []
+    get = _CHILDREN.get(type(node))
+    found: list[cst.CSTNode] = get(node) if get is not None else []
+    return found
 
 
 def _call_children(node: Any) -> list[cst.CSTNode]:

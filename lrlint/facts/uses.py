@@ -14,7 +14,14 @@ from collections import defaultdict
 
 import libcst as cst
 
-from lrlint.facts.syntax import NAME_CONSTANTS, STRINGS, child_fields, expression_children, is_none, string_constants
+from lrlint.facts.syntax import (
+    NAME_CONSTANTS,
+    STRINGS,
+    child_fields,
+    expression_children,
+    is_none,
+    string_constants,
+)
 
 # Calls that can read or write any variable by a string: a scope that makes one hides its uses.
 _DYNAMIC = frozenset({"locals", "vars", "globals", "eval", "exec"})
@@ -53,7 +60,7 @@ class UseIndex:
         self.attributes: dict[str, list[cst.Attribute]] = defaultdict(list)
         self.strings: set[str] = set()
         self.dynamic = False
-        outside = {id(d) for d in root.decorators} if type(root) is cst.FunctionDef else None  # type: ignore[attr-defined]
+        outside = {id(d) for d in root.decorators} if type(root) is cst.FunctionDef else None
         parent, context, names, attributes = self.parent, self.context, self.names, self.attributes
         # (node, its context, whether it is outside the region whose names are read); one
         # explicit loop over the fields (a generic walk costs twice as much)
@@ -125,12 +132,12 @@ class UseIndex:
         if context == DEL:
             return "other"
         parent = self.parent.get(id(node))
-        if type(parent) is cst.Attribute and parent.value is node:  # type: ignore[attr-defined]
+        if type(parent) is cst.Attribute and parent.value is node:
             if self.context.get(id(parent), LOAD) != LOAD:
                 return "other"  # `sched.last_epoch = 5` changes it
             grand = self.parent.get(id(parent))
-            attr = parent.attr.value  # type: ignore[attr-defined]
-            if type(grand) is cst.Call and grand.func is parent:  # type: ignore[attr-defined]
+            attr = parent.attr.value
+            if type(grand) is cst.Call and grand.func is parent:
                 return f"call:{attr}"
             return f"attr:{attr}"
         if self._is_test(node, parent):
@@ -139,14 +146,14 @@ class UseIndex:
 
     def _is_test(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
         """`if sched:`, `if sched is not None and ...:`, `while sched`: only its presence is read."""
-        if type(parent) is cst.Comparison and parent.left is node and len(parent.comparisons) == 1:  # type: ignore[attr-defined]
-            target = parent.comparisons[0]  # type: ignore[attr-defined]
+        if type(parent) is cst.Comparison and parent.left is node and len(parent.comparisons) == 1:
+            target = parent.comparisons[0]
             if type(target.operator) in (cst.Is, cst.IsNot) and is_none(target.comparator):
-                node, parent = parent, self.parent.get(id(parent))  # type: ignore[assignment]
+                node, parent = parent, self.parent.get(id(parent))
             else:
                 return False
-        elif type(parent) is cst.UnaryOperation and type(parent.operator) is cst.Not:  # type: ignore[attr-defined]
-            node, parent = parent, self.parent.get(id(parent))  # type: ignore[assignment]
+        elif type(parent) is cst.UnaryOperation and type(parent.operator) is cst.Not:
+            node, parent = parent, self.parent.get(id(parent))
         while type(parent) is cst.BooleanOperation:
-            node, parent = parent, self.parent.get(id(parent))  # type: ignore[assignment]
+            node, parent = parent, self.parent.get(id(parent))
         return type(parent) in (cst.If, cst.While, cst.IfExp, cst.Assert) and parent.test is node  # type: ignore[union-attr]

@@ -10,13 +10,21 @@ schedulers and steps follow. The walk is iterative over expressions, so a 10,000
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple, Sequence
+from typing import NamedTuple
 
 import libcst as cst
 
 from lrlint.facts.model import ClassFact, Frame, FrameKind, ImportFact
-from lrlint.facts.scopes import OTHER, Binding, BindingKey, Bindings, ImportBinding, Scope
+from lrlint.facts.scopes import (
+    OTHER,
+    Binding,
+    BindingKey,
+    Bindings,
+    ImportBinding,
+    Scope,
+)
 from lrlint.facts.syntax import (
     COMPREHENSIONS,
     NOT_A_CONSTANT,
@@ -422,7 +430,7 @@ class Walker:
             elements = target.elements  # type: ignore[attr-defined]
             values: list[Binding] = [OTHER] * len(elements)
             if (
-                type(value) in (cst.Tuple, cst.List)
+                isinstance(value, (cst.Tuple, cst.List))
                 and len(value.elements) == len(elements)
                 and not any(type(e) is cst.StarredElement for e in (*value.elements, *elements))
             ):
@@ -482,9 +490,9 @@ def target_key(bindings: Bindings, target: cst.BaseExpression, ctx: Context) -> 
     class whose method it is in; None for anything else."""
     if is_name(target):
         return bindings.key_in(ctx.scope, target.value)
-    if type(target) is not cst.Attribute or not is_name(target.value):  # type: ignore[attr-defined]
+    if type(target) is not cst.Attribute or not is_name(target.value):
         return None
-    head, attr = target.value.value, target.attr.value  # type: ignore[attr-defined]
+    head, attr = target.value.value, target.attr.value
     if ctx.self_name is not None and head == ctx.self_name and ctx.class_scope is not None:
         return (ctx.class_scope.id, "self." + attr)
     if head != ctx.self_name:
@@ -498,7 +506,7 @@ def target_key(bindings: Bindings, target: cst.BaseExpression, ctx: Context) -> 
 _LEAVES = frozenset({cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis})
 
 _GUARD_OPERATORS = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual, cst.NotEqual)
-_OPERATOR_NAMES = {
+_OPERATOR_NAMES: dict[type, str] = {
     cst.Equal: "Eq", cst.NotEqual: "NotEq", cst.LessThan: "Lt", cst.LessThanEqual: "LtE", cst.GreaterThan: "Gt",
     cst.GreaterThanEqual: "GtE", cst.Is: "Is", cst.IsNot: "IsNot", cst.In: "In", cst.NotIn: "NotIn",
     cst.And: "And", cst.Or: "Or", cst.Not: "Not", cst.Minus: "USub", cst.Plus: "UAdd", cst.BitInvert: "Invert",
@@ -518,7 +526,7 @@ def plain_test(test: cst.BaseExpression) -> tuple[str | None, frozenset[str], bo
         type(target.operator) in _GUARD_OPERATORS
         for node in descendants(test)
         if type(node) is cst.Comparison
-        for target in node.comparisons  # type: ignore[attr-defined]
+        for target in node.comparisons
     )
     key = _dump(test, names)
     if key is None or not names:
@@ -533,8 +541,8 @@ def _dump(node: cst.BaseExpression, names: set[str]) -> str | None:
         value = constant_value(node)
         if value is NOT_A_CONSTANT:
             return None
-        first = string_parts(node)[0] if type(node) is cst.ConcatenatedString else node  # type: ignore[arg-type]
-        unicode = type(first) is cst.SimpleString and first.value[:1] in "uU"  # type: ignore[attr-defined]
+        first = string_parts(node)[0] if type(node) is cst.ConcatenatedString else node
+        unicode = type(first) is cst.SimpleString and first.value[:1] in "uU"
         return f"Constant(value={value!r}{', kind=' + repr('u') if unicode else ''})"
     kind = type(node)
     if kind is cst.Name:

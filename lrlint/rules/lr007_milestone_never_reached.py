@@ -8,9 +8,9 @@ from typing import TypeGuard
 
 from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
+from lrlint.facts.needs import Needs
 from lrlint.facts.ordering import step_ordering
 from lrlint.facts.scenarios import build_scenario
-from lrlint.facts.needs import Needs
 from lrlint.rules.base import (
     RELATED,
     ConstructorRule,

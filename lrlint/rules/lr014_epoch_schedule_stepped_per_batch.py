@@ -7,8 +7,8 @@ from typing import TypeGuard
 
 from lrlint.facts.loops import only_step, optimizer_stepped_in, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
-from lrlint.facts.scenarios import build_scenario
 from lrlint.facts.needs import Needs
+from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import (
     RELATED,
     ConstructorRule,

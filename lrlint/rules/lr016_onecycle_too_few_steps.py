@@ -9,8 +9,8 @@ from dataclasses import replace
 
 from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
-from lrlint.facts.scenarios import build_scenario
 from lrlint.facts.needs import Needs
+from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext
 from lrlint.verify.hooks import VerifyHook
 from lrlint.verify.loop_evidence import judge_onecycle

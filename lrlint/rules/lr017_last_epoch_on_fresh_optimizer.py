@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import chain
 
-from typing import Iterator
-
 from lrlint.facts.model import FileFacts, SchedulerFact
-from lrlint.facts.scenarios import build_scenario
 from lrlint.facts.needs import Needs
+from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
 from lrlint.verify.evidence import judge_fresh_last_epoch
 from lrlint.verify.hooks import VerifyHook

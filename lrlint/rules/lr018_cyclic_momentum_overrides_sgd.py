@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from lrlint.facts.model import FileFacts, OptimizerFact, SchedulerFact
-from lrlint.facts.scenarios import build_scenario
 from lrlint.facts.needs import Needs
+from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
 from lrlint.verify.evidence import judge_cyclic_momentum
 from lrlint.verify.hooks import VerifyHook
