@@ -5,8 +5,8 @@ codegen pass that costs about twice the parse. The facts need spans for a few hu
 file (calls, their arguments, function definitions), so this runs one codegen pass that only
 collects the tokens, notes which tokens the nodes asked for span, and stops after the last of
 them; token lengths are summed once, in C, into offsets, and offsets become rows and columns by
-bisecting the text's line starts. Rows are 1-based, columns
-1-based characters, as in CPython's tree (whose byte columns lrlint converted to characters).
+bisecting the text's line starts. Rows are 1-based, columns 1-based characters (as lrlint
+reported them when it read CPython's tree, whose byte columns it converted).
 
 The span of a node is its syntactic extent as libcst and CPython define it: the parentheses
 around an expression are not part of it, a keyword argument runs from its name to the end of
@@ -127,9 +127,6 @@ class Spans:
         at = _offsets(state.tokens, (i for pair in state.found.values() for i in pair))
         self._offsets = {key: (at[start], at[end]) for key, (start, end) in state.found.items()}
         self._starts = [0] + [m.end() for m in _LINE_END.finditer(text)]
-
-    def __contains__(self, node: cst.CSTNode) -> bool:
-        return id(node) in self._offsets
 
     def span(self, node: cst.CSTNode) -> Span:
         start, end = self._offsets[id(node)]

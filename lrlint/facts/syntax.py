@@ -21,7 +21,6 @@ from lrlint.facts.strings import fstring_text, literal_value
 NAME_CONSTANTS: dict[str, Any] = {"True": True, "False": False, "None": None}
 NOT_A_CONSTANT: Any = object()  # returned by `constant_value` for anything else
 
-FUNCTIONS = (cst.FunctionDef,)
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 LOOPS = (cst.For, cst.While)
 STRINGS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)

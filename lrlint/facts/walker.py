@@ -161,48 +161,47 @@ class Walker:
             self._statement(statement, ctx)
 
     def _statement(self, node: cst.CSTNode, ctx: Context) -> None:  # noqa: C901 - one branch per statement kind
-        kind = type(node)
-        if kind is cst.FunctionDef:
-            self._function(node, ctx)  # type: ignore[arg-type]
-        elif kind is cst.ClassDef:
-            self._class(node, ctx)  # type: ignore[arg-type]
-        elif kind is cst.If:
-            self._if(node, ctx)  # type: ignore[arg-type]
-        elif kind is cst.For:
-            self._expression(node.iter, ctx)  # type: ignore[attr-defined]
-            self._bind_target(node.target, OTHER, ctx)  # type: ignore[attr-defined]
+        if type(node) is cst.FunctionDef:
+            self._function(node, ctx)
+        elif type(node) is cst.ClassDef:
+            self._class(node, ctx)
+        elif type(node) is cst.If:
+            self._if(node, ctx)
+        elif type(node) is cst.For:
+            self._expression(node.iter, ctx)
+            self._bind_target(node.target, OTHER, ctx)
             loop = self._frame("loop", ctx)
-            self.walk.frames[loop].loop_iter = (node.iter, ctx)  # type: ignore[attr-defined]
-            self.walk.frames[loop].loop_node = node  # type: ignore[assignment]
+            self.walk.frames[loop].loop_iter = (node.iter, ctx)
+            self.walk.frames[loop].loop_node = node
             self._block(body_of(node), ctx.push(loop))
-            if node.orelse is not None:  # type: ignore[attr-defined]
-                self._block(orelse_body(node), self._push(ctx, "cond"))  # type: ignore[arg-type]
-        elif kind is cst.While:
-            self._expression(node.test, ctx)  # type: ignore[attr-defined]
+            if node.orelse is not None:
+                self._block(orelse_body(node), self._push(ctx, "cond"))
+        elif type(node) is cst.While:
+            self._expression(node.test, ctx)
             self._block(body_of(node), self._push(ctx, "loop"))
-            if node.orelse is not None:  # type: ignore[attr-defined]
-                self._block(orelse_body(node), self._push(ctx, "cond"))  # type: ignore[arg-type]
-        elif kind in (cst.Try, cst.TryStar):
+            if node.orelse is not None:
+                self._block(orelse_body(node), self._push(ctx, "cond"))
+        elif isinstance(node, (cst.Try, cst.TryStar)):
             self._block(body_of(node), ctx)
-            for handler in node.handlers:  # type: ignore[attr-defined]
+            for handler in node.handlers:
                 if handler.type is not None:
                     self._expression(handler.type, ctx)
                 if handler.name is not None:
-                    self.bindings.bind(ctx.scope, handler.name.name.value, OTHER)
+                    self.bindings.bind(ctx.scope, _as_name(handler.name), OTHER)
                 self._block(body_of(handler), self._push(ctx, "cond"))
-            if node.orelse is not None:  # type: ignore[attr-defined]
-                self._block(orelse_body(node), self._push(ctx, "cond"))  # type: ignore[arg-type]
-            if node.finalbody is not None:  # type: ignore[attr-defined]
-                self._block(body_of(node.finalbody), ctx)  # type: ignore[attr-defined]
-        elif kind is cst.With:
-            for item in node.items:  # type: ignore[attr-defined]
+            if node.orelse is not None:
+                self._block(orelse_body(node), self._push(ctx, "cond"))
+            if node.finalbody is not None:
+                self._block(body_of(node.finalbody), ctx)
+        elif type(node) is cst.With:
+            for item in node.items:
                 self._expression(item.item, ctx)
                 if item.asname is not None:
                     self._bind_target(item.asname.name, OTHER, ctx)
             self._block(body_of(node), ctx)
-        elif kind is cst.Match:
-            self._expression(node.subject, ctx)  # type: ignore[attr-defined]
-            for case in node.cases:  # type: ignore[attr-defined]
+        elif type(node) is cst.Match:
+            self._expression(node.subject, ctx)
+            for case in node.cases:
                 for name in _pattern_names(case.pattern):
                     self.bindings.bind(ctx.scope, name, OTHER)
                 if case.guard is not None:
@@ -212,62 +211,61 @@ class Walker:
             self._simple(node, ctx)
 
     def _simple(self, node: cst.CSTNode, ctx: Context) -> None:  # noqa: C901 - one branch per statement kind
-        kind = type(node)
-        if kind is cst.Assign:
-            value = node.value  # type: ignore[attr-defined]
+        if type(node) is cst.Assign:
+            value = node.value
             self._expression(value, ctx)
-            for target in node.targets:  # type: ignore[attr-defined]
+            for target in node.targets:
                 self._bind_target(target.target, value, ctx)
-        elif kind is cst.AnnAssign:
-            self._expression(node.annotation.annotation, ctx)  # type: ignore[attr-defined]
-            if node.value is not None:  # type: ignore[attr-defined]
-                self._expression(node.value, ctx)  # type: ignore[attr-defined]
-                self._bind_target(node.target, node.value, ctx)  # type: ignore[attr-defined]
-        elif kind is cst.AugAssign:
-            self._expression(node.value, ctx)  # type: ignore[attr-defined]
-            self._bind_target(node.target, OTHER, ctx)  # type: ignore[attr-defined]
-            self._mark_mutated(node.target, ctx)  # type: ignore[attr-defined]
-        elif kind is cst.Del:
-            self._bind_target(node.target, OTHER, ctx)  # type: ignore[attr-defined]
-        elif kind is cst.Import:
-            for alias in node.names:  # type: ignore[attr-defined]
+        elif type(node) is cst.AnnAssign:
+            self._expression(node.annotation.annotation, ctx)
+            if node.value is not None:
+                self._expression(node.value, ctx)
+                self._bind_target(node.target, node.value, ctx)
+        elif type(node) is cst.AugAssign:
+            self._expression(node.value, ctx)
+            self._bind_target(node.target, OTHER, ctx)
+            self._mark_mutated(node.target, ctx)
+        elif type(node) is cst.Del:
+            self._bind_target(node.target, OTHER, ctx)
+        elif type(node) is cst.Import:
+            for alias in node.names:
                 name = dotted_name(alias.name) or ""
                 if alias.asname is not None:
-                    self._import(ctx, alias.asname.name.value, ImportBinding(name))
+                    self._import(ctx, _as_name(alias.asname), ImportBinding(name))
                 else:  # `import a.b` binds `a`
                     head = name.split(".", 1)[0]
                     self._import(ctx, head, ImportBinding(head))
-        elif kind is cst.ImportFrom:
-            module = (dotted_name(node.module) or "") if node.module is not None else ""  # type: ignore[attr-defined]
-            level = len(node.relative)  # type: ignore[attr-defined]
-            if type(node.names) is cst.ImportStar:  # type: ignore[attr-defined]
+        elif type(node) is cst.ImportFrom:
+            module = (dotted_name(node.module) or "") if node.module is not None else ""
+            level = len(node.relative)
+            if isinstance(node.names, cst.ImportStar):
                 if level == 0:
                     self.walk.star_imports.add(module)
                 return
-            for alias in node.names:  # type: ignore[attr-defined]
-                name = alias.name.value
+            for alias in node.names:
+                name = dotted_name(alias.name) or ""
                 imported = f"{module}.{name}" if module else name
-                bound = alias.asname.name.value if alias.asname is not None else name
+                bound = _as_name(alias.asname) if alias.asname is not None else name
                 self._import(ctx, bound, ImportBinding(imported, level))
-        elif kind is cst.Global:
+        elif type(node) is cst.Global:
             if ctx.scope.kind == "function":
-                ctx.scope.global_names.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
-        elif kind in (cst.Nonlocal, cst.Pass, cst.Break, cst.Continue):
+                ctx.scope.global_names.update(item.name.value for item in node.names)
+        elif type(node) in (cst.Nonlocal, cst.Pass, cst.Break, cst.Continue):
             return
-        elif kind is cst.Expr:
-            self._expression(node.value, ctx)  # type: ignore[attr-defined]
-        elif kind is cst.Return:
-            if node.value is not None:  # type: ignore[attr-defined]
-                self._expression(node.value, ctx)  # type: ignore[attr-defined]
-        elif kind is cst.Raise:
-            if node.exc is not None:  # type: ignore[attr-defined]
-                self._expression(node.exc, ctx)  # type: ignore[attr-defined]
-            if node.cause is not None:  # type: ignore[attr-defined]
-                self._expression(node.cause.item, ctx)  # type: ignore[attr-defined]
-        elif kind is cst.Assert:
-            self._expression(node.test, ctx)  # type: ignore[attr-defined]
-            if node.msg is not None:  # type: ignore[attr-defined]
-                self._expression(node.msg, ctx)  # type: ignore[attr-defined]
+        elif type(node) is cst.Expr:
+            self._expression(node.value, ctx)
+        elif type(node) is cst.Return:
+            if node.value is not None:
+                self._expression(node.value, ctx)
+        elif type(node) is cst.Raise:
+            if node.exc is not None:
+                self._expression(node.exc, ctx)
+            if node.cause is not None:
+                self._expression(node.cause.item, ctx)
+        elif type(node) is cst.Assert:
+            self._expression(node.test, ctx)
+            if node.msg is not None:
+                self._expression(node.msg, ctx)
         else:  # a statement of a newer Python (`type X = ...`): its expressions
             for _, child in children(node):
                 if isinstance(child, cst.BaseExpression):
@@ -483,6 +481,11 @@ class Walker:
             self._mark_mutated(expr.value, ctx)  # type: ignore[attr-defined]
         if key is not None:
             self.bindings.mutated.add(key)
+
+
+def _as_name(alias: cst.AsName) -> str:
+    """The name after `as` in an import or an `except` clause (always a plain name there)."""
+    return alias.name.value if isinstance(alias.name, cst.Name) else ""
 
 
 def target_key(bindings: Bindings, target: cst.BaseExpression, ctx: Context) -> BindingKey | None:
