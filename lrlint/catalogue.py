@@ -13,10 +13,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from lrlint.signatures import (
+    NO_DEFAULT,
+    Decay,
+    Length,
+    Param,
+    Release,
+    SchedulerSignature,
+    ValueCheck,
+    release,
+)
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
+
+__all__ = [  # the table's types are the catalogue's: callers need not know where they are defined
+    "Param", "Release", "RuleInfo", "SchedulerSignature", "codes", "data_dir", "input_codes", "lookup",
+    "markdown_table", "release", "rule", "rules", "schedulers", "torch_releases",
+]  # fmt: skip
 
 FixApplicability = Literal["none", "safe", "unsafe"]
 
@@ -37,13 +53,13 @@ class RuleInfo:
     # False: on only when selected by its full code (`--select LR100`, `extend-select`), never
     # through a prefix or the default selection (ruff's explicit preview rules).
     default: bool = True
+    fix_docs: str = ""  # why the fix is safe or unsafe, or why there is none (`[docs] fix`)
 
     @property
     def verify(self) -> bool:
-        """Whether --verify covers the rule: the rule module owns a verification hook."""
-        from lrlint.verify.hooks import verifiable_codes
-
-        return self.code in verifiable_codes()
+        """Whether --verify covers the rule: the catalogue says what torch shows (and the rule
+        module has the hook that shows it: tests/test_catalogue.py holds the two together)."""
+        return bool(self.verify_evidence)
 
     def markdown(self) -> str:
         """The rule's documentation, in the layout of ruff's rule pages."""
@@ -56,66 +72,11 @@ class RuleInfo:
             "## Example\n" + self.example.strip(),
             "## Use instead\n" + self.use_instead.strip(),
         ]
+        if self.fix_docs:
+            parts.append("## Fix safety\n" + self.fix_docs.strip())
         if self.references:
             parts.append("## References\n" + "\n".join(f"- {url}" for url in self.references))
         return "\n\n".join(parts) + "\n"
-
-
-Release = tuple[int, int]  # a torch release as (major, minor)
-
-
-def release(text: str) -> Release:
-    """"2.7" (or "2.7.1") as (2, 7)."""
-    major, minor = text.split(".")[:2]
-    return int(major), int(minor)
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    required: bool
-    deprecated: str | None = None  # the release that started warning about it
-    removed: str | None = None  # the first release that rejects it
-    since: str | None = None  # the release that introduced it (the class's, unless later)
-    link: str | None = None  # the torch change behind `since`
-    deprecated_link: str | None = None
-    removed_link: str | None = None
-
-    def accepted(self, target: Release | None) -> bool:
-        """Whether torch `target` accepts the parameter; None is the newest release."""
-        if target is None:
-            return self.removed is None
-        if self.since is not None and release(self.since) > target:
-            return False
-        return self.removed is None or target < release(self.removed)
-
-    def deprecated_in(self, target: Release | None) -> bool:
-        """Accepted by `target`, but with a deprecation warning."""
-        if self.deprecated is None or not self.accepted(target):
-            return False
-        return target is None or target >= release(self.deprecated)
-
-
-@dataclass(frozen=True)
-class SchedulerSignature:
-    name: str
-    params: tuple[Param, ...]
-    optimizer_param: str = "optimizer"
-    since: str | None = None  # the release that introduced the class
-    link: str | None = None
-
-    def param_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.params)
-
-    def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
-
-    def exists_in(self, target: Release | None) -> bool:
-        return target is None or self.since is None or release(self.since) <= target
-
-    def params_for(self, target: Release | None) -> tuple[Param, ...]:
-        """The parameters torch `target` accepts, in positional order."""
-        return tuple(p for p in self.params if p.accepted(target))
 
 
 def data_dir() -> Path:
@@ -149,6 +110,7 @@ def _info(path: Path) -> RuleInfo:
         use_instead=docs["use_instead"],
         references=tuple(docs.get("references", ())),
         default=bool(raw.get("selected_by_default", True)),
+        fix_docs=docs.get("fix", ""),
     )
     if info.code != path.stem:
         raise ValueError(f"{path.name}: code {info.code!r} does not match the file name")
@@ -197,25 +159,52 @@ def rule(code: str) -> RuleInfo | None:
 
 @lru_cache(maxsize=None)
 def schedulers() -> dict[str, SchedulerSignature]:
-    """torch.optim.lr_scheduler signatures, by class name."""
+    """torch.optim.lr_scheduler classes, by name: signatures and traits (see schedulers.toml)."""
     raw = _load(data_dir() / "schedulers.toml")
-    table: dict[str, SchedulerSignature] = {}
-    for name, entry in raw.items():
-        since = entry.get("since")
-        params = tuple(
-            Param(
-                name=p["name"],
-                required=bool(p.get("required", False)),
-                deprecated=p.get("deprecated"),
-                removed=p.get("removed"),
-                since=p.get("since", since),
-                link=p.get("link") if "since" in p else entry.get("link"),  # a class's parameter: its link
-                deprecated_link=p.get("deprecated_link"),
-                removed_link=p.get("removed_link"),
-            )
-            for p in entry["params"]
+    return {name: _signature(name, entry) for name, entry in raw.items()}
+
+
+def _signature(name: str, entry: dict[str, Any]) -> SchedulerSignature:
+    since = entry.get("since")
+    params = tuple(
+        Param(
+            name=p["name"],
+            required=bool(p.get("required", False)),
+            deprecated=p.get("deprecated"),
+            removed=p.get("removed"),
+            since=p.get("since", since),
+            link=p.get("link") if "since" in p else entry.get("link"),  # a class's parameter: its link
+            deprecated_link=p.get("deprecated_link"),
+            removed_link=p.get("removed_link"),
+            default=_default(p["default"]) if "default" in p else NO_DEFAULT,
+            check=ValueCheck(**p["check"]) if "check" in p else None,
         )
-        table[name] = SchedulerSignature(
-            name, params, entry.get("optimizer_param", "optimizer"), since, entry.get("link")
-        )
-    return table
+        for p in entry["params"]
+    )
+    length = entry.get("length")
+    return SchedulerSignature(
+        name,
+        params,
+        entry.get("optimizer_param", "optimizer"),
+        since,
+        entry.get("link"),
+        decay=Decay.parse(entry["decay"]) if "decay" in entry else None,
+        step_argument=entry.get("step_argument", "epoch"),
+        order_insensitive=bool(entry.get("order_insensitive", False)),
+        order_warning=bool(entry.get("order_warning", True)),
+        get_lr=bool(entry.get("get_lr", True)),
+        length=Length(tuple(map(tuple, length["from"])), length["raises"], length["why"], length["anchor"]) if length else None,
+        horizon=entry.get("horizon"),
+        horizon_exact=bool(entry.get("horizon_exact", False)),
+        example=dict(entry.get("example", {})),
+    )
+
+
+def _default(value: Any) -> Any:
+    return None if value == "None" else value  # TOML has no null
+
+
+@lru_cache(maxsize=None)
+def torch_releases() -> tuple[str, ...]:
+    """The torch releases lrlint knows ("major.minor"), oldest first."""
+    return tuple(_load(data_dir() / "torch_releases.toml")["releases"])

@@ -1,9 +1,10 @@
-"""The `lrlint` command: `lrlint [check] [PATH ...]` and `lrlint rule CODE|--all`.
+"""The `lrlint` command: `lrlint [check] [PATH ...]`, `lrlint rule CODE|--all`, `lrlint clean`.
 
 Exit codes, as ruff: 0 no findings, 1 findings (`--fail-on error`: error findings only), 2 usage
-error or a crash of lrlint itself; a reader that goes away (`lrlint | head`) ends the run with 0.
-Start-up imports nothing heavy: libcst only once a file passes the prefilter, rich only for colour,
-torch never (only the --verify worker process does).
+error or a crash of lrlint itself; a reader that goes away before the report is written
+(`lrlint | head -1` on a long report) ends the run with 0.
+Start-up imports nothing heavy: the parser and the rules only once a file passes the prefilter,
+rich only for colour, torch never (only the --verify worker process does).
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ EXIT_CLEAN = 0
 EXIT_FINDINGS = 1
 EXIT_ERROR = 2
 
-OUTPUT_FORMATS = ("full", "text", "concise", "json", "sarif", "github", "junit")
+OUTPUT_FORMATS = ("full", "text", "concise", "json", "json-lines", "sarif", "github", "gitlab", "junit")
+# The formats --statistics can replace the findings with (as ruff: its table, or JSON).
+STATISTICS_FORMATS = ("full", "text", "concise", "json")
+OUTPUT_FORMAT_ENV = "LRLINT_OUTPUT_FORMAT"  # as ruff's RUFF_OUTPUT_FORMAT; --output-format wins
 DEVICES = ("cpu", "cuda", "auto")
 # lrlint is not on PyPI (yet): the hint names only what any index has; the README says the same.
 VERIFY_HINT = "--verify needs torch (>= 2.0) in lrlint's environment: pip install torch"
@@ -36,17 +40,22 @@ def _check_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lrlint",
         description="Find misuse of PyTorch learning-rate schedulers.",
-        epilog="`lrlint rule CODE` shows a rule's documentation; `lrlint rule --all` lists the rules.",
+        epilog="`lrlint rule CODE` shows a rule's documentation; `lrlint rule --all` lists the rules; "
+        "`lrlint clean` removes the caches.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files or folders to lint (default: .); - reads stdin")
     out = parser.add_argument_group("output")
     out.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, default=None,
-        help="default: full (source lines with the span underlined) on a terminal, text otherwise",
+        help=f"default: ${OUTPUT_FORMAT_ENV} if set, else full (source lines with the span underlined) "
+        "on a terminal and text otherwise",
     )  # fmt: skip
     out.add_argument("-o", "--output-file", metavar="PATH", help="write the report to this file instead of stdout")
     out.add_argument("-q", "--quiet", action="store_true", help="print findings only: no summary, no warnings")
-    out.add_argument("--statistics", action="store_true", help="print the number of findings per code")
+    out.add_argument(
+        "--statistics", action="store_true",
+        help=f"print the number of findings per code instead of the findings ({', '.join(STATISTICS_FORMATS)} output)",
+    )  # fmt: skip
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     out.add_argument(
         "--fail-on", choices=("warning", "error"), default=None,
@@ -57,7 +66,14 @@ def _check_parser() -> argparse.ArgumentParser:
     sel.add_argument("--select", metavar="CODES", help="codes or prefixes to enable, e.g. LR001,LR003 or LR")
     sel.add_argument("--ignore", metavar="CODES", help="codes or prefixes to disable")
     sel.add_argument("--extend-select", metavar="CODES", help="codes or prefixes to enable on top of select")
-    sel.add_argument("--per-file-ignores", metavar="GLOB:CODES", action="append", help="e.g. 'tests/*:LR005'")
+    sel.add_argument(
+        "--per-file-ignores", metavar="GLOB:CODES", action="append",
+        help="e.g. 'tests/*:LR005' (`*` crosses folders, as in ruff); replaces the config's per-file-ignores",
+    )  # fmt: skip
+    sel.add_argument(
+        "--extend-per-file-ignores", metavar="GLOB:CODES", action="append",
+        help="like --per-file-ignores, but adds to the ones already configured",
+    )  # fmt: skip
     sel.add_argument("--exclude", metavar="GLOBS", help="replace the default excluded paths")
     sel.add_argument("--extend-exclude", metavar="GLOBS", help="exclude these paths too")
     sel.add_argument("--force-exclude", action="store_true", help="apply excludes and .gitignore to paths named on the command line too")
@@ -81,11 +97,14 @@ def _check_parser() -> argparse.ArgumentParser:
     ver = parser.add_argument_group("runtime verification (needs torch)")
     ver.add_argument("--verify", action="store_true", help="prove each finding by building its literal configuration in torch")
     ver.add_argument("--verify-all", action="store_true", help="also run every scheduler without a finding and report its schedule")
-    ver.add_argument("--device", choices=DEVICES, default="cpu", help="where torch runs the verification (default: cpu)")
+    ver.add_argument("--device", choices=DEVICES, default=None, help="with --verify: where torch runs the verification (default: cpu)")
     ver.add_argument("--show-trajectory", action="store_true", help="draw the learning-rate curve of each verified scheduler")
-    ver.add_argument("--verify-timeout", default="120", metavar="SECONDS", help="time limit per finding in torch (default: 120); past it the finding is inconclusive")
+    ver.add_argument("--verify-timeout", default=None, metavar="SECONDS", help="with --verify: time limit per finding in torch (default: 120); past it the finding is inconclusive")
     ver.add_argument("--schedules-file", metavar="PATH", help="with --verify-all: also write every scheduler's schedule to PATH as JSON")
-    parser.add_argument("--version", action="version", version=f"lrlint {__version__}")
+    from lrlint.fix_command import add_arguments as add_fix_arguments
+
+    add_fix_arguments(parser)  # --fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, --add-noqa...
+    parser.add_argument("-V", "--version", action="version", version=f"lrlint {__version__}")
     return parser
 
 
@@ -108,6 +127,17 @@ def _rule_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _clean_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lrlint clean",
+        description="Remove lrlint's caches: every .lrlint_cache folder in the current directory and "
+        "below, as `ruff clean` does, and the cache that --cache-dir or $LRLINT_CACHE_DIR names.",
+    )
+    parser.add_argument("--cache-dir", metavar="PATH", help="also remove this cache (as lint runs use it)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="do not list what is removed")
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from lrlint.output import OutputFileError, ensure_standard_streams, silence_stdout
 
@@ -116,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args and args[0] == "rule":
             return _rule_command(args[1:], sys.stdout)
+        if args and args[0] == "clean":
+            return _clean_command(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         return _check_command(args, sys.stdout)
@@ -148,6 +180,7 @@ def _use_color(choice: str, stream: TextIO) -> bool:
 
 def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Settings
     from lrlint.config import ConfigError, load_settings
+    from lrlint.fix_command import overrides as fix_overrides
 
     paths = [Path(p) for p in options.paths if p != "-"]
     if options.stdin_filename:
@@ -160,6 +193,7 @@ def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Sett
         "ignore": options.ignore,
         "extend-select": options.extend_select,
         "per-file-ignores": options.per_file_ignores,
+        "extend-per-file-ignores": options.extend_per_file_ignores,
         "exclude": options.exclude,
         "extend-exclude": options.extend_exclude,
         "torch-version": options.torch_version,
@@ -167,6 +201,7 @@ def _settings(options: argparse.Namespace):  # noqa: ANN202 - lrlint.config.Sett
         "fail-on": options.fail_on,
         "config": options.config,
         "isolated": options.isolated or None,
+        **fix_overrides(options),
     }
     try:
         return load_settings(start, overrides)
@@ -180,23 +215,46 @@ def _check_command(argv: list[str], out: TextIO) -> int:
 
     options = _check_parser().parse_args(argv)
     if options.output_format is None:
+        options.output_format = _format_from_environment()
+    if options.output_format is None:
         # As ruff: the full format for people at a terminal; the stable one-line text format for
         # pipes, CI logs and files.
         tty = not options.output_file and hasattr(out, "isatty") and out.isatty()
         options.output_format = "full" if tty else "text"
+    if options.statistics and options.output_format not in STATISTICS_FORMATS:
+        # As ruff: the statistics exist as a table or as JSON, nothing else would hold them.
+        raise UsageError(
+            f"--statistics cannot be written as {options.output_format}; "
+            f"use --output-format {', '.join(STATISTICS_FORMATS[:-1])} or {STATISTICS_FORMATS[-1]}"
+        )
     if options.verify_all:
         options.verify = True
-    if options.show_trajectory and not options.verify:
-        raise UsageError("--show-trajectory needs --verify or --verify-all")
+    # Options that mean something only with --verify are an error without it, not silently idle.
+    verify_only = {
+        "--show-trajectory": options.show_trajectory,
+        "--device": options.device is not None,
+        "--verify-timeout": options.verify_timeout is not None,
+    }
+    for name, given in verify_only.items():
+        if given and not options.verify:
+            raise UsageError(f"{name} needs --verify or --verify-all")
+    options.device = "cpu" if options.device is None else options.device
+    options.verify_timeout = "120" if options.verify_timeout is None else options.verify_timeout
     if options.show_trajectory and options.output_format not in ("text", "full"):
         raise UsageError("--show-trajectory draws in the text output only; the JSON output carries each trajectory")
     _check_verify_options(options)
+    from lrlint import fix_command as fixing
+
+    problem = fixing.usage_problem(options)
+    if problem:
+        raise UsageError(problem)
     if options.verify:
         from lrlint.verify import torch_available
 
         if not torch_available():
             raise UsageError(VERIFY_HINT)
     settings = _settings(options)
+    fix_request = fixing.request(options, settings)
     # As ruff: --stdin-filename alone means the source comes from stdin.
     paths = options.paths or (["-"] if options.stdin_filename else ["."])
     given: dict[str, bytes] = {}
@@ -224,14 +282,19 @@ def _check_command(argv: list[str], out: TextIO) -> int:
                 jobs=options.jobs,
                 cache_dir=Path(options.cache_dir) if options.cache_dir else None,
                 use_cache=not options.no_cache,
+                keep_summaries=fix_request.changes_files,
             ),
             progress=progress,
+            warn=lambda line: _warn(line, options.quiet),
         )
     finally:
         progress.close()
     from lrlint.sourcelines import SourceLines
 
-    report = Report(result.diagnostics, result.files_checked, Path.cwd(), SourceLines(Path.cwd(), given))
+    fixed = fixing.apply(fix_request, result, settings, given)  # result.diagnostics: what remains
+    for line in fixed.problems:
+        print(line, file=sys.stderr)
+    report = Report(result.diagnostics, result.files_checked, Path.cwd(), SourceLines(Path.cwd(), given), fixes=fixed.status)
     nothing_found = result.files_checked == 0 and not report.diagnostics
     if nothing_found and not options.quiet:
         print(NO_FILES_WARNING, file=sys.stderr)
@@ -244,35 +307,73 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         checked = [d for d in report.diagnostics if d.code.startswith("LR")]
         # Findings and --verify-all schedules go to ONE worker request.
         wanted = options.verify_all and (options.output_format in ("text", "full") or options.schedules_file)
-        schedules = verify(checked, result.schedules if wanted else [], options.device, options.verify_timeout)
+        from lrlint.fixing import proof  # each fix's configuration is run too: "after the fix: ..."
+
+        after_fix = proof.fix_schedules(checked)
+        schedules = verify(checked, (result.schedules if wanted else []) + after_fix, options.device, options.verify_timeout)
+        schedules = proof.attach(checked, schedules, len(after_fix))
         if options.schedules_file:
             _write_schedules(schedules, options.schedules_file)
         elif options.verify_all and options.output_format not in ("text", "full"):
             print("lrlint: note: the JSON output stays an array of findings; --schedules-file PATH writes the --verify-all schedules", file=sys.stderr)
         if options.output_format in ("text", "full"):
             schedules_text = _verification_extras(report, schedules if options.verify_all else None, options, color)
-    if options.statistics:
+    replaced = fixing.replaced_report(fixed, report, options.output_format, options.quiet)
+    if replaced is not None:  # --diff, --fix-only, --add-noqa: no findings shown
+        rendered = replaced[0]
+        print(replaced[1], end="", file=sys.stderr)
+    elif options.statistics:
         # As ruff: the counts replace the findings, in the chosen format.
         rendered = _statistics(report, as_json=options.output_format == "json")
     else:
         # No "All checks passed!" when nothing was checked: the warning above says why.
         rendered = _render(report, options, color, quiet=options.quiet or nothing_found) + schedules_text
-    if options.output_file:
-        from lrlint.output import write_atomically
+    from lrlint.reporters._text import escape_surrogates
 
-        write_atomically(Path(options.output_file), rendered)
-    else:
-        out.write(rendered)
+    rendered = escape_surrogates(rendered)  # a file name that is not UTF-8 never stops the report
+    if options.output_file:
+        from lrlint.output import write_report
+
+        write_report(Path(options.output_file), rendered)
+    elif fixed.stdin_source is not None:  # as ruff: the fixed source on stdout, the report on stderr
         out.flush()
+        binary = getattr(out, "buffer", None)
+        if binary is not None:
+            binary.write(fixed.stdin_source)
+            binary.flush()
+        else:
+            out.write(fixed.stdin_source.decode("utf-8", "surrogateescape"))
+        print(rendered, end="", file=sys.stderr)
+    else:
+        from lrlint.output import write_stdout
+
+        write_stdout(out, rendered)
     if result.crashed:
         return EXIT_ERROR
-    if any(settings.fails(d.severity) for d in report.diagnostics) and not options.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+    return fixing.exit_code(fixed, any(settings.fails(d.severity) for d in report.diagnostics), options.exit_zero)
+
+
+def _format_from_environment() -> str | None:
+    value = os.environ.get(OUTPUT_FORMAT_ENV)
+    if not value:
+        return None
+    if value not in OUTPUT_FORMATS:
+        raise UsageError(f"${OUTPUT_FORMAT_ENV}: invalid output format {value!r} (choose from {', '.join(OUTPUT_FORMATS)})")
+    return value
+
+
+def _warn(line: str, quiet: bool) -> None:
+    """A run's notes on stderr; --quiet keeps only errors (lrlint's own failures)."""
+    if not (quiet and line.startswith("lrlint: warning:")):
+        print(line, file=sys.stderr)
 
 
 def _render(report, options: argparse.Namespace, color: bool, quiet: bool) -> str:  # noqa: ANN001
     fmt = options.output_format
+    if fmt == "concise":
+        from lrlint.reporters import concise
+
+        return concise.render(report, quiet=quiet)
     if fmt == "text":
         from lrlint.reporters import text
 
@@ -285,7 +386,7 @@ def _render(report, options: argparse.Namespace, color: bool, quiet: bool) -> st
         return full.render(report, quiet=quiet, color=color)
     from importlib import import_module
 
-    reporter = import_module(f"lrlint.reporters.{fmt}")
+    reporter = import_module(f"lrlint.reporters.{fmt.replace('-', '_')}")
     return reporter.render(report)
 
 
@@ -301,7 +402,7 @@ def _check_verify_options(options: argparse.Namespace) -> None:
 
 
 def _write_schedules(schedules, path: str) -> None:  # noqa: ANN001
-    from lrlint.verify.runner import write_schedules
+    from lrlint.reporters._schedules import write_schedules
 
     try:
         write_schedules(schedules, path)
@@ -374,6 +475,25 @@ def _statistics(report, as_json: bool) -> str:  # noqa: ANN001
         return json.dumps(rows, indent=2) + "\n"
     lines = [f"{counts[code]:5}\t{code}\t{names[code]}" for code in ordered]
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _clean_command(argv: list[str]) -> int:
+    from lrlint.clean import CleanError, caches_to_remove, remove_cache
+
+    options = _clean_parser().parse_args(argv)
+    named = options.cache_dir or os.environ.get("LRLINT_CACHE_DIR")
+    try:
+        found = caches_to_remove(Path.cwd(), Path(named) if named else None)
+    except CleanError as exc:
+        raise UsageError(str(exc)) from None
+    for cache in found:
+        if not options.quiet:
+            print(f"Removing cache at: {cache}", file=sys.stderr)
+        try:
+            remove_cache(cache)
+        except OSError as exc:
+            raise UsageError(f"cannot remove {cache}: {exc.strerror or exc}") from None
+    return EXIT_CLEAN
 
 
 def _rule_command(argv: list[str], out: TextIO) -> int:

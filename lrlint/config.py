@@ -4,6 +4,12 @@ Rule selection follows ruff: `select` (default `LR`) sets the base, `extend-sele
 removes; within one source the more specific selector wins (`LR003` beats `LR`), and at equal
 specificity `ignore` beats `select`. Command-line values form a second source on top of the file:
 a CLI `--select` replaces the file's selection, a CLI `--ignore`/`--extend-select` adjusts it.
+A rule's name (`gamma-not-decaying`) is accepted wherever its code is.
+
+per-file-ignores follow ruff too: globset's glob syntax with `*` crossing folders (`tests/*`
+matches `tests/unit/test_a.py`), a leading `!` negates, a bare file name matches at any depth; a
+CLI `--per-file-ignores` replaces the file's `per-file-ignores`, and `extend-per-file-ignores`
+(file or CLI) adds to whichever applies.
 """
 
 from __future__ import annotations
@@ -41,9 +47,12 @@ DEFAULT_EXCLUDE = (
 # lrlint's own reports about an input: never switched off, never ignored per file.
 ALWAYS_ENABLED = frozenset(FILE_CODES)
 
+# Fixing (lrlint/fix_command.py), ruff's keys: true or false each.
+FIX_KEYS = ("fix", "unsafe-fixes", "show-fixes", "fix-only")
+
 FILE_KEYS = (
-    "select", "ignore", "extend-select", "per-file-ignores", "exclude", "extend-exclude",
-    "torch-version", "respect-gitignore", "fail-on",
+    "select", "ignore", "extend-select", "per-file-ignores", "extend-per-file-ignores", "exclude",
+    "extend-exclude", "torch-version", "respect-gitignore", "fail-on", *FIX_KEYS,
 )  # fmt: skip
 
 # `fail-on`: the least severe finding that makes the exit code 1.
@@ -55,6 +64,7 @@ OVERRIDE_KEYS = (*FILE_KEYS, "config", "isolated")
 _ALL = "ALL"
 _LATEST = "latest"
 _RELEASE = re.compile(r"(\d+(?:\.\d+)*)(?:[.+\-]?[A-Za-z].*)?")
+_MAJOR_MINOR = re.compile(r"(\d+)\.(\d+)(?:\.\d+)*")
 
 
 class ConfigError(Exception):
@@ -74,13 +84,13 @@ class PathPattern:
     basename: Glob
 
     @classmethod
-    def anchored(cls, pattern: str, root: Path) -> PathPattern:
+    def anchored(cls, pattern: str, root: Path, literal_separator: bool = True) -> PathPattern:
         written = pattern.replace(os.sep, "/") if os.sep != "/" else pattern
         if _is_absolute(written):
             full = written
         else:
             full = posixpath.normpath(_escape_glob(_posix(root)) + "/" + written)
-        return cls(pattern, Glob(full), Glob(written))
+        return cls(pattern, Glob(full, literal_separator), Glob(written, literal_separator))
 
     def matches(self, abs_posix: str) -> bool:
         return self.absolute.matches(abs_posix) or self.basename.matches(
@@ -92,6 +102,17 @@ class PathPattern:
 class PerFileIgnore:
     pattern: PathPattern
     codes: frozenset[str]
+    negated: bool = False  # `!pattern`: applies to the files the pattern does not match
+
+    def applies_to(self, abs_posix: str) -> bool:
+        return self.pattern.matches(abs_posix) != self.negated
+
+    @classmethod
+    def parse(cls, written: str, root: Path, codes: frozenset[str]) -> PerFileIgnore:
+        # As ruff (globset, literal_separator off): `*` crosses folders.
+        negated = written.startswith("!")
+        pattern = written[1:] if negated else written
+        return cls(PathPattern.anchored(pattern, root, literal_separator=False), codes, negated)
 
 
 def _posix(path: Path) -> str:
@@ -126,6 +147,7 @@ class Settings:
     project_root: Path = field(default_factory=Path.cwd)  # anchor of relative patterns
     respect_gitignore: bool = True
     fail_on: str = "warning"  # one of FAIL_ON
+    fix_flags: tuple[tuple[str, bool], ...] = ()  # the FIX_KEYS set, by the file or the command line
     # Built by load_settings when respect_gitignore; holds per-folder caches, so not compared.
     gitignore: GitIgnore | None = field(default=None, compare=False, repr=False)
     # Exclude verdicts by absolute posix path: a walk asks about the same folders once per file.
@@ -140,9 +162,7 @@ class Settings:
         if not self.per_file_ignores:
             return True
         target = _posix(_absolute(path))
-        return not any(
-            code in pfi.codes and pfi.pattern.matches(target) for pfi in self.per_file_ignores
-        )
+        return not any(code in pfi.codes and pfi.applies_to(target) for pfi in self.per_file_ignores)
 
     def is_excluded(self, path: Path) -> bool:
         """Whether `path`, or a folder it lies in below the project root, matches an exclude,
@@ -158,7 +178,18 @@ class Settings:
                 self._excluded[candidate] = verdict
             if verdict:
                 return True
-        return self.gitignore is not None and self.gitignore.is_ignored(Path(text))
+        return self.gitignore is not None and self.gitignore.is_ignored(text)
+
+    def is_excluded_entry(self, path: str, is_dir: bool) -> bool:
+        """`is_excluded` for an entry of a folder a walk found not excluded: its folders were
+        matched already, so only the entry itself is (the walk asks for every entry)."""
+        text = path if os.sep == "/" else path.replace(os.sep, "/")
+        verdict = self._excluded.get(text)
+        if verdict is None:
+            absolute, basename = self._exclude_regexes
+            verdict = bool(absolute.match(text) or basename.match(posixpath.basename(text)))
+            self._excluded[text] = verdict
+        return verdict or (self.gitignore is not None and self.gitignore.is_ignored(path, is_dir))
 
     @cached_property
     def _anchors(self) -> tuple[str, str]:
@@ -192,7 +223,7 @@ class Settings:
             "lrlint": __version__,
             "enabled": sorted(self.enabled),
             "per_file_ignores": [
-                [p.pattern.absolute.pattern, p.pattern.basename.pattern, sorted(p.codes)]
+                [p.pattern.absolute.pattern, p.pattern.basename.pattern, sorted(p.codes), p.negated]
                 for p in self.per_file_ignores
             ],
             "exclude": [[p.absolute.pattern, p.basename.pattern] for p in self.exclude],
@@ -228,11 +259,13 @@ class _Layer:
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] | None = None
+    extend_per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     exclude: list[str] | None = None
     extend_exclude: list[str] = field(default_factory=list)
     torch_version: str | None = None  # as written; "latest" when explicitly the newest
     respect_gitignore: bool | None = None
     fail_on: str | None = None
+    fix_flags: dict[str, bool] = field(default_factory=dict)  # FIX_KEYS given
 
 
 def _message(where: str, key: str, problem: str) -> str:
@@ -299,7 +332,9 @@ def _file_layer(path: Path, table: dict[str, Any]) -> _Layer:
         if key not in FILE_KEYS:
             raise ConfigError(f"{where} unknown key {key!r}{_hint(key, path)}")
         if key == "per-file-ignores":
-            layer.per_file_ignores = _per_file_table(where, value)
+            layer.per_file_ignores = _per_file_table(where, value, key)
+        elif key == "extend-per-file-ignores":
+            layer.extend_per_file_ignores = _per_file_table(where, value, key)
         elif key == "torch-version":
             if not isinstance(value, str):
                 raise ConfigError(_message(where, key, 'must be a string such as "2.6"'))
@@ -310,6 +345,10 @@ def _file_layer(path: Path, table: dict[str, Any]) -> _Layer:
             layer.respect_gitignore = value
         elif key == "fail-on":
             layer.fail_on = _fail_on(where, key, value)
+        elif key in FIX_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(_message(where, key, "must be true or false"))
+            layer.fix_flags[key] = value
         else:
             setattr(layer, key.replace("-", "_"), _str_list(where, key, value))
     return layer
@@ -338,12 +377,10 @@ def _str_list(where: str, key: str, value: Any) -> list[str]:
     return list(value)
 
 
-def _per_file_table(where: str, value: Any) -> dict[str, list[str]]:
+def _per_file_table(where: str, value: Any, key: str) -> dict[str, list[str]]:
     if not isinstance(value, dict):
-        raise ConfigError(_message(where, "per-file-ignores", "must be a table of glob = [codes]"))
-    return {
-        glob: _str_list(where, f"per-file-ignores.{glob}", codes) for glob, codes in value.items()
-    }
+        raise ConfigError(_message(where, key, "must be a table of glob = [codes]"))
+    return {glob: _str_list(where, f"{key}.{glob}", codes) for glob, codes in value.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,14 +395,16 @@ def _cli_layer(overrides: Mapping[str, Any]) -> _Layer:
             raise ValueError(f"unknown settings override {raw_key!r}")
         if value is None or key in ("config", "isolated"):
             continue
-        if key == "per-file-ignores":
-            layer.per_file_ignores = _cli_per_file(_cli_items(value, key))
+        if key in ("per-file-ignores", "extend-per-file-ignores"):
+            setattr(layer, key.replace("-", "_"), _cli_per_file(_cli_items(value, key), f"--{key}"))
         elif key == "torch-version":
             layer.torch_version = str(value)
         elif key == "respect-gitignore":
             layer.respect_gitignore = bool(value)
         elif key == "fail-on":
             layer.fail_on = _fail_on("", "--fail-on", value)
+        elif key in FIX_KEYS:
+            layer.fix_flags[key] = bool(value)
         else:
             items = _cli_items(value, key)
             codes_or_globs = [part for item in items for part in _split(item)]
@@ -385,10 +424,10 @@ def _split(item: str) -> list[str]:
     return [part for part in re.split(r"[,\s]+", item) if part]
 
 
-_CODE_LIKE = re.compile(r"[A-Za-z]+[0-9]*")
+_CODE_LIKE = re.compile(r"[A-Za-z]+[0-9]*|[a-z][a-z0-9]*(?:-[a-z0-9]+)+")  # a code, a prefix or a rule name
 
 
-def _cli_per_file(items: Sequence[str]) -> dict[str, list[str]]:
+def _cli_per_file(items: Sequence[str], option: str = "--per-file-ignores") -> dict[str, list[str]]:
     """ruff's `PATTERN:CODES[,PATTERN:CODES...]`, codes also comma-separated after one colon:
     `a/*:LR001,LR002,b/*:LR005`. A token holding `:` starts a new pair (the last `:` splits
     it, so `C:/x/*:LR001` works); a token without one adds a code to the pair before it."""
@@ -402,14 +441,14 @@ def _cli_per_file(items: Sequence[str]) -> dict[str, list[str]]:
             if sep:
                 glob, code = glob.strip(), code.strip()
                 if not glob or not code:
-                    raise ConfigError(f"--per-file-ignores: expected PATTERN:CODES, got {token!r} in {item!r}")
+                    raise ConfigError(f"{option}: expected PATTERN:CODES, got {token!r} in {item!r}")
                 current = table.setdefault(glob, [])
                 current.extend(_split(code))
             elif current is None:
-                raise ConfigError(f"--per-file-ignores: expected GLOB:CODES, got {item!r}")
+                raise ConfigError(f"{option}: expected GLOB:CODES, got {item!r}")
             elif not all(_CODE_LIKE.fullmatch(part) for part in _split(token)):
                 # `src/*:LR001,tests/*`: a pattern left without codes, not a code.
-                raise ConfigError(f"--per-file-ignores: {token!r} has no codes (expected PATTERN:CODES) in {item!r}")
+                raise ConfigError(f"{option}: {token!r} has no codes (expected PATTERN:CODES) in {item!r}")
             else:
                 current.extend(_split(token))
     return table
@@ -424,8 +463,19 @@ def _known_codes() -> list[str]:
 
 
 def _default_codes() -> frozenset[str]:
-    """The rules on by default, and through any prefix: all but those selected only by name."""
+    """The rules on by default, and through any prefix: all but those selected only by code."""
     return frozenset(code for code, info in rules().items() if info.default)
+
+
+def default_selection() -> frozenset[str]:
+    """What a run reports with no configuration: the rules on by default and the input codes."""
+    return _default_codes() | ALWAYS_ENABLED
+
+
+def _code_of_name(name: str) -> str | None:
+    from lrlint.catalogue import codes
+
+    return next((code for code, info in codes().items() if info.name == name), None)
 
 
 def _expand(selector: str, where: str, key: str) -> tuple[int, frozenset[str]]:
@@ -433,6 +483,9 @@ def _expand(selector: str, where: str, key: str) -> tuple[int, frozenset[str]]:
     sel = selector.strip().upper()
     if sel == _ALL:
         return 0, frozenset(_known_codes())
+    named = _code_of_name(selector.strip())  # a rule's name stands for its code
+    if named is not None:
+        sel = named
     if sel in ALWAYS_ENABLED:
         return len(sel), frozenset()  # accepted, but these cannot be switched
     if sel.startswith("LR"):
@@ -454,8 +507,10 @@ def _apply_layer(current: frozenset[str], layer: _Layer, cli: bool) -> frozenset
     ):
         for selector in selectors:
             spec, codes = _expand(selector, layer.where, key(name))
-            if on:  # a rule off by default is switched on by its own code only
-                codes = frozenset(c for c in codes if c in _default_codes() or c == selector.strip().upper())
+            # A rule off by default is switched on by its own code (or name), or by ALL (as ruff's
+            # ALL includes RUF100); never by a prefix.
+            if on and spec > 0:
+                codes = frozenset(c for c in codes if c in _default_codes() or spec == len(c))
             updates.append((spec, on, codes))
     # Least specific first, and ignores after selects at equal specificity: the last word wins.
     updates.sort(key=lambda u: (u[0], u[1] is False))
@@ -478,10 +533,18 @@ def _resolve_codes(where: str, key: str, selectors: list[str]) -> frozenset[str]
 def _torch_version(written: str, where: str) -> str | None:
     if written.strip().lower() == _LATEST:
         return None
+    key = "torch-version" if where else "--torch-version"
     match = _RELEASE.fullmatch(written.strip())
-    if not match:
-        key = "torch-version" if where else "--torch-version"
+    release = _MAJOR_MINOR.fullmatch(match.group(1)) if match else None
+    if match is None or release is None:
         problem = f'expected a release such as "2.6", got {written!r}'
+        raise ConfigError(_message(where, key, problem))
+    from lrlint.catalogue import torch_releases
+
+    known = torch_releases()
+    major_minor = f"{int(release.group(1))}.{int(release.group(2))}"
+    if major_minor not in known:
+        problem = f"torch {major_minor} is not a release lrlint knows (known: {known[0]} to {known[-1]}, or \"latest\"), got {written!r}"
         raise ConfigError(_message(where, key, problem))
     return match.group(1)
 
@@ -552,11 +615,13 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
 
     per_file: list[PerFileIgnore] = []
     pfi_layer = _deciding(layers, cli, "per_file_ignores")
-    if pfi_layer is not None and pfi_layer.per_file_ignores:
-        key = "--per-file-ignores" if pfi_layer is cli else "per-file-ignores"
-        for glob, selectors in pfi_layer.per_file_ignores.items():
-            codes = _resolve_codes(pfi_layer.where, key, selectors)
-            per_file.append(PerFileIgnore(PathPattern.anchored(glob, pfi_layer.root), codes))
+    tables = [(pfi_layer, "per-file-ignores", pfi_layer.per_file_ignores)] if pfi_layer is not None else []
+    tables += [(layer, "extend-per-file-ignores", layer.extend_per_file_ignores) for layer in (*layers, cli)]
+    for layer, name, table in tables:
+        key = f"--{name}" if layer is cli else name
+        for glob, selectors in (table or {}).items():
+            codes = _resolve_codes(layer.where, key, selectors)
+            per_file.append(PerFileIgnore.parse(glob, layer.root, codes))
 
     exclude: list[PathPattern] = []
     base = _deciding(layers, cli, "exclude")
@@ -578,7 +643,11 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
     deciding = _deciding(layers, cli, "fail_on")
     fail_on = "warning" if deciding is None else str(deciding.fail_on)
 
+    fix_flags: dict[str, bool] = {}
+    for layer in (*layers, cli):  # the command line over the file
+        fix_flags.update(layer.fix_flags)
     return Settings(
+        fix_flags=tuple(sorted(fix_flags.items())),
         enabled=enabled,
         per_file_ignores=tuple(per_file),
         exclude=tuple(exclude),

@@ -47,6 +47,8 @@ class Verification:
     # For order findings (LR005): the schedule as intended, beside `trajectory`, the rate each
     # epoch trains with as the code runs it.
     intended: Trajectory | None = None
+    # For a finding with a fix: its configuration after the fix, run in torch too (lrlint/fixing/proof.py).
+    after_fix: AfterFix | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -58,7 +60,27 @@ class Verification:
         }
         if self.intended is not None:
             data["intended_trajectory"] = self.intended.to_json()
+        if self.after_fix is not None:
+            data["after_fix"] = self.after_fix.to_json()
         return data
+
+
+@dataclass
+class AfterFix:
+    """A fix's configuration run in torch: its trajectory, or what torch raised (a fix whose
+    configuration still fails is a bug), or why it was not run (`ran` False: not all literals)."""
+
+    ran: bool
+    trajectory: Trajectory | None = None
+    error: str | None = None
+    note: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ran": self.ran,
+            "error": self.error,
+            "trajectory": self.trajectory.to_json() if self.trajectory is not None else None,
+        }
 
 
 @dataclass
@@ -92,7 +114,7 @@ class Diagnostic:
     scenario: Scenario | None = None
     verification: Verification | None = None
     related: tuple[RelatedLocation, ...] = ()
-    fix: Any = None  # lrlint.rules.base.Fix, when the rule computed one (nothing applies it yet)
+    fix: Any = None  # lrlint.rules.base.Fix, when the rule computed one (lrlint/fixing applies it)
 
     @property
     def url(self) -> str | None:
@@ -137,6 +159,8 @@ def _fix_json(fix: Any) -> dict[str, Any] | None:
                 "content": edit.content,
                 "location": {"row": edit.start.row, "column": edit.start.column},
                 "end_location": {"row": edit.end.row, "column": edit.end.column},
+                # Notebooks: rows are the cell's, as the finding's are (lrlint's key, as `cell` is).
+                **({"cell": edit.cell} if getattr(edit, "cell", None) is not None else {}),
             }
             for edit in fix.edits
         ],

@@ -1,13 +1,18 @@
 """Which files to lint: explicit files as given, directories walked in sorted order.
 
 Directory symlinks are followed once; a link back into a directory already being walked is a
-loop, reported and skipped. Nothing here reads file contents.
+loop, reported and skipped. Nothing here reads file contents. The walk works on strings and
+`os.scandir` entries (their type comes with the listing, without a `stat`): on a warm run the walk
+is a large part of the time, and a `pathlib.Path` per entry costs more than the rest of it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator, Union
 
@@ -15,14 +20,31 @@ from lrlint.diagnostics import IO_ERROR, Diagnostic, file_error
 
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
+# Files and folders are told apart by (device, inode): one file reached twice through links is
+# linted once, and a folder that is its own ancestor is a loop.
+FileId = tuple[int, int]
+_BROKEN = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)  # a link to nothing, or to itself
+
 
 @dataclass(frozen=True)
 class Target:
-    path: Path
+    file: str  # the path as given (a file named on the command line), or absolute (one walked)
     display: str  # the name shown in diagnostics
 
+    @cached_property
+    def path(self) -> Path:
+        return Path(self.file)
 
-Found = Union[Target, Diagnostic]
+
+@dataclass(frozen=True)
+class Skipped:
+    """A folder named on the command line that is not walked: an exclude or `.gitignore` covers it."""
+
+    display: str
+    reason: str
+
+
+Found = Union[Target, Diagnostic, Skipped]
 
 
 def display_name(path: Path) -> str:
@@ -35,16 +57,24 @@ def display_name(path: Path) -> str:
 
 def discover(
     paths: list[str],
-    is_excluded: Callable[[Path], bool],
+    is_excluded: Callable[[str], bool],
     suffixes: tuple[str, ...] = SOURCE_SUFFIXES,
     force_exclude: bool = False,
+    explain: Callable[[str], str] | None = None,
+    entry_excluded: Callable[[str, bool], bool] | None = None,
 ) -> Iterator[Found]:
-    """Targets and E902 diagnostics for paths that cannot be walked, in a stable order.
+    """Targets, E902 diagnostics for paths that cannot be walked, and named folders skipped, in
+    a stable order.
 
-    A path named on the command line is linted even inside an excluded folder (as ruff does),
-    unless `force_exclude` (what a pre-commit hook wants: it names files one by one).
+    A file named on the command line is linted even when excluded (as ruff does), unless
+    `force_exclude` (what a pre-commit hook wants: it names files one by one). A folder named on
+    the command line that an exclude or `.gitignore` covers is not walked, as ruff does not, but
+    reported as Skipped with `explain(folder)`: the reason. `entry_excluded(path, is_dir)`, when
+    given, decides for the entries of a walked folder (whose own folders are known not excluded).
     """
-    seen: set[Path] = set()
+    if entry_excluded is None:
+        entry_excluded = lambda path, is_dir: is_excluded(path)  # noqa: E731
+    seen: set[FileId] = set()
     for raw in paths:
         path = Path(raw)
         shown = display_name(path)
@@ -58,17 +88,26 @@ def discover(
             reason = "broken symbolic link" if path.is_symlink() else "No such file or directory"
             yield file_error(shown, IO_ERROR, reason)
             continue
-        if force_exclude and is_excluded(path):
+        file = str(path)
+        if force_exclude and is_excluded(file):
             continue
         if is_dir:
-            yield from _walk(path, is_excluded, suffixes, seen, ancestors=())
-        elif _remember(path, seen):
-            yield Target(path, shown)
+            if is_excluded(file):
+                yield Skipped(shown, explain(file) if explain is not None else "it is excluded")
+                continue
+            # Walked from its absolute path: every target's absolute path comes for free.
+            yield from _walk(os.path.abspath(file), shown, entry_excluded, suffixes, seen, frozenset())
+            continue
+        try:
+            info = os.stat(file)
+        except OSError as exc:
+            yield file_error(shown, IO_ERROR, _os_message(exc))
+            continue
+        if _first_visit((info.st_dev, info.st_ino), seen):
+            yield Target(file, shown)
 
 
-def _remember(path: Path, seen: set[Path], real: Path | None = None) -> bool:
-    """Whether a file is new to this run (a file reached twice through links is linted once)."""
-    key = real if real is not None else Path(os.path.realpath(path))
+def _first_visit(key: FileId, seen: set[FileId]) -> bool:
     if key in seen:
         return False
     seen.add(key)
@@ -76,39 +115,61 @@ def _remember(path: Path, seen: set[Path], real: Path | None = None) -> bool:
 
 
 def _walk(
-    directory: Path,
-    is_excluded: Callable[[Path], bool],
+    directory: str,
+    shown: str,
+    is_excluded: Callable[[str, bool], bool],
     suffixes: tuple[str, ...],
-    seen: set[Path],
-    ancestors: tuple[Path, ...],
+    seen: set[FileId],
+    ancestors: frozenset[FileId],
 ) -> Iterator[Found]:
-    real = Path(os.path.realpath(directory))
-    if real in ancestors:
-        yield file_error(display_name(directory), IO_ERROR, f"symbolic link loop (points back to {real}), skipped")
-        return
-    ancestors = ancestors + (real,)
     try:
-        with os.scandir(directory) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        info = os.stat(directory)
+        entries = _listing(directory)
     except OSError as exc:
-        yield file_error(display_name(directory), IO_ERROR, _os_message(exc))
+        yield file_error(shown, IO_ERROR, _os_message(exc))
         return
+    here = (info.st_dev, info.st_ino)
+    if here in ancestors:
+        real = os.path.realpath(directory)
+        yield file_error(shown, IO_ERROR, f"symbolic link loop (points back to {real}), skipped")
+        return
+    ancestors = ancestors | {here}
+    prefix = "" if shown == "." else shown + os.sep
     for entry in entries:
-        path = Path(entry.path)
-        if is_excluded(path):
-            continue
+        name = entry.name
         try:
-            if entry.is_dir():
-                yield from _walk(path, is_excluded, suffixes, seen, ancestors)
+            is_dir = entry.is_dir()
+            if not is_dir and not name.endswith(suffixes):
                 continue
-            if not entry.name.endswith(suffixes):
+            if is_excluded(entry.path, is_dir):
                 continue
-            if entry.is_symlink() and not path.exists():
-                yield file_error(display_name(path), IO_ERROR, "broken symbolic link")
-            elif entry.is_file() and _remember(path, seen, None if entry.is_symlink() else real / entry.name):
-                yield Target(path, display_name(path))
+            if is_dir:
+                yield from _walk(entry.path, prefix + name, is_excluded, suffixes, seen, ancestors)
+                continue
+            if entry.is_symlink():
+                try:
+                    target = os.stat(entry.path)
+                except OSError as exc:
+                    if exc.errno not in _BROKEN:
+                        raise
+                    yield file_error(prefix + name, IO_ERROR, "broken symbolic link")
+                    continue
+                if not stat.S_ISREG(target.st_mode):
+                    continue
+                key = (target.st_dev, target.st_ino)
+            elif entry.is_file():
+                key = (info.st_dev, entry.inode())  # a file is on its folder's device
+            else:
+                continue
+            if _first_visit(key, seen):
+                yield Target(entry.path, prefix + name)
         except OSError as exc:
-            yield file_error(display_name(path), IO_ERROR, _os_message(exc))
+            yield file_error(prefix + name, IO_ERROR, _os_message(exc))
+
+
+def _listing(directory: str) -> list[os.DirEntry[str]]:
+    with os.scandir(directory) as it:
+        return sorted(it, key=lambda e: e.name)
 
 
 def _os_message(exc: OSError) -> str:

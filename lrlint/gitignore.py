@@ -21,8 +21,10 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from lrlint.globmatch import bracket
+from lrlint.discovery import display_name
+from lrlint.globmatch import assemble, tokens
 
 GITIGNORE = ".gitignore"
 
@@ -36,44 +38,13 @@ class Rule:
 
 
 def translate(pattern: str) -> str:
-    """The regular expression body for one gitignore glob (already stripped of `!`, `/`)."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\":
-            out.append(re.escape(pattern[i + 1]) if i + 1 < n else re.escape(ch))
-            i += 2
-            continue
-        if ch == "*":
-            if pattern.startswith("**", i):
-                after = i + 2
-                whole = (i == 0 or pattern[i - 1] == "/") and (after == n or pattern[after] == "/")
-                if whole and after == n:
-                    out.append(".*")  # trailing `/**` (or a lone `**`): everything below
-                    i = after
-                    continue
-                if whole:
-                    out.append("(?:.*/)?")  # `**/`: zero or more folders
-                    i = after + 1
-                    continue
-            while i < n and pattern[i] == "*":  # other runs of `*` are one `*`
-                i += 1
-            out.append("[^/]*")
-            continue
-        if ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            found = bracket(pattern, i)
-            if found is None:
-                out.append(re.escape(ch))
-            else:
-                body, negate, i = found
-                out.append(f"(?!/)[{'^' if negate else ''}{body}]")  # a class never matches `/`
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return "".join(out)
+    """The regular expression body for one gitignore glob (already stripped of `!`, `/`); never
+    exponential, whatever the pattern (see globmatch)."""
+
+    def klass(body: str, negate: bool) -> str:
+        return f"(?!/)[{'^' if negate else ''}{body}]"  # a class never matches `/`
+
+    return assemble(tokens(pattern, escapes=True, klass=klass))
 
 
 def parse_line(line: str) -> Rule | None:
@@ -118,7 +89,7 @@ class GitIgnore:
 
     def __init__(self) -> None:
         self._roots: dict[str, str | None] = {}  # folder -> its repository root
-        self._rules: dict[str, tuple[Rule, ...]] = {}  # folder -> rules of its own files
+        self._rules: dict[str, tuple[tuple[Rule, str], ...]] = {}  # folder -> (rule, its file)
         self._dirs: dict[str, bool] = {}  # folder -> ignored
 
     def is_ignored(self, path: os.PathLike[str] | str, is_dir: bool | None = None) -> bool:
@@ -129,7 +100,25 @@ class GitIgnore:
             return False
         if self._dir_ignored(parent, root):
             return True
-        return self._matches(full, root, is_dir)
+        decided = self._decide(full, root, is_dir)
+        return decided is not None and not decided[0].negated
+
+    def explain(self, path: os.PathLike[str] | str) -> str | None:
+        """Why a folder is ignored: the pattern and the file it is in (None: it is not)."""
+        full = os.path.abspath(path)
+        root = self._root(os.path.dirname(full))
+        if root is None or full == root:
+            return None
+        chain = [full]
+        while len(os.path.dirname(chain[-1])) > len(root):
+            chain.append(os.path.dirname(chain[-1]))
+        for folder in reversed(chain):  # the outermost ignored folder is the reason
+            decided = self._decide(folder, root, True)
+            if decided is not None and not decided[0].negated:
+                rule, source = decided
+                inside = "" if folder == full else f" (it is inside {display_name(Path(folder))})"
+                return f"`{rule.pattern}` in {display_name(Path(source))}{inside}"
+        return None
 
     def _root(self, folder: str) -> str | None:
         if folder in self._roots:
@@ -146,34 +135,41 @@ class GitIgnore:
         if folder == root or len(folder) <= len(root):
             return False
         if folder not in self._dirs:
-            self._dirs[folder] = self._dir_ignored(os.path.dirname(folder), root) or self._matches(
-                folder, root, True
-            )
+            if self._dir_ignored(os.path.dirname(folder), root):
+                self._dirs[folder] = True
+            else:
+                decided = self._decide(folder, root, True)
+                self._dirs[folder] = decided is not None and not decided[0].negated
         return self._dirs[folder]
 
-    def _folder_rules(self, folder: str, root: str) -> tuple[Rule, ...]:
+    def _folder_rules(self, folder: str, root: str) -> tuple[tuple[Rule, str], ...]:
         if folder not in self._rules:
-            rules = _read_rules(os.path.join(folder, GITIGNORE))
+            own = os.path.join(folder, GITIGNORE)
+            rules = tuple((rule, own) for rule in _read_rules(own))
             if folder == root:  # info/exclude first: the root .gitignore overrides it
-                rules = _read_rules(os.path.join(root, ".git", "info", "exclude")) + rules
+                exclude = os.path.join(root, ".git", "info", "exclude")
+                rules = tuple((rule, exclude) for rule in _read_rules(exclude)) + rules
             self._rules[folder] = rules
         return self._rules[folder]
 
-    def _matches(self, full: str, root: str, is_dir: bool | None) -> bool:
-        """The verdict of the deepest `.gitignore` with a pattern matching `full` itself."""
+    def _decide(self, full: str, root: str, is_dir: bool | None) -> tuple[Rule, str] | None:
+        """The last pattern matching `full` itself in the deepest `.gitignore` that has one."""
         level = os.path.dirname(full)
         while True:
             rules = self._folder_rules(level, root)
             if rules:
-                rel = os.path.relpath(full, level).replace(os.sep, "/")
-                for rule in reversed(rules):
+                rel = full[len(level) :].lstrip(os.sep)  # `full` lies below `level`
+                if os.sep != "/":
+                    rel = rel.replace(os.sep, "/")
+                for rule, source in reversed(rules):
+                    if not rule.regex.match(rel):
+                        continue
                     if rule.dir_only:
                         if is_dir is None:
-                            is_dir = os.path.isdir(full)
+                            is_dir = os.path.isdir(full)  # asked only when a folder pattern matches
                         if not is_dir:
                             continue
-                    if rule.regex.match(rel):
-                        return not rule.negated
+                    return rule, source
             if level == root or len(level) <= len(root):
-                return False
+                return None
             level = os.path.dirname(level)

@@ -127,7 +127,7 @@ def _newer_python_parses(text: str) -> bool:
 
     try:
         on_large_stack(parse, text)
-    except CstParseError:  # not newer syntax: a real error
+    except CstParseError:  # not newer syntax: a real error (a MemoryError is the per-file bound's)
         return False
     return True
 
@@ -172,7 +172,7 @@ def _analyze(summary: FileSummary, text: str, torch_version: str | None) -> None
         summary.diagnostics.append(file_error(summary.filename, CANNOT_ANALYSE, message))
         return
     summary.facts = facts
-    summary.suppressions = _suppressions(text)
+    summary.suppressions = _suppressions(text, summary)
     context = RuleContext.from_version(torch_version)
     found: list[Diagnostic] = []
     for rule in file_rules():
@@ -181,12 +181,16 @@ def _analyze(summary: FileSummary, text: str, torch_version: str | None) -> None
     summary.diagnostics.extend(unsuppressed(found, summary.suppressions))
 
 
-def _suppressions(text: str) -> object | None:
+def _suppressions(text: str, summary: FileSummary) -> object | None:
     if "noqa" not in text and "lrlint:" not in text:
         return None  # tokenizing costs; a file without either word has no directive
     from lrlint.suppressions import Suppressions
 
     found = Suppressions.from_source(text)
+    for warning in found.warnings:  # `# noqa LR004` (no colon), an unknown rule name, ...
+        cell, row = locate(warning.row, summary.cell_rows) if summary.cell_rows is not None else (None, warning.row)
+        where = f"cell {cell}:" if cell is not None else ""
+        summary.notes.append(f"{summary.filename}:{where}{row}:{warning.column}: {warning.message}")
     return found if len(found) else None
 
 
@@ -199,6 +203,7 @@ def unsuppressed(found: list[Diagnostic], suppressions: object | None) -> list[D
 def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence[tuple[int, int]] | None) -> Diagnostic:
     """A rule's finding as a reported diagnostic (positions still in the file's own rows)."""
     from lrlint.catalogue import rules as catalogue
+    from lrlint.messages import bound
     from lrlint.rules.base import RELATED, Finding
 
     assert isinstance(finding, Finding)
@@ -211,14 +216,14 @@ def to_diagnostic(code: str, finding: object, filename: str, cell_rows: Sequence
         if place.filename is None:
             message = message.replace(f"{{at{index}}}", _place(place.position.row, cell_rows))
             cell, row = locate(place.position.row, cell_rows) if cell_rows is not None else (None, place.position.row)
-            related.append(RelatedLocation(filename, Position(row, place.position.column), place.message, cell))
+            related.append(RelatedLocation(filename, Position(row, place.position.column), bound(place.message), cell))
         else:
             message = message.replace(f"{{at{index}}}", f"{_short(place.filename, filename)}:{place.position.row}")
-            related.append(RelatedLocation(place.filename, place.position, place.message))
+            related.append(RelatedLocation(place.filename, place.position, bound(place.message)))
     return Diagnostic(
         code=code,
         name=meta.name,
-        message=message,
+        message=bound(message),  # a quote of a 4,300-digit name stays short
         severity=finding.severity or meta.severity,
         filename=filename,
         location=finding.span.start,
@@ -251,10 +256,32 @@ def _in_cell(d: Diagnostic, cell_rows: Sequence[tuple[int, int]]) -> Diagnostic:
     else:
         end_column = d.end_location.column
     d.cell = cell
-    d.fix = None  # its edits are in the notebook's joined rows, not the cell's: not offered
+    d.fix = _fix_in_cells(d.fix, cell_rows)
     d.location = Position(row, d.location.column)
     d.end_location = Position(end_row, end_column)
     return d
+
+
+def _fix_in_cells(fix: object, cell_rows: Sequence[tuple[int, int]]) -> object:
+    """A fix's edits moved from the notebook's joined rows into their cells; None (no fix offered)
+    when an edit would cross from one cell into another."""
+    if fix is None:
+        return None
+    from dataclasses import replace
+
+    from lrlint.rules.base import Edit, Fix
+
+    assert isinstance(fix, Fix)
+    edits = []
+    for edit in fix.edits:
+        if edit.cell is not None:
+            return fix  # already placed
+        cell, row = locate(edit.start.row, cell_rows)
+        end_cell, end_row = locate(edit.end.row, cell_rows)
+        if end_cell != cell:
+            return None
+        edits.append(Edit(Position(row, edit.start.column), Position(end_row, edit.end.column), edit.content, cell))
+    return replace(fix, edits=tuple(edits))
 
 
 def _place(row: int, cell_rows: Sequence[tuple[int, int]] | None) -> str:
@@ -290,7 +317,9 @@ def schedules_of(summary: FileSummary) -> list[tuple[str, Scenario]]:
 def project_diagnostics(summaries: Iterable[FileSummary], torch_version: str | None = None, paths: Sequence[object] | None = None) -> list[Diagnostic]:
     """The project stage: link the analysed files and run the project rules over them."""
     from lrlint.facts.model import FileFacts
-    from lrlint.link import LinkedFile, link, module_name
+    from lrlint.project.link import link
+    from lrlint.project.model import LinkedFile
+    from lrlint.project.modules import module_name
     from lrlint.rules import project_rules
     from lrlint.rules.base import RuleContext
 
@@ -342,17 +371,21 @@ def lint_bytes(
 ) -> FileResult:
     """Lint one file's content on its own, both stages. Never raises for bad input.
 
-    `torch_version` defaults as the command line's does: the installed torch's release (the
+    `enabled` and `torch_version` default as the command line's do: the rules selected by default
+    (not LR100, which is on only when selected by its code), and the installed torch's release (the
     newest lrlint knows when torch is not installed)."""
     if torch_version is None:
         from lrlint.config import installed_torch_version
 
         torch_version = installed_torch_version()
+    if enabled is None:
+        from lrlint.config import default_selection
+
+        enabled = default_selection().__contains__
     summary = analyze_file(filename, data, notebook, torch_version)
     found = summary.diagnostics + project_diagnostics([summary], torch_version)
-    found += suppression_diagnostics(summary, enabled or (lambda code: True))
-    if enabled is not None:
-        found = [d for d in found if enabled(d.code)]
+    found += suppression_diagnostics(summary, enabled)
+    found = [d for d in found if enabled(d.code)]
     found.sort(key=Diagnostic.sort_key)
     result = FileResult(filename, found, summary.parsed, summary.notes)
     if with_schedules:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from lrlint.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
+    from lrlint.reporters.fixes import FixStatus
     from lrlint.sourcelines import SourceLines
 
 
@@ -20,6 +21,12 @@ class Report:
     # The reported files' text, for reporters that quote lines (full) or map notebook cells to
     # file rows (SARIF, GitHub); built on first use from the files on disk when not given.
     sources: SourceLines | None = None
+    # What --fix did and would do: the `[*]` markers and fix counts of the summary (None: no fixes).
+    fixes: FixStatus | None = None
+
+    def fix_marker(self, d: Diagnostic) -> str:
+        """`[*] ` before the message of a finding `--fix` would fix (as ruff), else ''."""
+        return self.fixes.marker(d, self) if self.fixes is not None else ""
 
     @property
     def files_with_diagnostics(self) -> int:

@@ -11,6 +11,9 @@ from typing import Any, Literal
 
 StepOrder = Literal["scheduler-first", "optimizer-first"]
 
+# Never a literal, and never needed as one: --verify always builds its own optimizer.
+SUPPLIED_BY_VERIFY = frozenset({"optimizer"})
+
 # A literal value as read from source: numbers, strings, booleans, None, and lists of them.
 LiteralValue = Any
 
@@ -29,6 +32,13 @@ class Scenario:
     grad_scaler: bool = False  # the optimizer is stepped through a GradScaler
     # The torch release ("X.Y") the finding was judged for (--torch-version); None: the newest.
     torch_target: str | None = None
+    # What the finding is about when its rule may report several things of one construction
+    # (LR013: "milestones:never"), for the rule's judge to check that one; None: the only thing.
+    subject: str | None = None
+
+    def unknown_params(self) -> list[str]:
+        """The parameters whose value --verify would have to guess."""
+        return [name for name in self.unknown if name not in SUPPLIED_BY_VERIFY]
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -49,4 +59,5 @@ class Scenario:
             order=data.get("order"),
             grad_scaler=bool(data.get("grad_scaler", False)),
             torch_target=data.get("torch_target"),
+            subject=data.get("subject"),
         )

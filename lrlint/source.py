@@ -25,17 +25,24 @@ class SourceError(Exception):
         self.column = column
 
 
-# The memory an analysis takes grows with the syntax nodes of a file. libcst's parse peaks at about
+# The memory an analysis takes grows with the syntax nodes of a file: libcst's parse peaks at about
 # 6 kB a name or number in the densest code (lambdas, one-line calls: 650 MB at the bound below),
 # 3 kB in ordinary training code (a 21,000-name timm model: 100 MB). Past these bounds a file is
-# not analysed (an E903 finding names it). The largest file in 13 public training repositories
-# holds about 30,000 of them; files past the bounds are generated.
+# not analysed (an E903 finding names it), before any parse: cheap verdicts on generated code.
+# (What a parse may take whatever its input is bounded around it, in its process:
+# lrlint/workers.py.) The largest file in 13 public training repositories holds about 30,000 of
+# them; files past the bounds are generated.
 MAX_FILE_BYTES = 1024 * 1024
 # A notebook's JSON carries its outputs (images, logs): only its code cells count against the
 # bounds above, and the JSON itself is read up to this size.
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 MAX_WORDS = 100_000
 _WORD = re.compile(rb"\w+")
+# Empty brackets build syntax nodes without a name or number: a megabyte of `((),(),...)` took
+# 600 MB in CPython's parser and gigabytes in libcst. The most in a file of 13 public training
+# repositories is 4,000 opening brackets.
+MAX_BRACKETS = 50_000
+
 
 
 def too_large(notebook: bool = False, code: bool = False) -> SourceError:
@@ -55,23 +62,47 @@ def read_limit(path: os.PathLike[str] | str) -> int:
 def too_dense(code: bytes) -> SourceError | None:
     """E903 when the code holds more names and numbers than lrlint analyses in bounded memory."""
     words = len(_WORD.findall(code))
-    if words <= MAX_WORDS:
-        return None
-    return SourceError(
-        "E903", f"not analysed: {words:,} names and numbers, over lrlint's limit of {MAX_WORDS:,} per file"
-    )
+    if words > MAX_WORDS:
+        return SourceError(
+            "E903", f"not analysed: {words:,} names and numbers, over lrlint's limit of {MAX_WORDS:,} per file"
+        )
+    brackets = code.count(b"(") + code.count(b"[") + code.count(b"{")
+    if brackets > MAX_BRACKETS:
+        return SourceError(
+            "E903", f"not analysed: {brackets:,} opening brackets, over lrlint's limit of {MAX_BRACKETS:,} per file"
+        )
+    return None
 
 
 def read_source(path: os.PathLike[str] | str) -> tuple[os.stat_result, bytes]:
     """A file's stat and content, read at most one byte past its size bound (so an oversized file
     costs no memory) and only if it is a regular file: a FIFO would block, a device never end."""
     # O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before fstat can tell.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(fd, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise OSError(0, "not a regular file (a FIFO, socket or device), skipped")
-        return info, fh.read(read_limit(path) + 1)
+        # The size it has (one byte more shows growth), never past the bound: every file of a
+        # warm run is read to be hashed, and a buffer of the bound's size per file costs more
+        # than the read.
+        limit = read_limit(path) + 1
+        want = min(info.st_size + 1, limit)
+        chunks: list[bytes] = []
+        got = 0
+        while got < want:
+            chunk = os.read(fd, want - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+            if got == want < limit:  # it grew since fstat: read on, up to the bound
+                want = min(want * 2, limit)
+            elif got == info.st_size:
+                break  # all of it, as of the fstat (no second read to see the end)
+        return info, chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def read_stream(stream: BinaryIO, name: str = "-") -> bytes:
@@ -107,17 +138,29 @@ def decode(data: bytes) -> Source:
     return Source(text, "utf-8" if encoding == "utf-8-sig" else codecs.lookup(encoding).name)
 
 
-# CPython turns deep nesting into a RecursionError counted from the caller's own stack depth: a
-# file parsed in a worker process (deeper in the stack) could fail where the same file parsed
-# alone passed. Every parse gets this many levels above wherever it is called from.
+# CPython turns deep nesting into a RecursionError counted from the caller's own recursion depth:
+# a file parsed deeper in the stack could fail where the same file parsed alone passed. Every
+# parse gets this many levels above wherever it is called from.
 _PARSE_DEPTH_BUDGET = 1000
 
 
-def _stack_depth() -> int:
-    depth, frame = 0, sys._getframe()
-    while frame is not None:
-        depth, frame = depth + 1, frame.f_back  # type: ignore[assignment]
-    return depth
+def _recursion_depth() -> int:
+    """The interpreter's own count of nested calls here, which is what its limit is checked
+    against: Python frames and C-level calls alike (walking frames misses the latter, so a call
+    through a C function or an object's __call__ moved the verdict)."""
+    limit = sys.getrecursionlimit()
+    low, high = 1, limit  # the smallest limit the interpreter accepts at this depth is depth + 1
+    try:
+        while low < high:
+            middle = (low + high) // 2
+            try:
+                sys.setrecursionlimit(middle)
+                high = middle
+            except RecursionError:
+                low = middle + 1
+    finally:
+        sys.setrecursionlimit(limit)
+    return low - 1
 
 
 # Expressions nested deeper than this many frames of CPython's symbol table (about 1,000 levels:
@@ -138,12 +181,14 @@ def check_syntax(text: str) -> SourceError | None:
     budget, so nothing it accepts is nested deep enough for `ast.parse` to reject (that counts at
     most three levels where the symbol table counts one); what only `ast.parse` accepts is too
     deep for libcst.
-    """
+
+    MemoryError from the parser is CPython's own verdict on deep nesting, unless the process is
+    at its memory bound (lrlint/child.py): then it propagates, as any other exhausted memory."""
     import symtable
     import warnings
 
     limit = sys.getrecursionlimit()
-    depth = _stack_depth()
+    depth = _recursion_depth()
     too_deep = False
     try:
         with warnings.catch_warnings():
@@ -160,7 +205,13 @@ def check_syntax(text: str) -> SourceError | None:
             ast.parse(text)
     except SyntaxError as exc:
         return SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
-    except (RecursionError, MemoryError):
+    except RecursionError:
+        return SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
+    except MemoryError:
+        from lrlint.child import near_memory_bound
+
+        if near_memory_bound():
+            raise
         return SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
     except ValueError as exc:
         return SourceError("E999", f"SyntaxError: {exc}")

@@ -1,24 +1,36 @@
 """The lines of reported files, read again on demand for reporters that quote or map them.
 
-The full format quotes the line under each finding; SARIF and GitHub annotations place a notebook
+The full format quotes the lines around each finding; SARIF, GitHub and GitLab place a notebook
 finding on the row of the `.ipynb` file where that cell line is stored. Only files with findings
 are read, only regular files (a FIFO is never read twice), and anything unreadable just means
 "no snippet": a reporter never fails because a file changed or vanished since it was linted.
+
+A plain file is streamed: only the rows asked for are kept, reading stops after the last of them,
+and a line longer than MAX_LINE_BYTES is not kept (its findings get no snippet), so quoting line 1
+of ten 60 MB files costs kilobytes, not gigabytes. A notebook is parsed whole (lrlint reads
+notebooks up to 32 MiB), one at a time.
 """
 
 from __future__ import annotations
 
 import bisect
+import io
+import itertools
 import json
 import os
 import re
 import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")  # what Python (and lrlint's notebook reader) counts as a line end
+_BREAK = re.compile(rb"\r\n|\r|\n")
 _WS = re.compile(r"[ \t\n\r]*")
-MAX_BYTES = 64 * 1024 * 1024  # a report never rereads more than this per file
+MAX_BYTES = 64 * 1024 * 1024  # a notebook is never reread past this size
+MAX_LINE_BYTES = 64 * 1024  # a longer line is not quoted
+CHUNK = 256 * 1024
 
 
 def split_lines(text: str) -> list[str]:
@@ -28,47 +40,121 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Lines:
+    """Some rows of a file or cell: `rows[r]` is line r (1-based), or None when it cannot be quoted
+    (too long, not text); a row asked for but absent lies past the end. `total` is the number of
+    lines when the end was reached, else None (there are more)."""
+
+    rows: dict[int, str | None]
+    total: int | None
+
+
 class SourceLines:
-    """Lines by file (and notebook cell), cached. `given` holds source not on disk (stdin)."""
+    """Rows by file (and notebook cell). `given` holds source not on disk (stdin)."""
 
     def __init__(self, cwd: Path, given: dict[str, bytes] | None = None) -> None:
         self.cwd = cwd
         self._given = dict(given or {})
-        self._data: dict[str, bytes | None] = {}
-        self._notebooks: dict[str, _Notebook | None] = {}
+        self._notebook_name: str | None = None  # the one notebook kept parsed
+        self._notebook: _Notebook | None = None
 
-    def lines(self, filename: str, cell: int | None = None) -> list[str] | None:
-        """The lines of a file, or of one cell (1-based, among all cells) of a notebook."""
+    def rows(self, filename: str, wanted: Iterable[int], cell: int | None = None) -> Lines | None:
+        """Lines `wanted` of a file, or of one cell (1-based, among all cells) of a notebook; None
+        when the file cannot be read."""
+        wanted = set(wanted)
         if cell is not None:
-            notebook = self._notebook(filename)
-            return notebook.lines(cell) if notebook is not None else None
-        data = self._read(filename)
-        if data is None:
-            return None
-        from lrlint.source import SourceError, decode
-
+            notebook = self._notebook_of(filename)
+            lines = notebook.lines(cell) if notebook is not None else None
+            if lines is None:
+                return None
+            return Lines({r: lines[r - 1] for r in wanted if 1 <= r <= len(lines)}, len(lines))
+        if filename in self._given:
+            return _stream_rows(io.BytesIO(self._given[filename]), wanted)
+        path = Path(self.cwd, filename)
         try:
-            return split_lines(decode(data).text)
-        except SourceError:
+            with open(path, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    return None
+                return _stream_rows(fh, wanted)
+        except (OSError, ValueError):
             return None
 
     def notebook_row(self, filename: str, cell: int, row: int) -> int | None:
         """The 1-based row of the `.ipynb` file on which line `row` of `cell` is stored."""
-        notebook = self._notebook(filename)
+        notebook = self._notebook_of(filename)
         return notebook.file_row(cell, row) if notebook is not None else None
 
-    def _read(self, filename: str) -> bytes | None:
-        if filename in self._given:
-            return self._given[filename]
-        if filename not in self._data:
-            self._data[filename] = _read_regular(Path(self.cwd, filename))
-        return self._data[filename]
+    def _notebook_of(self, filename: str) -> _Notebook | None:
+        if filename != self._notebook_name:  # reporters ask file by file: keep only the last one
+            self._notebook = None
+            self._notebook_name = filename
+            data = self._given[filename] if filename in self._given else _read_regular(Path(self.cwd, filename))
+            self._notebook = _Notebook.parse(data) if data is not None else None
+        return self._notebook
 
-    def _notebook(self, filename: str) -> _Notebook | None:
-        if filename not in self._notebooks:
-            data = self._read(filename)
-            self._notebooks[filename] = _Notebook.parse(data) if data is not None else None
-        return self._notebooks[filename]
+
+def _stream_rows(fh: BinaryIO, wanted: set[int]) -> Lines:
+    """The wanted rows of a byte stream, decoded as Python decodes source (BOM, coding cookie)."""
+    found: dict[int, str | None] = {}
+    last = max(wanted, default=0)
+    lines = _raw_lines(fh.read, MAX_LINE_BYTES)
+    head = list(itertools.islice(lines, 2))  # where a coding cookie may be
+    encoding = _encoding(head)
+    row = 0
+    for row, raw in enumerate(itertools.chain(head, lines), start=1):
+        if row in wanted:
+            found[row] = _decoded(raw, encoding, first=row == 1)
+        if row >= last:
+            return Lines(found, None)
+    return Lines(found, row)
+
+
+def _raw_lines(read: Callable[[int], bytes], limit: int) -> Iterator[bytes | None]:
+    """Each physical line's bytes without its line end (`\\n`, `\\r\\n` or `\\r`), or None for a
+    line longer than `limit`, whose bytes are skipped, never held."""
+    buffer = b""
+    overlong = False
+    while True:
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        buffer += chunk
+        start = 0
+        for match in _BREAK.finditer(buffer):
+            if match.group() == b"\r" and match.end() == len(buffer):
+                break  # may be the first half of `\r\n`: decide with the next chunk
+            yield None if overlong else buffer[start : match.start()]
+            overlong = False
+            start = match.end()
+        buffer = buffer[start:]
+        if len(buffer) > limit:
+            overlong = True
+            buffer = buffer[-1:] if buffer.endswith(b"\r") else b""
+    if buffer.endswith(b"\r"):
+        yield None if overlong else buffer[:-1]
+    elif buffer or overlong:
+        yield None if overlong else buffer
+
+
+def _encoding(head: list[bytes | None]) -> str:
+    import tokenize
+
+    lines = iter([*(line + b"\n" for line in head if line is not None), b""])
+    try:
+        return tokenize.detect_encoding(lambda: next(lines, b""))[0]
+    except SyntaxError:
+        return "utf-8"
+
+
+def _decoded(raw: bytes | None, encoding: str, first: bool) -> str | None:
+    if raw is None or b"\x00" in raw:
+        return None  # too long to quote, or not text
+    try:
+        text = raw.decode(encoding if first else encoding.replace("utf-8-sig", "utf-8"))
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return text[1:] if first and text.startswith("\ufeff") else text
 
 
 def _read_regular(path: Path) -> bytes | None:

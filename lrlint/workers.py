@@ -1,9 +1,16 @@
-"""The per-file stage over many files: in this process for a few, in worker processes for many.
+"""The per-file stage over many files: every file that needs a parse is analysed in a child
+process, bounded in CPU time and memory; this process reads, prefilters and collects.
 
-Each task reads one file and analyses it (`analyze_path`); results come back in input order, so
-output does not depend on `--jobs`. A bug in lrlint on one file becomes that file's `error`, and
-a worker process that dies (a crash in a parser) loses no other file's result: the files that
-were in flight are retried one at a time in fresh processes, which names the one that crashes.
+libcst's parser is exponential on some inputs (nested match patterns) and takes gigabytes on
+others (a megabyte of `((),(),...)`), and nothing inside the parsing process can interrupt it
+(it holds the GIL in native code). So each file that reaches the parser runs in a forked child
+under kernel limits (lrlint/child.py), in every mode: many files, a few, `--jobs 1`, one file
+named on the command line, stdin. A file over a limit is an E903 ("not analysed: ..."), a child
+that crashes is that file's internal error, and no other file loses anything: each child has one
+file in flight, so its end names the file, and the others go on in the remaining children.
+
+Results come back in input order, so output does not depend on `--jobs`. Where there is no fork
+(Windows) files are analysed in this process, without the bounds.
 """
 
 from __future__ import annotations
@@ -11,22 +18,21 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 import traceback
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence
 
-if TYPE_CHECKING:  # imported when workers start: a one-file run (pre-commit) never pays for them
-    import multiprocessing.context
-
-from lrlint.diagnostics import IO_ERROR, file_error
+from lrlint import child
+from lrlint.bounds import Bounds
+from lrlint.diagnostics import CANNOT_ANALYSE, IO_ERROR, file_error
 from lrlint.linter import FileSummary, analyze_file
 from lrlint.prefilter import may_have_findings
 from lrlint.source import read_source
 
-# Below this many files to analyse, starting processes costs more than it saves.
-MIN_FILES_FOR_WORKERS = 8
-_CHUNK = 2  # files per task: the files workers get are the long ones
+CRASHED = "the analysis process crashed on this file"
 
 
 @dataclass(frozen=True)
@@ -42,9 +48,14 @@ class Task:
 @dataclass
 class Outcome:
     summary: FileSummary
-    stat: os.stat_result | None = None  # taken before reading: what the cache is keyed by
+    stat: os.stat_result | None = None  # taken before reading: what the cache is keyed by; None: not cached
     error: str | None = None  # an internal error of lrlint on this file
     unread: bool = False  # the file could not be read at all (not counted as checked)
+
+
+def _not_analysed(display: str, why: str) -> Outcome:
+    # No stat: a verdict about this machine's limits is not a fact about the file to cache.
+    return Outcome(FileSummary(display, [file_error(display, CANNOT_ANALYSE, f"not analysed: {why}")], parsed=True))
 
 
 def analyze_path(task: Task, torch_version: str | None) -> Outcome:
@@ -60,13 +71,13 @@ def analyze_path(task: Task, torch_version: str | None) -> Outcome:
 
 def _screen(task: Task, torch_version: str | None) -> Outcome | Task:
     """Read a file in this process: the outcome when the prefilter settles it (most files, at the
-    cost of a read), else the task with its content, for a worker."""
-    if task.notebook or task.force:
-        return task
+    cost of a read), else the task with its content, for a child."""
+    if task.notebook or task.force or task.data is not None:
+        return task  # for a child (the caller read, hashed and screened `data` already)
     try:
         stat, data = read_source(task.path)
     except OSError:
-        return task  # the worker reports it, as for any read error
+        return task  # the child reports it, as for any read error
     if may_have_findings(data):
         return Task(task.display, task.path, task.notebook, task.force, data, stat)
     return analyze_data(task.display, data, task.notebook, torch_version, stat)
@@ -86,6 +97,8 @@ def analyze_data(
     gc.disable()
     try:
         return Outcome(analyze_file(display, data, notebook, torch_version, force), stat)
+    except MemoryError:
+        raise  # the caller's bound (see _Serve), not a bug of lrlint
     except Exception as exc:  # noqa: BLE001 - a bug in lrlint must not stop the other files
         if os.environ.get("LRLINT_DEBUG"):
             traceback.print_exc()
@@ -95,10 +108,6 @@ def analyze_data(
             gc.enable()
 
 
-def _analyze_chunk(tasks: Sequence[Task], torch_version: str | None) -> list[Outcome]:
-    return [analyze_path(task, torch_version) for task in tasks]
-
-
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -106,72 +115,173 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def worker_count(jobs: int, files: int) -> int:
+    """Children to start: `--jobs`, but never more than the files to analyse or the CPUs this
+    process may run on (the analysis is CPU-bound: more would only add memory)."""
+    return max(1, min(jobs, files, default_jobs()))
+
+
 def analyze_all(
     tasks: Sequence[Task],
     torch_version: str | None,
     jobs: int,
     progress: Callable[[int], None] = lambda done: None,
+    bounds: Bounds | None = None,
 ) -> list[Outcome]:
-    if jobs <= 1 or len(tasks) < MIN_FILES_FOR_WORKERS:
-        outcomes = []
-        for task in tasks:
-            outcomes.append(analyze_path(task, torch_version))
-            progress(1)
-        return outcomes
-    # Workers get only the files the prefilter cannot settle: sending them the rest would cost
-    # more than reading them here.
+    # This process reads every file and settles the ones the prefilter proves clean; children get
+    # the rest, which are the ones that parse.
     screened = [_screen(task, torch_version) for task in tasks]
     heavy = [i for i, item in enumerate(screened) if isinstance(item, Task)]
     progress(len(tasks) - len(heavy))
-    parsed = _in_processes([screened[i] for i in heavy], torch_version, jobs, progress) if heavy else []  # type: ignore[misc]
-    for index, outcome in zip(heavy, parsed):
-        screened[index] = outcome
+    if heavy:
+        todo = [screened[i] for i in heavy]
+        if child.available():
+            _warm()
+            pool = _Pool(todo, torch_version, worker_count(jobs, len(todo)), bounds or Bounds.from_env(), progress)  # type: ignore[arg-type]
+            parsed = pool.run()
+        else:
+            parsed = [_unbounded(task, torch_version) for task in todo]  # type: ignore[arg-type]
+            progress(len(todo))
+        for index, outcome in zip(heavy, parsed):
+            screened[index] = outcome
     return [item for item in screened if isinstance(item, Outcome)]
 
 
-def _context() -> multiprocessing.context.BaseContext:
-    import multiprocessing
-
-    # fork starts a worker in milliseconds; elsewhere (macOS, Windows) spawn is the safe choice.
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _in_processes(tasks: Sequence[Task], torch_version: str | None, jobs: int, progress: Callable[[int], None]) -> list[Outcome]:
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    results: list[Outcome | None] = [None] * len(tasks)
-    chunks = [list(range(i, min(i + _CHUNK, len(tasks)))) for i in range(0, len(tasks), _CHUNK)]
-    suspects: list[int] = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=_context()) as pool:
-        futures: list[tuple[list[int], Future[list[Outcome]]]] = []
-        for position, chunk in enumerate(chunks):
-            try:
-                futures.append((chunk, pool.submit(_analyze_chunk, [tasks[i] for i in chunk], torch_version)))
-            except BrokenProcessPool:  # a worker died while the rest was being handed out
-                suspects.extend(i for rest in chunks[position:] for i in rest)
-                break
-        for chunk, future in futures:
-            try:
-                for index, outcome in zip(chunk, future.result()):
-                    results[index] = outcome
-                progress(len(chunk))
-            except BrokenProcessPool:
-                suspects.extend(chunk)
-    for index in suspects:  # one at a time, each in a fresh process: a crash names its file
-        results[index] = _alone(tasks[index], torch_version)
-        progress(1)
-    return [r for r in results if r is not None]
-
-
-def _alone(task: Task, torch_version: str | None) -> Outcome:
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
+def _unbounded(task: Task, torch_version: str | None) -> Outcome:
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=_context()) as pool:
-            return pool.submit(analyze_path, task, torch_version).result()
-    except BrokenProcessPool:
-        return Outcome(FileSummary(task.display), None, "the analysis process crashed on this file")
+        return analyze_path(task, torch_version)
+    except MemoryError:
+        return _not_analysed(task.display, "lrlint ran out of memory analysing it")
+
+
+# --- children ----------------------------------------------------------------------------------
+
+
+# A file with a finding: analysing it imports and loads everything the analysis uses.
+_WARM_UP = b"from torch.optim.lr_scheduler import StepLR\nStepLR(o, milestones=[1])\n"
+
+
+def _warm() -> None:
+    """Analyse a two-line file here before forking: each child then starts with every module and
+    table the analysis loads on first use, and this process, which needs most of them for the
+    project stage, loads them once."""
+    analyze_data("<warm-up>", _WARM_UP, False, None)
+
+
+class _Serve:
+    """What a child runs for each task: its outcome, and whether the child must end after it."""
+
+    def __init__(self, torch_version: str | None, bounds: Bounds) -> None:
+        self.torch_version = torch_version
+        self.bounds = bounds
+
+    def __call__(self, task: Task) -> tuple[Outcome, bool]:
+        try:
+            return analyze_path(task, self.torch_version), False
+        except MemoryError:  # raised outside analyze_data's own handler; its state is suspect
+            return _not_analysed(task.display, self.bounds.out_of_memory), True
+
+
+@dataclass
+class _Slot:
+    proc: child.Child
+    task: int | None = None  # index of the file in flight
+    deadline: float = 0.0  # wall clock; the CPU limit is the child's own
+    served: int = 0  # files it answered
+
+
+class _Pool:
+    """Up to `workers` children, one file in flight each; a child that ends early is replaced."""
+
+    def __init__(self, tasks: Sequence[Task], torch_version: str | None, workers: int, bounds: Bounds, progress: Callable[[int], None]) -> None:
+        self.tasks = tasks
+        self.workers = workers
+        self.bounds = bounds
+        self.progress = progress
+        self.serve = _Serve(torch_version, bounds)
+        self.results: list[Outcome | None] = [None] * len(tasks)
+        self.queue = deque(range(len(tasks)))
+        self.slots: list[_Slot] = []
+
+    def run(self) -> list[Outcome]:
+        try:
+            while self.queue or any(slot.task is not None for slot in self.slots):
+                self._hand_out()
+                self._collect()
+        finally:  # every child ends with the run (busy ones when Ctrl-C or an error ends it early)
+            for slot in list(self.slots):
+                self._end(slot)
+        return [outcome for outcome in self.results if outcome is not None]
+
+    def _done(self, index: int, outcome: Outcome) -> None:
+        self.results[index] = outcome
+        self.progress(1)
+
+    def _hand_out(self) -> None:
+        for slot in [s for s in self.slots if s.task is None]:
+            if self.queue:
+                self._give(slot)
+        while self.queue and len(self.slots) < self.workers:
+            try:
+                slot = _Slot(child.Child.start(self.serve, child.Limits(self.bounds.seconds, self.bounds.megabytes * 2**20)))
+            except OSError as exc:
+                if self.slots:
+                    return  # make do with the children there are
+                index = self.queue.popleft()
+                self._done(index, Outcome(FileSummary(self.tasks[index].display), None, f"could not start an analysis process ({exc.strerror or exc})"))
+                continue
+            self.slots.append(slot)
+            self._give(slot)
+
+    def _give(self, slot: _Slot) -> None:
+        index = self.queue.popleft()
+        if slot.proc.send(self.tasks[index]):
+            slot.task, slot.deadline = index, time.monotonic() + self.bounds.seconds * self.bounds.wall_factor
+            return
+        ending = self._end(slot)  # it ended before taking the file (retired, or died idle)
+        if slot.served:
+            self.queue.appendleft(index)  # the next child takes it
+        else:  # it never served: another one would not either
+            self._done(index, Outcome(FileSummary(self.tasks[index].display), None, f"the analysis process ended at its start ({ending.describe()})"))
+
+    def _collect(self) -> None:
+        busy = [slot for slot in self.slots if slot.task is not None]
+        if not busy:
+            return
+        ready = child.wait_readable([slot.proc for slot in busy], min(slot.deadline for slot in busy) - time.monotonic())
+        now = time.monotonic()
+        for slot in busy:
+            index = slot.task
+            assert index is not None
+            if slot.proc in ready:
+                received = slot.proc.receive()
+                if received is None:  # it ended without a result: its end says why
+                    self._done(index, _judge(self.tasks[index], self._end(slot), self.bounds))
+                    continue
+                outcome, retiring = received
+                slot.task, slot.served = None, slot.served + 1
+                self._done(index, outcome)
+                if retiring:
+                    self._end(slot)
+            elif now >= slot.deadline:  # waiting rather than computing: the wall-clock fallback
+                self._end(slot)
+                self._done(index, _not_analysed(self.tasks[index].display, self.bounds.timed_out))
+
+    def _end(self, slot: _Slot) -> child.Ending:
+        self.slots.remove(slot)
+        busy, slot.task = slot.task is not None, None
+        ending = slot.proc.stop()
+        if not busy and ending.stderr:  # what its analyses printed, as they would have printed here
+            sys.stderr.write(ending.stderr)
+        return ending
+
+
+def _judge(task: Task, ending: child.Ending, bounds: Bounds) -> Outcome:
+    """A child that ended without a result: what happened to its file."""
+    if ending.cpu_exceeded:
+        return _not_analysed(task.display, bounds.timed_out)
+    if ending.out_of_memory:
+        return _not_analysed(task.display, bounds.out_of_memory)
+    if os.environ.get("LRLINT_DEBUG") and ending.last_words:
+        sys.stderr.write(f"lrlint: the analysis of {task.display} ended ({ending.describe()}):\n{ending.last_words}")
+    return Outcome(FileSummary(task.display), None, CRASHED)

@@ -115,6 +115,7 @@ def test_unreadable_file(tmp_path: Path, capsys, monkeypatch) -> None:
     target = tmp_path / "secret.py"
     target.write_text(GOOD_BAD)
     (tmp_path / "ok.py").write_text(GOOD_BAD)
+    import lrlint.run
     import lrlint.workers
 
     real = lrlint.workers.read_source
@@ -125,6 +126,7 @@ def test_unreadable_file(tmp_path: Path, capsys, monkeypatch) -> None:
         return real(path)
 
     monkeypatch.setattr(lrlint.workers, "read_source", deny)
+    monkeypatch.setattr(lrlint.run, "read_source", deny)  # the run reads (and hashes) files too
     monkeypatch.chdir(tmp_path)
     code, diags, _ = _run(["--no-cache", "."], capsys)
     assert code == 1

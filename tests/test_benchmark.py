@@ -73,6 +73,14 @@ def test_run_writes_the_figures(tmp_path: Path) -> None:
     assert report["ratios"]["lrlint_cold_wall_vs_floor"] > 0
     assert "one_file_minus_python_pass_ms" in report["ratios"]
     assert [t["result"] in ("PASS", "MISS") for t in report["targets"]] == [True] * 5
+    # Issue 20's targets are the ones in force; issue 13's are kept as history.
+    assert "targets (issue 20):" in proc.stdout
+    assert [t["target"].split(" <")[0] for t in report["targets"]] == [
+        "cold", "cold CPU", "warm", "one file", "peak RSS"]  # fmt: skip
+    assert [t["result"] in ("PASS", "MISS") for t in report["earlier_targets"]] == [True] * 3
+    # libcst over only the files lrlint parsed (the seeded training scripts, and what they call)
+    parsed = steps["libcst_analysed"]
+    assert parsed["status"] == "ok" and parsed["parsed"] == parsed["files"] >= 1 and parsed["errors"] == 0
     stage = report["project_stage"]  # issue 14: the link stage's share, timed inside one run
     assert 0 < stage["project_stage_s"] < stage["total_s"] and 0 < stage["share"] < 1
     # The seeded bug of the first training script is lrlint's to find.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import lrlint.workers
-from lrlint.cache import Cache
+from lrlint.cache import Cache, digest, entry_key
 from lrlint.config import load_settings
 from lrlint.linter import analyze_file
 from lrlint.prefilter import may_have_findings
@@ -32,6 +31,11 @@ def project(tmp_path: Path, files: int = 12) -> Path:
         (tmp_path / f"m{i:02}.py").write_text(body)
     (tmp_path / "train.py").write_text(LR001)
     return tmp_path
+
+
+def _keys(root: Path) -> list[str]:
+    """The cache keys of a project's files."""
+    return [entry_key(digest(p.read_bytes()), notebook=False) for p in sorted(root.glob("*.py"))]
 
 
 def run(root: Path, **options: object) -> tuple[list[tuple[str, int, str, str]], object]:
@@ -65,18 +69,21 @@ def test_corrupt_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
     root = project(tmp_path / "p")
     cache = tmp_path / "cache"
     expected, _ = run(root, cache_dir=cache, jobs=1)
-    [stored] = cache.glob("summaries-*.pickle")
-    stored.write_bytes(b"\x80\x04not a pickle")
+    [stored] = cache.glob("*.entries")
+    [results] = cache.glob("*.results")
+    for path in (stored, results):
+        path.write_bytes(b"\x80\x04not a cache")
     found, result = run(root, cache_dir=cache, jobs=1)
     assert found == expected and result.cached == 0  # type: ignore[attr-defined]
-    assert isinstance(pickle.loads(stored.read_bytes()), dict)  # rewritten whole
+    rewritten = Cache(cache, stored.name.removesuffix(".entries"), root)  # rewritten whole
+    assert all(rewritten.has(key) for key in _keys(root))
 
 
 def test_no_cache_writes_nothing(tmp_path: Path) -> None:
     root = project(tmp_path / "p")
     os.chdir(tmp_path)
     found, _ = run(root, use_cache=False, jobs=1)
-    assert found and not any(tmp_path.rglob("summaries-*.pickle"))
+    assert found and not any(tmp_path.rglob("*.entries")) and not any(tmp_path.rglob(".lrlint_cache"))
 
 
 def test_cache_key_follows_the_target_torch_version(tmp_path: Path) -> None:
@@ -85,7 +92,7 @@ def test_cache_key_follows_the_target_torch_version(tmp_path: Path) -> None:
     for version in ("2.6", "2.13"):
         (root / "lrlint.toml").write_text(f'torch-version = "{version}"\n')
         run(root, cache_dir=cache, jobs=1)
-    assert len(list(cache.glob("summaries-*.pickle"))) == 2
+    assert len(list(cache.glob("*.entries"))) == 2
 
 
 def test_concurrent_runs_share_a_cache_without_corrupting_it(tmp_path: Path) -> None:
@@ -99,7 +106,9 @@ def test_concurrent_runs_share_a_cache_without_corrupting_it(tmp_path: Path) -> 
     assert all(report == reports[0] for report in reports) and all(not err for _, err in outputs)
     again = json.loads(subprocess.run(command, capture_output=True, cwd=ROOT, check=False).stdout)
     assert again == reports[0]
-    assert Cache(cache, next(cache.glob("summaries-*.pickle")).stem.split("-", 1)[1])._read()
+    [stored] = cache.glob("*.entries")
+    shared = Cache(cache, stored.name.removesuffix(".entries"), root)
+    assert all(shared.has(key) for key in _keys(root))
 
 
 def test_output_does_not_depend_on_the_number_of_jobs(tmp_path: Path) -> None:

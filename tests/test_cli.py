@@ -279,8 +279,10 @@ def test_json_for_file_errors() -> None:
 def test_concise(bad_json: list[dict[str, Any]]) -> None:
     result = cli("--output-format", "concise", "fixtures/bad")
     assert result.rc == 1
-    lines = result.out.splitlines()
-    assert all(TEXT_LINE.fullmatch(line) for line in lines) and "Found" not in result.out
+    # As ruff's concise: the findings, then the summary and ruff's line about fixes.
+    *lines, summary, fixes = result.out.splitlines()
+    assert all(TEXT_LINE.fullmatch(line) for line in lines) and summary.startswith("Found ") and fixes.startswith("[*] ")
+    assert cli("--output-format", "concise", "-q", "fixtures/bad").out.splitlines() == lines
     assert [TEXT_LINE.fullmatch(line).group("path", "row", "col", "code") for line in lines] == [  # type: ignore[union-attr]
         (d["filename"], str(d["location"]["row"]), str(d["location"]["column"]), d["code"]) for d in bad_json
     ]

@@ -43,7 +43,7 @@ def test_static_findings_match_the_oracle(source: str) -> None:
 @settings(FIXED, max_examples=4)
 @given(st.lists(inputs(), min_size=10, max_size=12))
 def test_cli_json_parses_and_matches_linting_alone(samples: list[Sample]) -> None:
-    # 10+ files: the run takes the worker-process path (lrlint.workers.MIN_FILES_FOR_WORKERS).
+    # 10+ files: several analysing children at once (lrlint.workers.worker_count).
     properties.lint_folder(samples)
 
 

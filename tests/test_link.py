@@ -11,7 +11,9 @@ import pytest
 
 from lrlint.config import load_settings
 from lrlint.linter import analyze_file
-from lrlint.link import LinkedFile, Project, StepTarget, absolute_target, link, module_name
+from lrlint.project.link import link
+from lrlint.project.model import LinkedFile, Project, StepTarget
+from lrlint.project.modules import absolute_target, module_name
 from lrlint.run import RunOptions, lint_paths
 from tests.helpers import ROOT
 
@@ -112,3 +114,60 @@ def test_run_analyses_the_modules_a_training_loop_calls_into(tmp_path: Path) -> 
 
 def test_step_target_order_is_stable() -> None:
     assert sorted([StepTarget("self", "b"), StepTarget("param", "a")])[0] == StepTarget("param", "a")
+
+
+# --- scale: the step summaries of a tangled project (issue 25) ----------------------------------
+
+
+def _generated_project(tmp_path: Path, size: int) -> Project:
+    """`size` modules whose `f(opt)` steps its parameter and its module's global optimizer, and
+    calls every other module's `f` (one strongly connected component), then a chain of `size`
+    modules, each calling the next, the last stepping its global."""
+    linked = []
+    sources = {}
+    for i in range(size):
+        others = [j for j in range(size) if j != i]
+        sources[f"m{i}.py"] = (
+            "import torch\n" + "".join(f"import m{j}\n" for j in others)
+            + "OPT = torch.optim.SGD([], lr=0.1)\n"
+            + "def f(opt):\n    opt.step()\n    OPT.step()\n" + "".join(f"    m{j}.f(opt)\n" for j in others)
+        )  # fmt: skip
+        last = i == size - 1
+        sources[f"c{i}.py"] = (
+            "import torch\n" + ("OPT = torch.optim.SGD([], lr=0.1)\n" if last else f"import c{i + 1}\n")
+            + "def g(opt):\n" + ("    OPT.step()\n" if last else f"    c{i + 1}.g(opt)\n")
+        )  # fmt: skip
+    for name, source in sources.items():
+        path = tmp_path / name
+        path.write_text(source, encoding="utf-8")
+        summary = analyze_file(name, source.encode(), force=True)
+        linked.append(LinkedFile(name, summary.facts, path, module_name(path)[1]))  # type: ignore[arg-type]
+    return link(linked)
+
+
+def test_step_summaries_of_a_tangled_project_cost_calls_times_targets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """400 modules calling each other took 41 s when the summaries were iterated to a fixpoint
+    over every call site in rounds. Each target now crosses each call once: the work (targets
+    carried through calls) is bounded by the calls times the targets, whatever the depth."""
+    from lrlint.project import steps
+
+    crossed = 0
+    original = steps.through_call
+
+    def counting(*args: object) -> object:
+        nonlocal crossed
+        crossed += 1
+        return original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(steps, "through_call", counting)
+    size = 40
+    project = _generated_project(tmp_path, size)
+    tangled_calls = size * (size - 1)
+    assert len(project.calls) == tangled_calls + size - 1
+    every_global = {("global", f"m{i}.OPT") for i in range(size)}
+    for i in range(size):
+        assert steps_of(project, f"m{i}", "f") == {("param", "opt")} | every_global
+        # A chain deeper than any round limit: the last module's global reaches the first.
+        assert steps_of(project, f"c{i}", "g") == {("global", f"c{size - 1}.OPT")}
+    # One local target (`opt`) crosses each call once; the globals are shared, never re-crossed.
+    assert crossed <= len(project.calls)

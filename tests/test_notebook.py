@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -216,3 +217,66 @@ def test_invalid_notebooks(data: bytes, message: str) -> None:
     with pytest.raises(NotebookError) as info:
         load_notebook(data, "bad.ipynb")
     assert str(info.value) == message
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"a": "[[[[", "b": [[["]]]"]]]},
+        {"quote": 'x"[', "backslash": "\\", "both": '\\"[{', "tail": [[{"k": "\\\\"}]]},
+        {"s": '\\\\"[[[[', "deep": [[[[[[1]]]]]], "u": "é😀[{"},
+        [[], [[], [[[]]]], {"": {"": {}}}],
+        "[[[[ just a string",
+    ],
+)
+def test_json_depth_skips_what_strings_hold(doc: Any) -> None:
+    from lrlint.notebook import _json_depth
+
+    for text in (json.dumps(doc), json.dumps(doc, ensure_ascii=False), json.dumps(doc, indent=1)):
+        assert _json_depth(text.encode()) == _depth(doc), text
+
+
+@pytest.mark.parametrize(
+    ("mib", "unit"),
+    [(8, "x"), (16, "\n"), (31, "x"), (31, 'say "[{\\')],
+    ids=["8MiB", "16MiB-escapes", "31MiB-one-astral-char", "31MiB-quotes-brackets-backslashes"],
+)
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the peak from /proc")
+def test_a_notebook_with_a_huge_output_stays_in_bounded_memory(tmp_path: Any, mib: int, unit: str) -> None:
+    """One output string: 8 MiB of it peaked at 1 GB (16 MiB: 2 GB) in the JSON depth check.
+    Measured in a fresh process; one astral character makes Python hold the text at 4 bytes a
+    character, the worst case for the decoded notebook."""
+    import subprocess
+
+    from tests.helpers import ROOT
+
+    text = unit * (mib * 2**20 // len(json.dumps(unit)[1:-1]) - 64)
+    if mib == 31 and unit == "x":
+        text += "😀"
+    cell = code("from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30])\n")
+    cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": text}]
+    path = tmp_path / "big.ipynb"
+    path.write_bytes(notebook(cell))
+    del text, cell
+    # VmHWM, not ru_maxrss: that one keeps the peak of the process that started this one (pytest).
+    probe = (
+        "import sys\n"
+        "from lrlint.linter import lint_bytes\n"
+        "data = open(sys.argv[1], 'rb').read()\n"
+        "codes = [d.code for d in lint_bytes('big.ipynb', data, notebook=True).diagnostics]\n"
+        "peak = next(int(line.split()[1]) for line in open('/proc/self/status') if line.startswith('VmHWM:'))\n"
+        "print(*codes, peak // 1024)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    *codes, peak_mb = done.stdout.split()
+    assert codes == ["LR001"]
+    assert int(peak_mb) < 300, f"peak RSS {peak_mb} MB"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lrlint.config import load_settings
 from lrlint.facts.invalid_values import problems
-from lrlint.link import LinkedFile, link
 from lrlint.linter import facts_of
+from lrlint.project.link import link
+from lrlint.project.model import LinkedFile
 from lrlint.rules import rule_for
 from lrlint.rules.base import Edit, RuleContext
 from lrlint.run import RunOptions, lint_paths
@@ -74,6 +77,32 @@ def test_invalid_values_follow_torch_checks() -> None:
     assert problems("StepLR", {"step_size": -3}, {"step_size"}) == []
     # gamma above 1 is LR004's, exactly 1 nobody's.
     assert problems("StepLR", {"gamma": 1}, {"gamma"}) == []
+
+
+HUGE = "999999**64"  # a 384-digit int: past float range (float() raises OverflowError)
+
+
+@pytest.mark.parametrize(
+    ("call", "codes"),
+    [
+        # The file's findings are not lost: the fractional milestone beside the huge one is LR013's.
+        (f"MultiStepLR(optimizer, milestones=[{HUGE}, 2.5])", ["LR003", "LR013"]),
+        (f"MultiStepLR(optimizer, [{HUGE}, {HUGE}], gamma=-{HUGE})", ["LR003", "LR007", "LR013"]),
+        (f"OneCycleLR(optimizer, 0.1, epochs={HUGE}, steps_per_epoch=2)", ["LR018"]),
+        (f"OneCycleLR(optimizer, 0.1, epochs=3, steps_per_epoch=4, pct_start={HUGE})", ["LR018"]),
+        (f"StepLR(optimizer, {HUGE}, gamma={HUGE})", ["LR004", "LR007"]),
+    ],
+)
+def test_a_literal_past_float_range_costs_no_finding(call: str, codes: list[str]) -> None:
+    """Issue 25: `milestones=[999999**64]` was an internal error (OverflowError) in LR013's check,
+    and the file's other findings were lost."""
+    source = (
+        "import torch\nfrom torch.optim.lr_scheduler import *\n"
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        f"scheduler = {call}\n"
+        "for epoch in range(5):\n    for b in loader:\n        optimizer.step()\n    scheduler.step()\n"
+    )
+    assert sorted(d.code for d in lint(source)) == codes
 
 
 def test_lr013_is_not_reported_for_what_lr003_reports() -> None:
@@ -148,7 +177,7 @@ def test_lr100_fix_keeps_the_used_codes_and_the_comment_text() -> None:
     assert fixed.splitlines()[1:] == [
         "StepLR(opt, milestones=[3])  # noqa: LR001",
         "StepLR(opt, 3)  # -- fixed in #12",
-        "StepLR(opt, 3)  ",
+        "StepLR(opt, 3)",  # the directive goes with the space before it, as ruff's fix
     ]
 
 

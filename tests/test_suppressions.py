@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -227,3 +228,131 @@ def test_empty_source() -> None:
     s = Suppressions.from_source("")
     assert not s.is_suppressed("LR001", 1)
     assert s.unused() == []
+
+
+# --- file level, rule names, prefixes, a missing colon (issue 24) -----------------------------------
+
+
+def test_file_level_noqa_suppresses_everything_in_the_file() -> None:
+    s = parse(
+        """\
+        # lrlint: noqa
+        a = StepLR(opt, milestones=[1])
+        b = 2
+        """
+    )
+    for row in (1, 2, 3, 40):
+        assert s.is_suppressed("LR001", row) and s.is_suppressed("LR005", row)
+    assert not s.is_suppressed("E999", 2)  # lrlint's reports about the input stay
+    assert s.unused() == []
+
+
+def test_file_level_noqa_with_codes_and_names() -> None:
+    s = parse("import torch\n    # LRLINT: NOQA: LR004, steplr-milestones\nx = 1\n")
+    assert s.is_suppressed("LR004", 3) and s.is_suppressed("LR001", 9)
+    assert not s.is_suppressed("LR005", 3)
+    assert s.unused() == []
+    idle = parse("# lrlint: noqa: LR004\nx = 1\n")
+    assert idle.unused() == [UnusedSuppression(1, 1, "file", ("LR004",))]
+
+
+def test_file_level_noqa_after_code_is_ignored_with_a_warning() -> None:
+    """ruff: `# ruff: noqa` must stand on its own line; elsewhere it warns and ignores it."""
+    s = parse("x = StepLR(opt, milestones=[1])  # lrlint: noqa\ny = 2\n")
+    assert not s.is_suppressed("LR001", 1) and not s.is_suppressed("LR001", 2)
+    [warning] = s.warnings
+    assert (warning.row, warning.column) == (1, 34)
+    assert "on a line of its own" in warning.message
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ["# lrlint: disable=gamma-not-decaying", "# lrlint: disable=LR001, gamma-not-decaying", "# noqa: gamma-not-decaying", "# noqa: LR001 gamma-not-decaying"],
+)
+def test_rule_names_are_accepted_where_codes_are(comment: str) -> None:
+    s = parse(f"x = 1  {comment}\n")
+    assert s.is_suppressed("LR004", 1)
+    assert not s.is_suppressed("LR005", 1)
+    assert s.warnings == []
+
+
+def test_unknown_rule_name_in_an_lrlint_directive_is_rejected_with_a_message() -> None:
+    s = parse("x = 1  # lrlint: disable=gamma-not-decay\n")
+    assert not s.is_suppressed("LR004", 1) and len(s) == 0
+    [warning] = s.warnings
+    assert warning.message.startswith("'gamma-not-decay' is not an lrlint rule code or name; it suppresses nothing")
+    assert (warning.row, warning.column) == (1, 26)
+
+
+def test_an_unknown_name_ends_a_noqa_code_list_as_a_comment_would() -> None:
+    s = parse("x = 1  # noqa: LR004 some-reason here\n")
+    assert s.is_suppressed("LR004", 1) and s.warnings == []
+
+
+@pytest.mark.parametrize("codes", ["LR", "LR0", "lr0", "LR00"])
+def test_a_prefix_in_noqa_suppresses_nothing_and_is_kept_as_a_code(codes: str) -> None:
+    """Codes match whole, as in ruff; `LR` is read like `LR0`, so LR100 reports both alike."""
+    s = parse(f"x = StepLR(opt, milestones=[1])  # noqa: {codes}\n")
+    assert not s.is_suppressed("LR001", 1)
+    assert [u.codes for u in s.unused()] == [(codes.upper(),)]
+
+
+def test_noqa_without_a_colon_is_a_blanket_noqa_with_a_warning() -> None:
+    """ruff reads `# noqa F401` as a blanket `# noqa` (its PGH004 asks for the colon); lrlint too,
+    and says so."""
+    s = parse("x = StepLR(opt, milestones=[1])  # noqa LR004\n")
+    assert s.is_suppressed("LR001", 1) and s.is_suppressed("LR004", 1)
+    [warning] = s.warnings
+    assert warning.message.startswith("`# noqa LR004` has no colon: as in ruff, it suppresses every code on its line")
+    assert parse("x = 1  # noqa this is fine\n").warnings == []  # words, not a code: a plain blanket noqa
+    assert parse("x = 1  # noqa F403\n").warnings == []  # another tool's code: ruff's PGH004 judges it
+    assert parse("x = 1  # noqa gamma-not-decaying\n").warnings != []  # lrlint's rule, by name
+    [idle] = parse("x = 1  # noqa LR004\n").unused()
+    assert idle.codes == () and idle.no_colon
+
+
+def test_noqa_colon_without_codes_warns_like_ruff() -> None:
+    s = parse("x = 1  # noqa: because\n")
+    assert len(s) == 0
+    assert [w.message for w in s.warnings] == ["`# noqa:` without a rule code suppresses nothing (expected e.g. `# noqa: LR004`)"]
+
+
+# --- end to end: LR100 and the warnings ---------------------------------------------------------------
+
+HEAD = "from torch.optim.lr_scheduler import StepLR\n"
+
+
+def _lr100(source: str) -> list[str]:
+    from tests.helpers import lint
+
+    return [d.message for d in lint(HEAD + source) if d.code == "LR100"]
+
+
+def test_lr100_treats_lr_and_lr0_alike() -> None:
+    [bare] = _lr100("StepLR(opt, milestones=[30])  # noqa: LR\n")
+    [zero] = _lr100("StepLR(opt, milestones=[30])  # noqa: LR0\n")
+    assert bare == zero.replace("LR0 ", "LR ")
+    assert zero == ("unused `# noqa` code: LR0 is not an lrlint rule code (LR0 is a prefix: a suppression "
+                    "names whole codes, such as LR001)")  # fmt: skip
+
+
+def test_lr100_on_file_level_directives() -> None:
+    [idle] = _lr100("# lrlint: noqa: LR004\nStepLR(opt, 30)\n")
+    assert idle == "unused `# lrlint: noqa` code: no LR004 finding is suppressed in this file"
+    assert _lr100("# lrlint: noqa: LR001\nStepLR(opt, milestones=[30])\n") == []
+    assert _lr100("# lrlint: noqa\nStepLR(opt, 30)  # noqa: LR004\n") == []  # a blanket one exempts LR100 too, as in ruff
+    [no_colon] = _lr100("StepLR(opt, 30)  # noqa LR004\n")
+    assert "without a colon" in no_colon
+
+
+def test_directive_warnings_reach_stderr_with_their_place_and_quiet_hides_them(tmp_path: Path) -> None:
+    from tests.helpers import run_cli
+
+    (tmp_path / "t.py").write_text(HEAD + "StepLR(opt, milestones=[3])  # noqa LR004\n", encoding="utf-8")
+    result = run_cli("--no-cache", "t.py", cwd=tmp_path)
+    assert result.returncode == 0  # the blanket noqa suppresses the LR001 too, as in ruff
+    assert result.stderr.decode() == (
+        "lrlint: warning: t.py:2:30: `# noqa LR004` has no colon: as in ruff, it suppresses every code on its "
+        "line; write `# noqa: LR004` for that code only\n"
+    )
+    assert run_cli("--no-cache", "-q", "t.py", cwd=tmp_path).stderr == b""

@@ -77,15 +77,20 @@ def test_reporters_carry_the_findings_severity(tmp_path: Path, version: str, sev
 
 
 def _verify(source: str, version: str) -> list[tuple[str, str, str]]:
-    """(code, status, evidence) of each finding, verified by the real worker in the installed torch."""
-    from lrlint.verify.worker import import_torch, verify_job
+    """(code, status, evidence) of each finding, run by the real worker's code in the installed
+    torch (in this process) and judged by its rule as lrlint's process does."""
+    from lrlint.rules import rule_for
+    from lrlint.verify.jobs import finding_plans, verification
+    from lrlint.verify.worker import import_torch, simulate
 
     torch = import_torch()
     found = []
     for d in lint_bytes("t.py", source.encode(), torch_version=version).diagnostics:
-        assert d.scenario is not None
-        result = verify_job(torch, {"id": 0, "code": d.code, "scenario": d.scenario.to_json()}, "cpu")
-        found.append((d.code, result["status"], result["evidence"]))
+        rule = rule_for(d.code)
+        assert d.scenario is not None and rule is not None and rule.verification is not None
+        runs = [simulate(torch, plan, "cpu") for plan in finding_plans(d.scenario, rule.verification)]
+        result = verification(rule, d.scenario, runs, "cpu", str(torch.__version__))
+        found.append((d.code, result.status, result.evidence))
     return found
 
 
@@ -104,8 +109,9 @@ def test_a_parameter_the_installed_torch_has_is_not_refuted_for_an_older_target(
 
 
 def test_verbose_verdicts_follow_the_release_the_finding_is_about() -> None:
+    from lrlint.rules.lr008_removed_verbose_argument import judge as judge_verbose
     from lrlint.scenario import Scenario
-    from lrlint.verify.evidence import Run, judge_verbose
+    from lrlint.verify.record import Run
 
     warned = Run("StepLR", "optimizer-first", 0.1, torch_version="2.6.0", warnings=[
         "The verbose parameter is deprecated. Please use get_last_lr() to access the learning rate."

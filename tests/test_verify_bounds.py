@@ -86,8 +86,9 @@ def test_hostile_literal_is_bounded_and_says_so(measured: dict[str, dict[str, An
 
 def test_a_100k_milestone_list_is_quoted_short(measured: dict[str, dict[str, Any]]) -> None:
     evidence = measured["100,000 milestones"]["evidence"]
-    # Drops are counted while the lr stays above float noise (1e-15), so fewer than 10,000.
-    assert re.match(r"no runtime error: torch decays at epochs 1, 2, 3, 4, 5, 6, 7, 8 \(\+\d+ more\) as if sorted", evidence)
+    # Every step of the capped run decays (the rate is compared with the sorted schedule's, float
+    # noise included), and the 100,000 epochs are quoted as 8 and a count.
+    assert re.match(r"no error, no warning: torch decays at epochs 1, 2, 3, 4, 5, 6, 7, 8 \(\+9992 more\) as if sorted", evidence)
     assert len(evidence) < 400
 
 

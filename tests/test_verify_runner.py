@@ -41,7 +41,7 @@ def test_torch_available_does_not_import_torch() -> None:
     code = (
         "import sys\n"
         "from lrlint.verify import torch_available, render_trajectory\n"
-        "import lrlint.verify.runner, lrlint.verify.evidence, lrlint.verify.render\n"
+        "import lrlint.verify.runner, lrlint.verify.jobs, lrlint.verify.render\n"
         "render_trajectory('x', [0.1, 0.01])\n"
         "print(torch_available(), 'torch' in sys.modules)\n"
     )
@@ -50,19 +50,28 @@ def test_torch_available_does_not_import_torch() -> None:
     assert torch_available() is True
 
 
-# A fake protocol-2 worker: reads the request, says hello, then runs FAKE_BODY once per job
-# (`job` and `send` in scope). Each test decides how a job is answered, crashes or hangs.
+# A fake protocol-3 worker: reads the request, says hello, then runs FAKE_BODY once per job
+# (`job` and `send` in scope). Each test decides how a job is answered, crashes or hangs. Its run
+# record (ExponentialLR, gamma 1.1, one step) carries the job's id in a note that LR004's verdict
+# quotes, so each verdict shows which answer it came from.
 FAKE_WORKER = """
 import json, os, sys, time
 request = json.load(sys.stdin)
 def send(line):
     sys.stdout.write(json.dumps(line) + "\\n"); sys.stdout.flush()
-send({"type": "hello", "protocol": 2, "torch_version": "9.9", "device": "cpu", "error": None})
+RUN = {"scheduler": "ExponentialLR", "order": "optimizer-first", "base_lr": 0.1, "horizon": 1,
+       "trajectory": [0.1, 0.11], "params": {"gamma": 1.1}}
+send({"type": "hello", "protocol": 3, "torch_version": "9.9", "device": "cpu", "error": None})
 for position, job in enumerate(request["jobs"]):
 %s
 send({"type": "done"})
 """
-ANSWER = '    send({"type": "result", "id": job["id"], "status": "confirmed", "evidence": "ok " + job["id"], "trajectory": None})'
+ANSWER = '    send({"type": "result", "id": job["id"], "runs": [dict(RUN, notes=["lr ok " + job["id"]])]})'
+
+
+def ok(job_id: str) -> str:
+    """LR004's evidence for the fake worker's answer to job `job_id`."""
+    return f"lr grows 0.1 -> 0.11 over 1 epochs (gamma=1.1; lr ok {job_id})"
 
 
 def fake_worker(monkeypatch: pytest.MonkeyPatch, body: str) -> list[list[str]]:
@@ -120,10 +129,10 @@ def test_a_hanging_job_costs_only_itself(monkeypatch: pytest.MonkeyPatch) -> Non
     assert time.monotonic() - began < 15
     verdicts = [only_verification(d) for d in diagnostics]
     assert [(v.status, v.evidence) for v in verdicts] == [
-        ("confirmed", "ok 0"),
+        ("confirmed", ok("0")),
         ("inconclusive", "verification timed out: no result within 1.5 s; the worker was killed"),
-        ("confirmed", "ok 2"),
-        ("confirmed", "ok 3"),
+        ("confirmed", ok("2")),
+        ("confirmed", ok("3")),
     ]
     assert started == [["0", "1", "2", "3"], ["2", "3"]]
     assert {v.torch_version for v in verdicts} == {"9.9"}
@@ -136,7 +145,7 @@ def test_a_crash_mid_run_keeps_earlier_verdicts(monkeypatch: pytest.MonkeyPatch)
     verify_diagnostics(diagnostics)
     got = [(only_verification(d).status, only_verification(d).evidence) for d in diagnostics]
     crashed = ("inconclusive", "verification worker crashed (exit code 139): Fatal Python error: Segmentation fault")
-    assert got == [("confirmed", "ok 0"), crashed, ("confirmed", "ok 2"), crashed]
+    assert got == [("confirmed", ok("0")), crashed, ("confirmed", ok("2")), crashed]
     assert started == [["0", "1", "2", "3"], ["2", "3"]]
 
 
@@ -151,14 +160,38 @@ def test_restarts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_workers_own_budget_interrupts_a_slow_job() -> None:
-    """The real worker times a job out itself and goes on with the next: one worker, no kill."""
+    """The real worker times a job out itself, answers it, and the next job goes to a fresh worker
+    (the interrupted one may have been mid-import); no kill."""
     slow = finding(scheduler="ExponentialLR", kwargs={"gamma": 1.0}, epochs=10**9)  # capped at MAX_STEPS
     quick = finding("LR001", scheduler="StepLR", kwargs={"milestones": [3]}, epochs=3)  # raises at once
     verify_diagnostics([slow, quick], timeout=0.02)
     assert only_verification(slow).status == "inconclusive"
     assert only_verification(slow).evidence == "timed out: no result within 0.02 s (--verify-timeout, per finding)"
-    # The worker lived on: the next job has its verdict (or its own timeout, never a crash).
+    # The next job has its verdict (or its own timeout, never a crash).
     assert only_verification(quick).evidence.startswith(("StepLR(...) raises TypeError", "timed out: no result within"))
+
+
+def test_a_worker_that_asks_for_a_restart_hands_the_rest_to_a_fresh_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a job its timer interrupted, the worker answers it and stops ("restart"): the jobs
+    not answered go to a fresh worker, and a restart is no failure (more than MAX_WORKERS of them
+    lose nothing)."""
+    restart = '    send({"type": "restart", "reason": "interrupted"}); sys.exit(0)\n'
+    started = fake_worker(monkeypatch, ANSWER + "\n" + restart)  # every worker answers one job, then restarts
+    diagnostics = findings(6)
+    verify_diagnostics(diagnostics)
+    assert [(only_verification(d).status, only_verification(d).evidence) for d in diagnostics] == [("confirmed", ok(str(i))) for i in range(6)]
+    assert started == [[str(i) for i in range(first, 6)] for first in range(6)]
+
+
+def test_a_short_verify_timeout_never_leaves_later_findings_a_broken_worker() -> None:
+    """--verify-timeout 0.3: the first step of an optimizer imports some 800 modules (1.6 s); the
+    job that paid for it timed out mid-import and the next ones, in the same worker, failed with
+    "module 'sympy' has no attribute 'printing'". The worker now takes that step as it starts."""
+    diagnostics = [finding(kwargs={"gamma": 1.0 + i / 10}) for i in range(1, 5)]
+    verify_diagnostics(diagnostics, timeout=0.3)
+    evidence = [only_verification(d).evidence for d in diagnostics]
+    assert not any(e.startswith("worker error") for e in evidence), evidence
+    assert [only_verification(d).status for d in diagnostics] == ["confirmed"] * 4, evidence
 
 
 def test_worker_crash_is_inconclusive(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,11 +242,12 @@ def test_trajectories_survive_a_crashing_worker(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_findings_and_schedules_share_one_worker(monkeypatch: pytest.MonkeyPatch) -> None:
-    started = fake_worker(monkeypatch, ANSWER.replace('"status"', '"note": "n", "error": None, "status"'))
+    started = fake_worker(monkeypatch, ANSWER)
     d = finding()
     (schedule,) = runner.verify([d], [("t.py:1", Scenario("StepLR", kwargs={"step_size": 3}))])
     assert started == [["0", "t0"]]
-    assert only_verification(d).evidence == "ok 0" and schedule.error is None and schedule.note == "n"
+    assert only_verification(d).evidence == ok("0") and schedule.error is None and schedule.note == "lr ok t0"
+    assert schedule.trajectory is not None and schedule.trajectory.values() == [0.1, 0.11]
 
 
 def test_nothing_to_verify_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -238,7 +272,7 @@ def test_literals_json_cannot_carry_cost_only_their_finding(monkeypatch: pytest.
     fine = finding()
     verify_diagnostics([huge, fine])
     assert only_verification(huge).evidence.startswith("not sent to torch: its literals cannot be encoded")
-    assert only_verification(fine).evidence == "ok 1" and started == [["1"]]
+    assert only_verification(fine).evidence == ok("1") and started == [["1"]]
 
 
 def worker_lines(request: Any, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
@@ -257,35 +291,44 @@ def worker_lines(request: Any, env: dict[str, str] | None = None) -> list[dict[s
 
 
 def test_worker_protocol_round_trip() -> None:
-    """The JSON-lines protocol as the worker speaks it, without the runner in between."""
+    """The JSON-lines protocol as the worker speaks it, without the runner in between: plans in,
+    run records out, judged afterwards by the finding's rule as lrlint's own process does."""
+    from lrlint.rules import rule_for
+    from lrlint.verify.jobs import finding_plans, plan, runs_of, verification
+    from lrlint.verify.record import Run
+
+    growing = Scenario("StepLR", (2, 3.0), epochs=4)
+    lr004 = rule_for("LR004")
+    assert lr004 is not None and lr004.verification is not None
     request = {
-        "protocol": 2,
+        "protocol": 3,
         "device": "cpu",
         "timeout": 30,
         "jobs": [
-            {"id": "a", "kind": "verify", "code": "LR004", "scenario": Scenario("StepLR", (2, 3.0), epochs=4).to_json()},
-            {"id": "b", "kind": "trajectory", "scenario": Scenario("StepLR", kwargs={"step_size": 2}, lr=1.0, epochs=4).to_json()},
-            {"id": "c", "kind": "verify", "code": "LR003", "scenario": {"no": "scheduler"}},
+            {"id": "a", "kind": "run", "plans": [p.to_json() for p in finding_plans(growing, lr004.verification)]},
+            {"id": "b", "kind": "run", "plans": [plan(Scenario("StepLR", kwargs={"step_size": 2}, lr=1.0, epochs=4)).to_json()]},
+            {"id": "c", "kind": "run", "plans": [{"no": "scheduler"}]},
             {"id": "d", "kind": "bogus"},
         ],
     }
     hello, a, b, c, d, done = worker_lines(request)
-    assert hello["type"] == "hello" and hello["protocol"] == 2 and hello["device"] == "cpu" and hello["error"] is None
+    assert hello["type"] == "hello" and hello["protocol"] == 3 and hello["device"] == "cpu" and hello["error"] is None
     assert hello["torch_version"][0].isdigit()
-    assert a == {
-        "type": "result",
-        "id": "a",
-        "status": "confirmed",
-        "evidence": "lr grows 0.1 -> 0.9 over 4 epochs (gamma=3.0; lr is not a literal: 0.1 stood in)",
-        "trajectory": {
-            "start": 0.1, "epochs": 4, "changes": [[2, pytest.approx(0.3)], [4, pytest.approx(0.9)]], "change_count": 2,
-            "horizon": "loop range(4)", "assumed": False, "capped": False,
-        },
+    assert a["type"] == "result" and a["id"] == "a" and set(a) == {"type", "id", "runs"}
+    [run] = runs_of(a)
+    assert run.trajectory == pytest.approx([0.1, 0.1, 0.3, 0.3, 0.9]) and run.params == {"step_size": 2, "gamma": 3.0, "last_epoch": -1}
+    assert Run.from_json(json.loads(json.dumps(run.to_json()))) == run
+    judged = verification(lr004, growing, [run], "cpu", hello["torch_version"])
+    assert (judged.status, judged.evidence) == ("confirmed", "lr grows 0.1 -> 0.9 over 4 epochs (gamma=3.0; lr is not a literal: 0.1 stood in)")
+    assert judged.trajectory is not None and judged.trajectory.to_json() == {
+        "start": 0.1, "epochs": 4, "changes": [[2, pytest.approx(0.3)], [4, pytest.approx(0.9)]], "change_count": 2,
+        "horizon": "loop range(4)", "assumed": False, "capped": False,
     }  # fmt: skip
-    assert b["trajectory"]["changes"] == [[2, pytest.approx(0.1)], [4, pytest.approx(0.01)]] and b["error"] is None
-    assert b["note"] == "loop range(4)"
-    assert c["status"] == "inconclusive" and c["evidence"].startswith("worker error: KeyError")
-    assert d["status"] == "inconclusive" and "unknown job kind 'bogus'" in d["evidence"]
+    [schedule] = runs_of(b)
+    assert schedule.trajectory == pytest.approx([1.0, 1.0, 0.1, 0.1, 0.01]) and schedule.construct_error is None
+    assert schedule.horizon_note == "loop range(4)"
+    assert set(c) == {"type", "id", "error"} and c["error"].startswith("worker error: TypeError")
+    assert "unknown job kind 'bogus'" in d["error"]
     assert done == {"type": "done"}
 
 
@@ -297,7 +340,7 @@ def test_worker_rejects_a_bad_request_in_protocol() -> None:
 def test_worker_without_a_usable_torch_answers_in_protocol(tmp_path: Path) -> None:
     (tmp_path / "torch.py").write_text("raise ImportError('this torch is broken')\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(tmp_path)])}
-    (hello,) = worker_lines({"protocol": 2, "device": "cpu", "jobs": []}, env=env)
+    (hello,) = worker_lines({"protocol": 3, "device": "cpu", "jobs": []}, env=env)
     assert hello["error"] == "torch could not be imported: ImportError: this torch is broken"
 
 

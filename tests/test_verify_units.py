@@ -10,11 +10,30 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
+from lrlint.rules import rule_for
+from lrlint.rules.judging import listed
+from lrlint.rules.lr005_scheduler_step_before_optimizer_step import ORDER_WARNING
+from lrlint.rules.verification import VerifyHook
 from lrlint.scenario import Scenario
 from lrlint.trajectory import Trajectory
 from lrlint.verify import render_trajectory
-from lrlint.verify.evidence import ORDER_WARNING, Run, judge, listed, skip_reason
+from lrlint.verify.record import Run, Verdict
 from lrlint.verify.render import change_epochs, sparkline, summary
+
+
+def hook(code: str) -> VerifyHook:
+    rule = rule_for(code)
+    assert rule is not None and rule.verification is not None
+    return rule.verification
+
+
+def judge(code: str, scenario: Scenario, run: Run, reference: Run | None = None) -> Verdict:
+    """The verdict of `code`'s rule on a run, as lrlint's process gives it."""
+    return hook(code).verdict(scenario, run, reference)
+
+
+def skip_reason(code: str, scenario: Scenario | None) -> str | None:
+    return hook(code).skip_reason(scenario)
 
 
 def run(scheduler: str, trajectory: list[float], **fields: Any) -> Run:

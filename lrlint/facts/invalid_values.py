@@ -1,26 +1,28 @@
 """Literal scheduler arguments torch rejects, or that defeat the schedule (LR013), as plain data.
 
-One function reads a scheduler's literal arguments and says what torch 2.x does with each bad
-one; the rule reports from it and the --verify judge recomputes it from the scenario, so the claim
-and its check cannot drift apart. Torch-agnostic: the texts are torch's messages, checked by
-tests/test_differential.py against the installed torch.
+One function reads a scheduler's literal arguments and says what torch does with each bad one; the
+rule reports from it and its --verify judge recomputes it from the scenario, so the claim and its
+check cannot drift apart. What each class accepts is data (`check`, `length` and `decay` in
+rules/schedulers.toml, checked against the installed torch by the tests); what is said here holds
+for every class with that trait.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeGuard
+from typing import Any, Literal
+
+from lrlint.catalogue import schedulers
+from lrlint.signatures import Decay, SchedulerSignature, integer, number
 
 # What happens at run time:
-# "construct": ValueError when the scheduler is built; "zero-division": ZeroDivisionError at the
+# "construct": an error when the scheduler is built; "zero-division": ZeroDivisionError at the
 # first step; "lr-zero" / "lr-negative": the decay makes the rate 0 / negative; "at-construction":
 # a decay applied while building, before the first epoch; "never": a milestone no epoch reaches;
 # "sequential": SequentialLR's milestones misfit its schedulers (not rebuilt: its schedulers are
 # not literals).
 Outcome = Literal["construct", "zero-division", "lr-zero", "lr-negative", "at-construction", "never", "sequential"]
-
-DECAYING = frozenset({"StepLR", "MultiStepLR", "ExponentialLR"})
 
 
 @dataclass(frozen=True)
@@ -30,17 +32,15 @@ class Problem:
     message: str  # what torch does, for the finding (no final period)
     torch_text: str = ""  # the start of torch's error message, when it raises
 
-
-def _number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    @property
+    def key(self) -> str:
+        """Which problem of a construction a finding is about (its scenario's `subject`)."""
+        return f"{self.param}:{self.outcome}"
 
 
 def _whole(value: Any) -> bool:
-    return _number(value) and float(value).is_integer()
-
-
-def _int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    # Ints are whole without a float conversion, which a literal past float range (10**400) overflows.
+    return integer(value) or (isinstance(value, float) and value.is_integer())
 
 
 def problems(
@@ -48,69 +48,84 @@ def problems(
 ) -> list[Problem]:
     """The bad literals of one construction. `values`: literal arguments by name; `present`:
     every argument given, literal or not; `opaque`: `*args`/`**kwargs` or extra positionals, which
-    may supply what looks missing."""
+    may supply what looks missing. Torch stops at the first value it rejects when building, so at
+    most one "construct" problem is returned."""
+    signature = schedulers().get(cls)
+    if signature is None:
+        return []
     found: list[Problem] = []
-    gamma = values.get("gamma")
-    if cls in DECAYING and _number(gamma) and gamma <= 0:
-        if gamma == 0:
-            found.append(Problem("gamma", "lr-zero", f"`{cls}` with gamma={gamma!r} sets the learning rate to 0 at the first decay: nothing is learned after it"))
-        else:
-            found.append(Problem("gamma", "lr-negative", f"`{cls}` with gamma={gamma!r} makes the learning rate negative at the first decay: the optimizer then climbs the loss"))
-    if cls == "StepLR" and _number(values.get("step_size")) and values["step_size"] == 0:
-        found.append(Problem("step_size", "zero-division", "`StepLR` with step_size=0: the first `scheduler.step()` raises ZeroDivisionError (epoch % step_size)", "ZeroDivisionError"))
-    if cls == "CosineAnnealingLR" and _number(values.get("T_max")) and values["T_max"] == 0:
-        found.append(Problem("T_max", "zero-division", "`CosineAnnealingLR` with T_max=0: the first `scheduler.step()` raises ZeroDivisionError", "ZeroDivisionError"))
-    milestones = values.get("milestones")
-    if cls == "MultiStepLR" and isinstance(milestones, (list, tuple)) and milestones and all(_number(m) for m in milestones):
-        if any(m == 0 for m in milestones):
-            found.append(Problem("milestones", "at-construction", "milestone 0 is reached while `MultiStepLR` is built: the learning rate is decayed before the first epoch and the initial one is never used"))
-        unreachable = [m for m in milestones if m < 0 or not _whole(m)]
-        if unreachable:
-            shown = ", ".join(repr(m) for m in unreachable)
-            many = len(unreachable) > 1
-            found.append(Problem("milestones", "never", f"milestone{'s' if many else ''} {shown} {'are' if many else 'is'} never reached (MultiStepLR compares milestones with the whole epoch count): no decay happens there"))
-    if cls == "LinearLR":
-        start, end = values.get("start_factor"), values.get("end_factor")
-        if _number(start) and not 0 < start <= 1:
-            found.append(Problem("start_factor", "construct", f"`LinearLR` with start_factor={start!r}: building it raises ValueError (the factor must be in (0, 1])", "ValueError: Starting multiplicative factor expected to be greater than 0 and less or equal to 1"))
-        if _number(end) and not 0 <= end <= 1:
-            found.append(Problem("end_factor", "construct", f"`LinearLR` with end_factor={end!r}: building it raises ValueError (the factor must be in [0, 1])", "ValueError: Ending multiplicative factor expected to be between 0 and 1"))
-    if cls == "ConstantLR" and _number(values.get("factor")) and not 0 <= values["factor"] <= 1:
-        found.append(Problem("factor", "construct", f"`ConstantLR` with factor={values['factor']!r}: building it raises ValueError (the factor must be in [0, 1])", "ValueError: Constant multiplicative factor expected to be between 0 and 1"))
-    if cls == "OneCycleLR":
-        found.extend(_one_cycle(values, present, opaque))
-    if cls == "CosineAnnealingWarmRestarts":
-        t0, mult = values.get("T_0"), values.get("T_mult")
-        if _number(t0) and not (_int(t0) and t0 > 0):
-            found.append(Problem("T_0", "construct", f"`CosineAnnealingWarmRestarts` with T_0={t0!r}: building it raises ValueError (T_0 must be a positive int)", f"ValueError: Expected positive integer T_0, but got {t0}"))
-        elif _number(mult) and not (_int(mult) and mult >= 1):
-            found.append(Problem("T_mult", "construct", f"`CosineAnnealingWarmRestarts` with T_mult={mult!r}: building it raises ValueError (T_mult must be an int >= 1)", f"ValueError: Expected integer T_mult >= 1, but got {mult}"))
-    if cls == "SequentialLR":
+    if signature.decay is not None:
+        found.extend(_decay(signature, signature.decay, values))
+    found.extend(_checked(signature, values, present, opaque))
+    if signature.composite and "milestones" in signature.param_names():
         found.extend(_sequential(values, lengths or {}))
     return found
 
 
-def _one_cycle(values: Mapping[str, Any], present: Collection[str], opaque: bool) -> list[Problem]:
-    total = values.get("total_steps")
-    if "total_steps" in present and not ("total_steps" in values and total is None):
-        if _number(total) and not (_int(total) and total > 0):
-            return [Problem("total_steps", "construct", f"`OneCycleLR` with total_steps={total!r}: building it raises ValueError (it must be a positive int)", f"ValueError: Expected positive integer total_steps, but got {total}")]
-        return []
-    given = [name for name in ("epochs", "steps_per_epoch") if name in present and not (name in values and values[name] is None)]
-    if len(given) == 2:
-        for name in given:
-            value = values.get(name)
-            if _number(value) and not (_int(value) and value > 0):
-                return [Problem(name, "construct", f"`OneCycleLR` with {name}={value!r}: building it raises ValueError (it must be a positive int)", f"ValueError: Expected positive integer {name}, but got {value}")]
-        return []
-    if opaque:
-        return []  # *args / **kwargs may hold them
-    return [Problem("max_lr", "construct", "`OneCycleLR` without `total_steps` nor both `epochs` and `steps_per_epoch`: building it raises ValueError (it cannot know the cycle's length)", "ValueError: You must define either total_steps OR (epochs AND steps_per_epoch)")]
+def _decay(signature: SchedulerSignature, decay: Decay, values: Mapping[str, Any]) -> list[Problem]:
+    cls = signature.name
+    found: list[Problem] = []
+    gamma = values.get("gamma")
+    if number(gamma) and gamma <= 0:
+        if gamma == 0:
+            found.append(Problem("gamma", "lr-zero", f"`{cls}` with gamma={gamma!r} sets the learning rate to 0 at the first decay: nothing is learned after it"))
+        else:
+            found.append(Problem("gamma", "lr-negative", f"`{cls}` with gamma={gamma!r} makes the learning rate negative at the first decay: the optimizer then climbs the loss"))
+    epochs = values.get(decay.param) if decay.kind == "at" and decay.param else None
+    if isinstance(epochs, (list, tuple)) and epochs and all(number(m) for m in epochs):
+        if any(m == 0 for m in epochs):
+            found.append(Problem(decay.param, "at-construction", f"milestone 0 is reached while `{cls}` is built: the learning rate is decayed before the first epoch and the initial one is never used"))  # type: ignore[arg-type]
+        unreachable = [m for m in epochs if m < 0 or not _whole(m)]
+        if unreachable:
+            shown = ", ".join(repr(m) for m in unreachable)
+            many = len(unreachable) > 1
+            found.append(Problem(decay.param, "never", f"milestone{'s' if many else ''} {shown} {'are' if many else 'is'} never reached ({cls} compares milestones with the whole epoch count): no decay happens there"))  # type: ignore[arg-type]
+    return found
+
+
+def _checked(signature: SchedulerSignature, values: Mapping[str, Any], present: Collection[str], opaque: bool) -> list[Problem]:
+    """The table's value checks, in parameter order; the length parameters only when torch uses them."""
+    skipped: set[str] = set()
+    found: list[Problem] = []
+    length = signature.length
+    if length is not None:
+        def given(name: str) -> bool:
+            return name in present and not (name in values and values[name] is None)
+
+        used = next((alternative for alternative in length.alternatives if all(given(n) for n in alternative)), None)
+        skipped = {name for alternative in length.alternatives for name in alternative} - set(used or ())
+        if used is None and not opaque:  # *args / **kwargs may hold them
+            found.append(Problem(length.anchor, "construct", f"`{signature.name}` without {_alternatives(length.alternatives)}: building it raises {length.raises.split(':')[0]} ({length.why})", length.raises))
+    for param in signature.params:
+        check = param.check
+        if check is None or param.name in skipped or param.name not in values:
+            continue
+        value = values[param.name]
+        if check.holds(value) is not False:
+            continue
+        if check.at_step:
+            why = f" ({check.why})" if check.why else ""
+            message = f"`{signature.name}` with {param.name}={value!r}: the first `scheduler.step()` raises {check.error}{why}"
+            found.append(Problem(param.name, "zero-division", message, check.torch_text(value)))
+        else:
+            message = f"`{signature.name}` with {param.name}={value!r}: building it raises {check.error} ({check.why})"
+            found.append(Problem(param.name, "construct", message, check.torch_text(value)))
+    constructs = [p for p in found if p.outcome == "construct"]
+    return [p for p in found if p.outcome != "construct" or p is constructs[0]]
+
+
+def _alternatives(alternatives: tuple[tuple[str, ...], ...]) -> str:
+    """`total_steps` nor both `epochs` and `steps_per_epoch`."""
+    parts = []
+    for names in alternatives:
+        quoted = [f"`{n}`" for n in names]
+        parts.append(quoted[0] if len(quoted) == 1 else "both " + " and ".join(quoted))
+    return " nor ".join(parts)
 
 
 def _sequential(values: Mapping[str, Any], lengths: Mapping[str, int]) -> list[Problem]:
     milestones = values.get("milestones")
-    if not isinstance(milestones, (list, tuple)) or not all(_number(m) for m in milestones):
+    if not isinstance(milestones, (list, tuple)) or not all(number(m) for m in milestones):
         return []
     count = lengths.get("schedulers")
     if count is not None and count >= 1 and len(milestones) != count - 1:

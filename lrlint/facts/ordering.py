@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, StepFact
 from lrlint.scenario import StepOrder
 
-# ReduceLROnPlateau.step(metric) reacts to a metric; stepping it first skips nothing.
-ORDER_INSENSITIVE = frozenset({"ReduceLROnPlateau"})
+
+def order_insensitive(cls: str | None) -> bool:
+    """Stepping it before its optimizer skips nothing (ReduceLROnPlateau follows its metric)."""
+    signature = schedulers().get(cls) if cls is not None else None
+    return signature is not None and signature.order_insensitive
 
 
 @dataclass(frozen=True)
@@ -85,12 +89,12 @@ def loop_iterations(frames: tuple[int, ...], facts: FileFacts) -> int | None:
 
 def step_ordering(step: StepFact, facts: FileFacts) -> Ordering | None:
     """The order of `step` (a scheduler step) and its optimizer's steps, or None when unknown."""
-    schedulers = [facts.scheduler(i) for i in (step.alternatives or ((step.scheduler,) if step.scheduler is not None else ()))]
-    keys = {s.optimizer_key for s in schedulers}
-    bindings = {s.optimizer_binding for s in schedulers}
-    if not schedulers or len(keys) != 1 or None in keys or len(bindings) != 1:
+    found = [facts.scheduler(i) for i in (step.alternatives or ((step.scheduler,) if step.scheduler is not None else ()))]
+    keys = {s.optimizer_key for s in found}
+    bindings = {s.optimizer_binding for s in found}
+    if not found or len(keys) != 1 or None in keys or len(bindings) != 1:
         return None
-    if any(s.cls in ORDER_INSENSITIVE for s in schedulers):
+    if any(order_insensitive(s.cls) for s in found):
         return None
     if step.has_args:
         # `scheduler.step(epoch)`: the closed form for that epoch; stepping first skips nothing.

@@ -18,11 +18,15 @@ the ANSI codes only.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from itertools import groupby
 
 from lrlint.diagnostics import Diagnostic
+from lrlint.fixing.proof import proof_line
 from lrlint.report import Report
 from lrlint.reporters._paths import display_path
 from lrlint.reporters.text import _STATUS_STYLE, location, order_line, summary, verification_line
+from lrlint.sourcelines import Lines
 
 CONTEXT = 2  # lines shown before and after the span, as ruff
 MAX_SPAN = 6  # a longer span shows its first and last lines around a `...` gutter
@@ -34,18 +38,21 @@ Line = list[Segment]
 
 def render(report: Report, quiet: bool = False, color: bool = False, width: int = 100) -> str:
     lines: list[Line] = []
-    sources = report.source_lines() if report.diagnostics else None
-    for d in report.diagnostics:
-        lines.append(_header(d))
+    for d, source in _with_sources(report):
+        lines.append(_header(d, report.fix_marker(d)))
         extra = _verification(d)
         if extra:
             lines.append(extra)
         order = order_line(d)
         if order:
             lines.append([(order, "")])
-        source = sources.lines(d.filename, d.cell) if sources is not None else None
+        proof = proof_line(d)
+        if proof:
+            lines.append([(proof, "")])
         lines.extend(snippet(d, source))
         lines.extend(_related(d, report))
+        if d.fix is not None:  # as ruff: what the fix does, shown whether or not this run applies it
+            lines.append([("  = help: ", "bold"), (d.fix.message, "")])
         lines.append([])
     if not quiet:
         style = "bold green" if not report.diagnostics else "bold"
@@ -61,8 +68,8 @@ def _severity_style(d: Diagnostic) -> str:
     return "bold red" if d.severity == "error" else "bold yellow"
 
 
-def _header(d: Diagnostic) -> Line:
-    return [(location(d), "bold"), (": ", ""), (d.code, _severity_style(d)), (" " + d.message, "")]
+def _header(d: Diagnostic, marker: str = "") -> Line:
+    return [(location(d), "bold"), (": ", ""), (d.code, _severity_style(d)), (" ", ""), (marker, "cyan"), (d.message, "")]
 
 
 def _related(d: Diagnostic, report: Report) -> list[Line]:
@@ -84,17 +91,47 @@ def _verification(d: Diagnostic) -> Line | None:
     return [(head, ""), (status, _STATUS_STYLE.get(status, "")), (text[len(head) + len(status) :], "")]
 
 
-def snippet(d: Diagnostic, source: list[str] | None) -> list[Line]:
-    """The framed source lines of a finding; nothing when its line cannot be shown."""
+def _with_sources(report: Report) -> Iterator[tuple[Diagnostic, Lines | None]]:
+    """Each diagnostic with the rows its snippet shows, read file by file (the diagnostics are
+    sorted by file): one pass over each file, keeping only those rows."""
+    if not report.diagnostics:
+        return
+    sources = report.source_lines()
+    for _, group in groupby(report.diagnostics, key=lambda d: d.filename):
+        diagnostics = list(group)
+        wanted: dict[int | None, set[int]] = {}
+        for d in diagnostics:
+            wanted.setdefault(d.cell, set()).update(_rows_shown(d, None))
+        fetched = {cell: sources.rows(diagnostics[0].filename, rows, cell) for cell, rows in wanted.items()}
+        for d in diagnostics:
+            yield d, fetched[d.cell]
+
+
+def _rows_shown(d: Diagnostic, total: int | None) -> list[int]:
+    """The rows a finding's snippet shows: its span (the middle of a long one elided) with
+    CONTEXT rows around, within a file of `total` lines (None: not known yet)."""
     start_row, end_row = d.location.row, max(d.end_location.row, d.location.row)
-    if source is None or not 1 <= start_row <= len(source):
-        return []
-    end_row = min(end_row, len(source))
-    first, last = max(1, start_row - CONTEXT), min(len(source), end_row + CONTEXT)
-    rows = list(range(first, last + 1))
+    if total is not None:
+        end_row = min(end_row, total)
+    first = max(1, start_row - CONTEXT)
+    last = end_row + CONTEXT if total is None else min(total, end_row + CONTEXT)
     if end_row - start_row + 1 > MAX_SPAN:  # elide the middle of a long span
         keep = MAX_SPAN // 2
-        rows = [r for r in rows if r < start_row + keep or r > end_row - keep]
+        return [r for r in range(first, last + 1) if r < start_row + keep or r > end_row - keep]
+    return list(range(first, last + 1))
+
+
+def snippet(d: Diagnostic, source: Lines | None) -> list[Line]:
+    """The framed source lines of a finding; nothing when its lines cannot be shown."""
+    start_row, end_row = d.location.row, max(d.end_location.row, d.location.row)
+    if source is None or start_row not in source.rows:
+        return []
+    rows = _rows_shown(d, source.total)
+    end_row = min(end_row, rows[-1])
+    if any(source.rows.get(r) is None for r in rows):
+        return []  # a line too long to quote, or one not read (the file changed since)
+    text_of: dict[int, str] = source.rows  # type: ignore[assignment]
+    last = rows[-1]
     gutter = len(str(last))
     bar: Segment = (" " * gutter + " |", "bold blue")
     out: list[Line] = [[bar]]
@@ -104,10 +141,10 @@ def snippet(d: Diagnostic, source: list[str] | None) -> list[Line]:
         if previous is not None and row != previous + 1:
             out.append([("." * gutter + " |", "bold blue")])
         previous = row
-        text, cells = _display(source[row - 1])
+        text, cells = _display(text_of[row])
         out.append([(f"{row:>{gutter}} |", "bold blue"), (" " + text if text else "", "")])
         if start_row <= row <= end_row:
-            lo, hi = _span_on_row(d, row, source[row - 1])
+            lo, hi = _span_on_row(d, row, text_of[row])
             left, right = cells[lo], max(cells[hi], cells[lo] + 1)
             label = f" {d.code}" if row == end_row else ""
             out.append([bar, (" " + " " * left + "^" * (right - left), mark), (label, mark)])

@@ -1,6 +1,8 @@
 """JUnit XML, for CI systems that show test reports: one suite per file, one case per finding.
 
-E999/E902 (a file lrlint could not check) are `<error>`s; rule findings are `<failure>`s.
+E999/E902 (a file lrlint could not check) are `<error>`s; rule findings are `<failure>`s. A clean
+run is one passing test case ("No errors found"), as in ruff: a CI that counts test cases sees the
+check ran.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import xml.etree.ElementTree as ET
 from lrlint.diagnostics import IO_ERROR, SYNTAX_ERROR, Diagnostic
 from lrlint.report import Report
 from lrlint.reporters._paths import posix_path
+from lrlint.reporters._text import escape_surrogates
 
 # Characters XML 1.0 cannot carry at all, not even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml(text: str) -> str:
-    return _NOT_XML.sub("\ufffd", text)
+    return _NOT_XML.sub("\ufffd", escape_surrogates(text))
 
 
 def render(report: Report) -> str:
@@ -28,7 +31,9 @@ def render(report: Report) -> str:
     errors = sum(d.code in (SYNTAX_ERROR, IO_ERROR) for d in report.diagnostics)
     root = ET.Element("testsuites", _counts("lrlint", len(report.diagnostics), errors))
     if not by_file:
-        ET.SubElement(root, "testsuite", {**_counts("lrlint", 0, 0), "skipped": "0"})
+        root.set("tests", "1")
+        suite = ET.SubElement(root, "testsuite", {**_counts("lrlint", 1, 0), "failures": "0", "skipped": "0"})
+        ET.SubElement(suite, "testcase", {"name": "No errors found", "classname": "lrlint"})
     for path, diagnostics in by_file.items():
         file_errors = sum(d.code in (SYNTAX_ERROR, IO_ERROR) for d in diagnostics)
         attrs = {**_counts(_xml(path), len(diagnostics), file_errors), "skipped": "0"}

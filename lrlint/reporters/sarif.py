@@ -138,7 +138,11 @@ def _result(d: Diagnostic, rule_index: int, report: Report) -> dict[str, Any]:
 
 def _related(index: int, r: RelatedLocation, report: Report) -> dict[str, Any]:
     text = r.message if r.cell is None else f"cell {r.cell}, line {r.location.row}: {r.message}"
-    region = {"startLine": r.location.row, "startColumn": r.location.column} if r.cell is None else {"startLine": 1}
+    if r.cell is None:
+        region = {"startLine": r.location.row, "startColumn": r.location.column}
+    else:  # the row of the .ipynb file storing that cell line, as for the result itself
+        row = report.source_lines().notebook_row(r.filename, r.cell, r.location.row)
+        region = {"startLine": row or 1}
     return {
         "id": index,
         "physicalLocation": {"artifactLocation": _artifact(r.filename, report.cwd), "region": region},
@@ -156,7 +160,8 @@ def _verification(d: Diagnostic) -> dict[str, Any]:
 def _artifact(filename: str, cwd: Path) -> dict[str, str]:
     parts = relative_parts(filename, cwd)
     if parts:
-        return {"uri": quote("/".join(parts), safe="/"), "uriBaseId": SRCROOT}
+        # The name's bytes, percent-encoded: a name that is not UTF-8 still names its file.
+        return {"uri": quote(os.fsencode("/".join(parts)), safe="/"), "uriBaseId": SRCROOT}
     path = PurePath(filename)
     absolute = Path(path) if path.is_absolute() else Path(cwd) / path
     return {"uri": Path(os.path.abspath(absolute)).as_uri()}

@@ -6,6 +6,7 @@ Colour comes from rich, imported only when colour is on (a TTY, or --color alway
 from __future__ import annotations
 
 from lrlint.diagnostics import Diagnostic
+from lrlint.fixing.proof import proof_line
 from lrlint.report import Report
 
 
@@ -22,9 +23,12 @@ def summary(report: Report) -> str:
     errors = sum(1 for d in report.diagnostics if d.severity == "error")
     warnings = len(report.diagnostics) - errors
     if not report.diagnostics:
-        return f"All checks passed! ({_plural(report.files_checked, 'file')} checked)"
-    parts = [_plural(n, w) for n, w in ((errors, "error"), (warnings, "warning")) if n]
-    return f"Found {' and '.join(parts)} in {_plural(report.files_with_diagnostics, 'file')}."
+        line = f"All checks passed! ({_plural(report.files_checked, 'file')} checked)"
+    else:
+        parts = [_plural(n, w) for n, w in ((errors, "error"), (warnings, "warning")) if n]
+        line = f"Found {' and '.join(parts)} in {_plural(report.files_with_diagnostics, 'file')}."
+    # With fixes: what was fixed, and what `--fix` / `--unsafe-fixes` would fix (ruff's lines).
+    return report.fixes.summary(line, report) if report.fixes is not None else line
 
 
 def verification_line(d: Diagnostic) -> str | None:
@@ -47,13 +51,16 @@ def order_line(d: Diagnostic) -> str | None:
 def render(report: Report, quiet: bool = False) -> str:
     lines: list[str] = []
     for d in report.diagnostics:
-        lines.append(f"{location(d)}: {d.code} {d.message}")
+        lines.append(f"{location(d)}: {d.code} {report.fix_marker(d)}{d.message}")
         extra = verification_line(d)
         if extra:
             lines.append(extra)
         order = order_line(d)
         if order:
             lines.append(order)
+        proof = proof_line(d)
+        if proof:
+            lines.append(proof)
     if not quiet:
         if lines:
             lines.append("")
@@ -79,7 +86,9 @@ def render_color(report: Report, quiet: bool = False, width: int = 100) -> str:
         line.append(location(d), style="bold")
         line.append(": ")
         line.append(d.code, style=style)
-        line.append(" " + d.message)
+        line.append(" ")
+        line.append(report.fix_marker(d), style="cyan")
+        line.append(d.message)
         console.print(line)
         if d.verification is not None:
             v = d.verification
@@ -88,6 +97,9 @@ def render_color(report: Report, quiet: bool = False, width: int = 100) -> str:
             text = verification_line(d) or ""
             extra.append(text[len("    verify: ") + len(v.status):])
             console.print(extra)
+        for more in (order_line(d), proof_line(d)):
+            if more:
+                console.print(Text(more))
     if not quiet:
         if report.diagnostics:
             console.print()

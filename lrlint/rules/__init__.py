@@ -43,3 +43,8 @@ def suppression_rules() -> tuple[SuppressionRule, ...]:
 
 def project_rules() -> tuple[ProjectRule, ...]:
     return tuple(rule for rule in all_rules() if isinstance(rule, ProjectRule))
+
+
+def verifiable_codes() -> frozenset[str]:
+    """The codes whose rule makes a runtime claim that --verify checks (it has a verify hook)."""
+    return frozenset(rule.code for rule in all_rules() if rule.verification is not None)

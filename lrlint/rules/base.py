@@ -1,9 +1,10 @@
 """The rule SDK: what every rule is, what it receives, and what it returns.
 
 A rule is one module in `lrlint/rules/` named `lrNNN_<name>.py` that defines `RULE`: a code, the
-check, its own valid/invalid examples (Fixit-style) and, when it claims a runtime effect, the hook
-that `--verify` uses to build and judge it in torch. Name, severity and documentation live in the
-catalogue (`rules/LRNNN.toml`). Nothing else lists rules: they are discovered.
+check, its own valid/invalid examples (Fixit-style, `lrlint.rules.examples`) and, when it claims a
+runtime effect, its `verification` hook: how `--verify` runs the finding in torch and the judge
+of that run (`lrlint.rules.verification`). Name, severity and documentation live in the catalogue
+(`rules/LRNNN.toml`). Nothing else lists rules: they are discovered.
 
 Two kinds of rule:
 - a file rule (`Rule`, or `ConstructorRule` for rules about one scheduler construction) reads one
@@ -23,9 +24,10 @@ from lrlint.facts.needs import NOTHING, Needs
 from lrlint.scenario import Scenario
 
 if TYPE_CHECKING:
-    from lrlint.link import Project
+    from lrlint.project.model import Project
+    from lrlint.rules.examples import Invalid
+    from lrlint.rules.verification import VerifyHook
     from lrlint.suppressions import Suppressions
-    from lrlint.verify.hooks import VerifyHook
 
 RELATED = "{related}"  # stands in a message for the place of `Finding.related`
 
@@ -37,15 +39,21 @@ class Edit:
     start: Position
     end: Position
     content: str
+    cell: int | None = None  # notebooks: the cell the positions are relative to (set by the linter)
 
 
 @dataclass(frozen=True)
 class Fix:
-    """A fix as text edits, computed while the file's tree is alive; `--fix` applies them."""
+    """A fix as text edits, computed while the file's tree is alive; `--fix` applies them
+    (lrlint/fixing). "safe": the program then does what torch documents and nothing else
+    changes; "unsafe": what it computes changes (which is the point), so only `--unsafe-fixes`."""
 
     message: str
     edits: tuple[Edit, ...]
     applicability: Literal["safe", "unsafe"] = "safe"
+    # The configuration after the fix, literals only: --verify runs it beside the one as written
+    # ("as written: TypeError; after the fix: 0.1, 0.01 from epoch 30"). None: nothing to run.
+    scenario: Scenario | None = None
 
 
 @dataclass(frozen=True)
@@ -98,13 +106,20 @@ class RuleContext:
 class Rule:
     code: ClassVar[str]
     # Fixit-style examples: each VALID snippet must produce no finding of this rule, each INVALID
-    # snippet at least one (tests/test_rule_examples.py runs them all).
+    # snippet exactly the findings it lists (tests/test_rule_examples.py runs them all).
     VALID: ClassVar[tuple[str, ...]] = ()
-    INVALID: ClassVar[tuple[str, ...]] = ()
+    INVALID: ClassVar[tuple[Invalid, ...]] = ()
     # How --verify builds and judges a finding of this rule in torch; None: no runtime claim.
     verification: ClassVar[VerifyHook | None] = None
     # The costly facts the rule reads (facts/needs.py): computed only when some rule needs them.
     needs: ClassVar[Needs] = NOTHING
+    # Reserved for --fix (nothing reads it yet): how the rule repairs a finding when that is safe.
+    # The plan: a `FixHook` of the rule module that, given a finding and its file's libcst tree
+    # (alive while the file is checked), returns the `Fix` edits; the `Finding` carries them, and,
+    # where the rule has a runtime claim, the fixed configuration's scenario, which --verify runs
+    # with the hook's judge to show the fix behaves (LR001's MultiStepLR decays at the milestones).
+    # Each INVALID example then states its `fixed` source.
+    fix: ClassVar[object | None] = None
 
     def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
         raise NotImplementedError

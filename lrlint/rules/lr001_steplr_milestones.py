@@ -6,15 +6,16 @@ from typing import Iterator
 
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.scenarios import build_scenario
-from lrlint.verify.evidence import judge_rejected_keyword
-from lrlint.verify.hooks import VerifyHook
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext, format_list
+from lrlint.rules.examples import invalid
+from lrlint.rules.judging import judge_rejected_keyword
+from lrlint.rules.verification import VerifyHook
 
 
 class StepLRMilestones(ConstructorRule):
     code = "LR001"
     schedulers = frozenset({"StepLR"})
-    verification = VerifyHook(judge_rejected_keyword("StepLR", "milestones"), rejected_keyword=("StepLR", "milestones"))
+    verification = VerifyHook(judge_rejected_keyword("StepLR", "milestones"), rejected_keyword="milestones")
     VALID = (
         "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, step_size=30, gamma=0.1)\n",
         "from torch.optim.lr_scheduler import MultiStepLR\nMultiStepLR(opt, milestones=[30, 80])\n",
@@ -27,13 +28,28 @@ class StepLRMilestones(ConstructorRule):
         "from torch.optim.lr_scheduler import *\nfrom mylib import StepLR\nStepLR(opt, milestones=[30])\n",
     )
     INVALID = (
-        "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30, 80], gamma=0.1)\n",
-        "import torch.optim.lr_scheduler as sched\nsched.StepLR(opt, milestones=[30])\n",
-        "import torch\ntorch.optim.lr_scheduler.StepLR(opt, [30, 80])\n",
+        invalid(
+            "from torch.optim.lr_scheduler import StepLR\nStepLR(opt, milestones=[30, 80], gamma=0.1)\n",
+            "`StepLR` has no `milestones` parameter: building it raises TypeError (unexpected keyword argument 'milestones'); use `MultiStepLR(optimizer, milestones=[30, 80])` or `StepLR(optimizer, step_size=N)`",
+        ),
+        invalid(
+            "import torch.optim.lr_scheduler as sched\nsched.StepLR(opt, milestones=[30])\n",
+            "`StepLR` has no `milestones` parameter: building it raises TypeError (unexpected keyword argument 'milestones'); use `MultiStepLR(optimizer, milestones=[30])` or `StepLR(optimizer, step_size=N)`",
+        ),
+        invalid(
+            "import torch\ntorch.optim.lr_scheduler.StepLR(opt, [30, 80])\n",
+            "`StepLR` got the milestones [30, 80] as `step_size`: the first `scheduler.step()` raises TypeError (int % list); use `MultiStepLR(optimizer, milestones=[30, 80])`",
+        ),
         # The list's items are not literals, but its shape is known (found in a DETR variant).
-        "import torch\nms = [args.lr_drop]\nif args.multi:\n    ms = [args.lr_drop, 90]\n"
-        "torch.optim.lr_scheduler.StepLR(opt, ms)\n",
-        "from torch.optim.lr_scheduler import *\nStepLR(opt, milestones=[30])\n",
+        invalid(
+            "import torch\nms = [args.lr_drop]\nif args.multi:\n    ms = [args.lr_drop, 90]\n"
+            "torch.optim.lr_scheduler.StepLR(opt, ms)\n",
+            "`StepLR` got a list as `step_size`: the first `scheduler.step()` raises TypeError (int % list); for a list of milestones use `MultiStepLR`",
+        ),
+        invalid(
+            "from torch.optim.lr_scheduler import *\nStepLR(opt, milestones=[30])\n",
+            "`StepLR` has no `milestones` parameter: building it raises TypeError (unexpected keyword argument 'milestones'); use `MultiStepLR(optimizer, milestones=[30])` or `StepLR(optimizer, step_size=N)`",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, StepFact
-from lrlint.facts.receivers import held as held_by
 from lrlint.facts.scenarios import build_scenario
-from lrlint.link import Project
+from lrlint.project.model import Project
+from lrlint.project.receivers import held as held_by
 from lrlint.rules.base import (
     Edit,
     Finding,
@@ -16,19 +17,47 @@ from lrlint.rules.base import (
     ProjectRule,
     RuleContext,
 )
-from lrlint.verify.evidence import judge_epoch_argument
-from lrlint.verify.hooks import VerifyHook
+from lrlint.rules.examples import invalid
+from lrlint.rules.judging import change_epochs, epochs_text, suffix, warned
+from lrlint.rules.verification import VerifyHook
+from lrlint.scenario import Scenario
+from lrlint.verify.record import Run, Verdict
 
-# Their `step` takes no epoch (TypeError), takes the metric first, or takes a fractional epoch by
-# design and does not warn (CosineAnnealingWarmRestarts): not this rule's claim.
-NOT_DEPRECATED = frozenset({"ReduceLROnPlateau", "CosineAnnealingWarmRestarts", "SequentialLR", "ChainedScheduler"})
+# Start of torch's own warning (torch/optim/lr_scheduler.py).
+EPOCH_WARNING = "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated"
+
+
+def _deprecated_epoch(cls: str) -> bool:
+    """Whether `step(epoch)` is the deprecated epoch argument. Other classes' `step` takes no
+    epoch (TypeError), takes the metric first, or takes a fractional epoch by design and does not
+    warn (CosineAnnealingWarmRestarts): not this rule's claim."""
+    signature = schedulers().get(cls)
+    return signature is not None and signature.step_argument == "epoch"
+
+
+# --- --verify: the judge -------------------------------------------------------------------
+
+
+def judge(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """torch warns that the epoch parameter is deprecated; passing the loop index also shows where
+    the closed form moves the rate against plain `step()`."""
+    if not warned(run, EPOCH_WARNING):
+        return Verdict("refuted", f"{run.scheduler}.step(epoch) ran {run.horizon} times without torch's deprecation warning")
+    shifted = ""
+    if reference is not None:
+        got, plain = change_epochs(run.trajectory), change_epochs(reference.trajectory)
+        if got != plain:
+            shifted = f"; passing the 0-based loop index, the lr changes at epochs {epochs_text(got) or 'none'} instead of {epochs_text(plain) or 'none'} with step()"
+        else:
+            shifted = f"; the lr follows the same {run.horizon} epochs as with step()"
+    return Verdict("confirmed", f"torch warned: {EPOCH_WARNING}{shifted}{suffix(run)}")
 
 _HEADER = "from torch.optim.lr_scheduler import StepLR, ReduceLROnPlateau, CosineAnnealingWarmRestarts\n"
 
 
 class StepWithEpochArgument(ProjectRule):
     code = "LR009"
-    verification = VerifyHook(judge_epoch_argument, needs_reference=True, call="epoch")
+    verification = VerifyHook(judge, needs_reference=True, call="epoch")
     VALID = (
         _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step()\n",
         # ReduceLROnPlateau's argument is the metric.
@@ -44,9 +73,15 @@ class StepWithEpochArgument(ProjectRule):
         _HEADER + "s = StepLR(opt, 30)\ns.step(*args)\n",
     )
     INVALID = (
-        _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step(epoch)\n",
-        _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = StepLR(opt, 30)\n"
-        "    def end(self, epoch):\n        self.s.step(epoch=epoch)\n",
+        invalid(
+            _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step(epoch)\n",
+            "`s.step(...)` passes an epoch to `StepLR`: torch warns that the epoch parameter is deprecated and sets the learning rate from the closed form for that epoch instead of chaining from the current one (a scheduler chained with others, or an epoch off by one, gives another schedule); call `s.step()` once per epoch",
+        ),
+        invalid(
+            _HEADER + "class T:\n    def __init__(self, opt):\n        self.s = StepLR(opt, 30)\n"
+            "    def end(self, epoch):\n        self.s.step(epoch=epoch)\n",
+            "`self.s.step(...)` passes an epoch to `StepLR`: torch warns that the epoch parameter is deprecated and sets the learning rate from the closed form for that epoch instead of chaining from the current one (a scheduler chained with others, or an epoch off by one, gives another schedule); call `self.s.step()` once per epoch",
+        ),
     )
 
     def check_project(self, project: Project, context: RuleContext) -> Iterator[ProjectFinding]:
@@ -64,20 +99,22 @@ class StepWithEpochArgument(ProjectRule):
             return None
         receiver = held_by(step, facts, project)
         held = receiver.schedulers
-        if not held or any(s.cls in NOT_DEPRECATED for s in held):
+        if not held or not all(_deprecated_epoch(s.cls) for s in held):
             return None
         scheduler = held[-1]
         classes = " or ".join(dict.fromkeys(f"`{s.cls}`" for s in held))
+        scenario = build_scenario(scheduler, receiver.home, receiver.step_in_home(step, facts))
         fix = None
         if step.args_span is not None:
-            fix = Fix(f"Call `{step.receiver}.step()` without the epoch", (Edit(step.args_span.start, step.args_span.end, ""),), "unsafe")
+            # After the fix the scheduler is stepped plainly: --verify runs that schedule.
+            fix = Fix(f"Call `{step.receiver}.step()` without the epoch", (Edit(step.args_span.start, step.args_span.end, ""),), "unsafe", scenario)
         return Finding(
             step.span,
             f"`{step.receiver}.step(...)` passes an epoch to {classes}: torch warns that the epoch "
             "parameter is deprecated and sets the learning rate from the closed form for that "
             "epoch instead of chaining from the current one (a scheduler chained with others, "
             f"or an epoch off by one, gives another schedule); call `{step.receiver}.step()` once per epoch",
-            build_scenario(scheduler, receiver.home, receiver.step_in_home(step, facts)),
+            scenario,
             fix=fix,
         )
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.needs import Needs
 from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext
+from lrlint.rules.examples import invalid
 
 _HEADER = (
     "import torch\nfrom torch.optim.lr_scheduler import CosineAnnealingLR\n"
@@ -40,8 +41,14 @@ class SchedulerNeverStepped(ConstructorRule):
         _HEADER.replace("scheduler =", "self.scheduler =") + _LOOP,
     )
     INVALID = (
-        _HEADER + _LOOP,
-        _HEADER + "    for b in loader:\n        loss.backward()\n        scaler.step(optimizer)\n        scaler.update()\n",
+        invalid(
+            _HEADER + _LOOP,
+            "`scheduler` (CosineAnnealingLR) is never stepped, passed on or used after it is built: the loop stepping `optimizer` (line 8) trains without the schedule, at the learning rate the scheduler set when it was built",
+        ),
+        invalid(
+            _HEADER + "    for b in loader:\n        loss.backward()\n        scaler.step(optimizer)\n        scaler.update()\n",
+            "`scheduler` (CosineAnnealingLR) is never stepped, passed on or used after it is built: the loop stepping `optimizer` (line 8) trains without the schedule, at the learning rate the scheduler set when it was built",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from lrlint.facts.model import FileFacts, SaveFact, SchedulerFact
 from lrlint.facts.needs import Needs
 from lrlint.rules.base import Finding, Rule, RuleContext
+from lrlint.rules.examples import invalid
 
 _HEADER = (
     "import torch\nfrom torch.optim.lr_scheduler import StepLR\n"
@@ -41,9 +42,15 @@ class SchedulerMissingFromCheckpoint(Rule):
         "    for _ in range(start):\n        scheduler.step()\n",
     )
     INVALID = (
-        _HEADER + "        torch.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(), "
-        "'epoch': epoch + 1}, 'ckpt.pt')\n",
-        _HEADER + "        ckpt = {'optimizer': optimizer.state_dict()}\n        torch.save(ckpt, 'ckpt.pt')\n",
+        invalid(
+            _HEADER + "        torch.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(), "
+            "'epoch': epoch + 1}, 'ckpt.pt')\n",
+            "this checkpoint holds `optimizer.state_dict()` but not `scheduler.state_dict()`: resuming from it restores the optimizer and restarts the StepLR schedule from its first value",
+        ),
+        invalid(
+            _HEADER + "        ckpt = {'optimizer': optimizer.state_dict()}\n        torch.save(ckpt, 'ckpt.pt')\n",
+            "this checkpoint holds `optimizer.state_dict()` but not `scheduler.state_dict()`: resuming from it restores the optimizer and restarts the StepLR schedule from its first value",
+        ),
     )
 
     def check(self, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:

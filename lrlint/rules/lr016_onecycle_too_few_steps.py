@@ -7,13 +7,17 @@ import math
 from collections.abc import Iterator
 from dataclasses import replace
 
+from lrlint.catalogue import schedulers
 from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
 from lrlint.facts.needs import Needs
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext
-from lrlint.verify.hooks import VerifyHook
-from lrlint.verify.loop_evidence import judge_onecycle
+from lrlint.rules.examples import invalid
+from lrlint.rules.judging import all_notes, stepped_as_the_loop
+from lrlint.rules.verification import VerifyHook
+from lrlint.scenario import Scenario
+from lrlint.verify.record import Run, Verdict, fmt, same
 
 _HEADER = (
     "import torch\nfrom torch.optim.lr_scheduler import OneCycleLR\n"
@@ -25,11 +29,50 @@ def _positive_int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
+# --- --verify: the judge -------------------------------------------------------------------
+
+
+def judge(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """Past its total steps OneCycleLR raises; stepped once per epoch it stays in warm-up."""
+    if run.construct_error:
+        return Verdict("inconclusive", f"construction raised {run.construct_error}")
+    short = stepped_as_the_loop(scenario, run)
+    total = run.params.get("total_steps")
+    if total is None and isinstance(run.params.get("epochs"), int) and isinstance(run.params.get("steps_per_epoch"), int):
+        total = run.params["epochs"] * run.params["steps_per_epoch"]
+    if run.step_error is not None:
+        if run.step_error.startswith("ValueError: Tried to step") and run.step_error_at == (total or 0) + 1:
+            return Verdict(
+                "confirmed",
+                f"step {run.step_error_at} of the loop's {scenario.epochs} raises {run.step_error}{all_notes(run)}",
+            )
+        return Verdict("inconclusive", f"step {run.step_error_at} raises {run.step_error}, not the error predicted")
+    if short is not None:
+        return short
+    max_lr = run.params.get("max_lr")
+    values = run.trajectory
+    rising = all(b > a or same(a, b) for a, b in zip(values, values[1:]))
+    if not isinstance(max_lr, (int, float)) or isinstance(max_lr, bool):
+        return Verdict("inconclusive", f"max_lr is not a single number ({max_lr!r}){all_notes(run)}")
+    if rising and values[-1] < max_lr and not same(values[-1], max_lr):
+        return Verdict(
+            "confirmed",
+            f"after {run.horizon} steps (one per epoch) the lr has only risen {fmt(values[0])} -> "
+            f"{fmt(values[-1])}, still warming up towards max_lr {fmt(float(max_lr))}: the cycle has "
+            f"{total} steps{all_notes(run)}",
+        )
+    return Verdict(
+        "refuted",
+        f"over {run.horizon} steps the lr goes {fmt(values[0])} -> {fmt(max(values))} (peak) -> "
+        f"{fmt(values[-1])}: the cycle gets past its warm-up{all_notes(run)}",
+    )
+
+
 class OneCycleTooFewSteps(ConstructorRule):
     code = "LR016"
     schedulers = frozenset({"OneCycleLR"})
     needs = Needs(uses_of_classes=schedulers, early_exits=True)
-    verification = VerifyHook(judge_onecycle, ignored_keywords=("verbose",), expects_failure=True)
+    verification = VerifyHook(judge, ignored_keywords=("verbose",), expects_failure=True)
     VALID = (
         _HEADER + "scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)\nfor i in range(1000):\n"
         "    optimizer.step()\n    scheduler.step()\n",
@@ -44,15 +87,24 @@ class OneCycleTooFewSteps(ConstructorRule):
         # Stopped by a `break` once the budget is spent.
         _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, total_steps=500)\nfor i in range(1000):\n"
         "    optimizer.step()\n    scheduler.step()\n    if i + 1 == 500:\n        break\n",
+        # Its warm-up's share is not a literal: how far the rate rises is not known.
+        _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, epochs=30, steps_per_epoch=100, pct_start=args.warm)\n"
+        "for epoch in range(30):\n    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
         # Stepped under a condition: fewer steps than the loop.
         _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, total_steps=500)\nfor i in range(1000):\n"
         "    optimizer.step()\n    if i % 2:\n        scheduler.step()\n",
     )
     INVALID = (
-        _HEADER + "scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=100)\nfor epoch in range(10):\n"
-        "    for i in range(20):\n        optimizer.step()\n        scheduler.step()\n",
-        _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, epochs=10, steps_per_epoch=100)\nfor epoch in range(10):\n"
-        "    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
+        invalid(
+            _HEADER + "scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=100)\nfor epoch in range(10):\n"
+            "    for i in range(20):\n        optimizer.step()\n        scheduler.step()\n",
+            "`OneCycleLR` is sized for `total_steps=100` but `scheduler.step()` (line 8) runs 200 times: step 101 raises ValueError (Tried to step 101 times)",
+        ),
+        invalid(
+            _HEADER + "scheduler = OneCycleLR(optimizer, 0.1, epochs=10, steps_per_epoch=100)\nfor epoch in range(10):\n"
+            "    for b in loader:\n        optimizer.step()\n    scheduler.step()\n",
+            "`OneCycleLR` is sized for `epochs=10` x `steps_per_epoch=100` = 1000 steps but `scheduler.step()` (line 8) runs once per epoch: only 10 of its 1000 steps run, and the learning rate never gets past the warm-up to max_lr",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
@@ -93,10 +145,15 @@ class OneCycleTooFewSteps(ConstructorRule):
         epoch_loop = where.loops[0]
         if epoch_loop.iterations is None or not _batch_loop_inside(fact, epoch_loop.id, facts):
             return
-        pct_start = fact.values.get("pct_start", 0.3)
+        if any(name in fact.bound and name not in fact.values for name in ("pct_start", "three_phase")):
+            return  # not literals: the warm-up's length is not known
+        pct_start = fact.values.get("pct_start", schedulers()[fact.cls].default("pct_start"))
         if not isinstance(pct_start, (int, float)) or isinstance(pct_start, bool) or fact.values.get("three_phase"):
             return
-        warm_up_end = float(pct_start * total) - 1  # torch's last step of the warm-up phase
+        try:
+            warm_up_end = float(pct_start * total) - 1  # torch's last step of the warm-up phase
+        except OverflowError:
+            return  # past float range: torch's own float() fails first
         if epoch_loop.iterations > warm_up_end:
             return
         yield Finding(

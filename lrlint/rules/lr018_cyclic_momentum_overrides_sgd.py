@@ -4,23 +4,52 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, OptimizerFact, SchedulerFact
 from lrlint.facts.needs import Needs
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
-from lrlint.verify.evidence import judge_cyclic_momentum
-from lrlint.verify.hooks import VerifyHook
+from lrlint.rules.examples import invalid
+from lrlint.rules.verification import VerifyHook
+from lrlint.scenario import Scenario
+from lrlint.signatures import NO_DEFAULT
+from lrlint.verify.record import Run, Verdict, fmt, same
 
-# torch's defaults: (base_momentum, max_momentum)
-DEFAULT_MOMENTUM = {"OneCycleLR": (0.85, 0.95), "CyclicLR": (0.8, 0.9)}
+# The schedulers that cycle the optimizer's momentum by default (`cycle_momentum=True`).
+CYCLING = frozenset(name for name, signature in schedulers().items() if signature.cycles_momentum)
+
+
+# --- --verify: the judge -------------------------------------------------------------------
+
+
+def judge(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
+    """The optimizer's momentum is 0 before the scheduler is built, and not after."""
+    if run.failed:
+        return Verdict("inconclusive", f"{run.failed}, before the momentum could be observed")
+    momentum = run.hyperparameters.get("momentum", [])
+    if len(momentum) < 2:
+        return Verdict("inconclusive", f"the optimizer ({scenario.optimizer}) has no momentum to observe")
+    before, after = momentum[0], momentum[1:]
+    shown = " -> ".join(f"{m:.6g}" for m in after)  # 6 digits: a cycle moves it by 1e-4 a step
+    if same(before, 0.0) and any(not same(m, 0.0) for m in after):
+        return Verdict(
+            "confirmed",
+            f"{scenario.optimizer} momentum {fmt(before)} before {scenario.scheduler} is built, "
+            f"then {shown} (after construction, then per step)",
+        )
+    if not same(before, 0.0):
+        return Verdict("inconclusive", f"the optimizer was built with momentum {fmt(before)}, not 0")
+    return Verdict("refuted", f"momentum stays {fmt(before)}: {scenario.scheduler} does not touch it")
+
+
 _HEADER = "import torch\nfrom torch.optim.lr_scheduler import CyclicLR, OneCycleLR\n"
 
 
 class CyclicMomentumOverridesSGD(ConstructorRule):
     code = "LR018"
-    schedulers = frozenset(DEFAULT_MOMENTUM)
+    schedulers = CYCLING
     needs = Needs(optimizer_options=True)
-    verification = VerifyHook(judge_cyclic_momentum)
+    verification = VerifyHook(judge)
     VALID = (
         _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\nOneCycleLR(opt, 0.1, total_steps=100)\n",
         _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nOneCycleLR(opt, 0.1, total_steps=100, cycle_momentum=False)\n",
@@ -31,8 +60,14 @@ class CyclicMomentumOverridesSGD(ConstructorRule):
         _HEADER + "opt = torch.optim.SGD([{'params': a, 'momentum': 0.9}], lr=0.1)\nOneCycleLR(opt, 0.1, total_steps=100)\n",
     )
     INVALID = (
-        _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nOneCycleLR(opt, 0.1, total_steps=100)\n",
-        _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0)\nCyclicLR(opt, 0.001, 0.01)\n",
+        invalid(
+            _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nOneCycleLR(opt, 0.1, total_steps=100)\n",
+            "`OneCycleLR` cycles momentum by default (cycle_momentum=True) and the SGD optimizer was built without momentum: torch silently turns it on when the scheduler is built and cycles it between 0.85 and 0.95; pass `cycle_momentum=False` for plain SGD, or give SGD a momentum on purpose",
+        ),
+        invalid(
+            _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0)\nCyclicLR(opt, 0.001, 0.01)\n",
+            "`CyclicLR` cycles momentum by default (cycle_momentum=True) and the SGD optimizer was built without momentum: torch silently turns it on when the scheduler is built and cycles it between 0.8 and 0.9; pass `cycle_momentum=False` for plain SGD, or give SGD a momentum on purpose",
+        ),
     )
 
     def check_constructor(self, fact: SchedulerFact, facts: FileFacts, context: RuleContext) -> Iterator[Finding]:
@@ -43,10 +78,13 @@ class CyclicMomentumOverridesSGD(ConstructorRule):
         optimizer = facts.optimizer(fact.optimizer)
         if optimizer is None or not _plain_sgd(optimizer):
             return
-        base, top = DEFAULT_MOMENTUM[fact.cls]
-        low = fact.values.get("base_momentum", base if "base_momentum" not in fact.bound else None)
-        high = fact.values.get("max_momentum", top if "max_momentum" not in fact.bound else None)
-        between = f"between {low} and {high}" if low is not None and high is not None else "between base_momentum and max_momentum"
+        signature = schedulers()[fact.cls]
+        low, high = (
+            fact.values.get(name, signature.default(name) if name not in fact.bound else None)
+            for name in ("base_momentum", "max_momentum")
+        )
+        known = low not in (None, NO_DEFAULT) and high not in (None, NO_DEFAULT)
+        between = f"between {low} and {high}" if known else "between base_momentum and max_momentum"
         yield Finding(
             fact.span,
             f"`{fact.cls}` cycles momentum by default (cycle_momentum=True) and the SGD optimizer was "

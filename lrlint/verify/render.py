@@ -10,7 +10,7 @@ import math
 from typing import TYPE_CHECKING, Sequence, Union
 
 from lrlint.trajectory import Trajectory
-from lrlint.verify.evidence import fmt as _fmt
+from lrlint.verify.record import fmt as _fmt
 
 if TYPE_CHECKING:  # rich is imported lazily: only --show-trajectory pays for it
     from rich.text import Text

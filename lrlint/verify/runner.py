@@ -1,26 +1,33 @@
-"""Parent side of --verify: hand literal scenarios to ONE worker subprocess, read its verdicts.
+"""Parent side of --verify: hand literal run plans to ONE worker subprocess, read back its runs.
 
 This module never imports torch (the static linter must not): torch lives in the worker only.
 
-Protocol (version 2). The request is one JSON object on the worker's stdin:
+Protocol (version 3). The request is one JSON object on the worker's stdin:
 
-    {"protocol": 2, "device": "cpu" | "cuda" | "cuda:N" | "auto", "timeout": 120.0,
-     "jobs": [{"id": "3", "kind": "verify", "code": "LR003", "scenario": {...}},
-              {"id": "t0", "kind": "trajectory", "scenario": {...}}]}
+    {"protocol": 3, "device": "cpu" | "cuda" | "cuda:N" | "auto", "timeout": 120.0,
+     "jobs": [{"id": "3", "kind": "run", "plans": [{...}, {...}]},
+              {"id": "t0", "kind": "run", "plans": [{...}]}]}
 
-The worker answers with JSON lines on stdout, each written as soon as it is known:
+Each plan is a `RunPlan` (lrlint/verify/record.py): the scheduler, its literal arguments, the
+optimizer and lr, how many steps, in which order and how the scheduler is stepped. The worker
+answers with JSON lines on stdout, each written as soon as it is known:
 
-    {"type": "hello", "protocol": 2, "torch_version": "2.13.0+cpu", "device": "cpu",
+    {"type": "hello", "protocol": 3, "torch_version": "2.13.0+cpu", "device": "cpu",
      "error": null | "why no job can run (torch missing, no CUDA device, bad request)"}
-    {"type": "result", "id": "3", "status": "confirmed", "evidence": "...", "trajectory": {...} | null}
-    {"type": "result", "id": "t0", "trajectory": {...} | null, "error": null | "...", "note": "..."}
+    {"type": "result", "id": "3", "runs": [{...}, {...}]}   (one `Run` record per plan)
+    {"type": "result", "id": "t0", "error": "why this job has no runs"}
     {"type": "done"}
 
-Results come in the order of `jobs`. `timeout` is each job's own budget (--verify-timeout): the
-worker interrupts a job that overruns it, and the parent, reading line by line, kills a worker that
-stays silent longer than that (plus a grace period). Jobs already answered keep their verdicts; the
-one in flight becomes `inconclusive` with the reason; the rest go to a fresh worker. Trajectories
-are lrlint/trajectory.py's compact shape. A scenario is `Scenario.to_json()`: literals only.
+or, instead of "done", `{"type": "restart", "reason": "..."}`: the worker stops after a job that
+was interrupted mid-way (which can leave torch half-imported), and the jobs not answered yet go to
+a fresh worker.
+
+The worker knows no rule: back here, each finding's rule judges its runs (lrlint/verify/jobs.py),
+and a schedule's run becomes its trajectory. Results come in the order of `jobs`. `timeout` is each
+job's own budget (--verify-timeout): the worker interrupts a job that overruns it, and the parent,
+reading line by line, kills a worker that stays silent longer than that (plus a grace period).
+Jobs already answered keep their verdicts; the one in flight becomes `inconclusive` with the
+reason; the rest go to a fresh worker. Plans carry literals only.
 """
 
 from __future__ import annotations
@@ -40,12 +47,13 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from lrlint.diagnostics import Diagnostic, Verification
+from lrlint.rules import rule_for
 from lrlint.scenario import Scenario
 from lrlint.trajectory import Trajectory
+from lrlint.verify import jobs as planning
 from lrlint.verify.options import MAX_TIMEOUT, parse_timeout  # noqa: F401 - re-exported
-from lrlint.verify.evidence import skip_reason, unknown_params, verifiable_codes
 
-PROTOCOL = 2
+PROTOCOL = 3
 DEVICES = ("cpu", "cuda", "auto")
 # The directory holding the lrlint package this process runs: the worker must import the same one,
 # and nothing from the user's working directory, PYTHONPATH or site hooks.
@@ -216,6 +224,7 @@ class _Attempt:
     torch_version: str | None = None
     failure: str | None = None  # why the worker stopped before answering every job
     in_flight: str | None = None  # the job it was on when it failed; None: it failed before any
+    restart: bool = False  # it stopped cleanly, asking for a fresh worker for the rest
 
 
 def _parse(line: str) -> dict[str, Any]:
@@ -279,6 +288,9 @@ def _converse(worker: _Worker, jobs: list[dict[str, Any]], timeout: float, outco
         elif kind == "done":
             outcome.in_flight = None
             return
+        elif kind == "restart" and hello:
+            outcome.in_flight, outcome.restart = None, True
+            return
         else:
             outcome.failure = f"verification worker sent an unexpected line (type {kind!r})"
             return
@@ -304,19 +316,24 @@ def _run_worker(device: str, jobs: list[dict[str, Any]], timeout: float) -> Work
         return WorkerReply({}, {str(job["id"]): reason for job in jobs}, None, None)
     pending, failures = _encodable(jobs)
     reply = WorkerReply({}, failures, device, None)
+    failed = 0  # workers that crashed or hung (a restart it asked for is not a failure)
     while pending:
-        if reply.workers == MAX_WORKERS:
+        if failed == MAX_WORKERS:
             for job in pending:
                 failures[str(job["id"])] = f"not run: the verification worker failed {MAX_WORKERS} times in this run"
             break
         attempt = _attempt(device, pending, timeout)
         reply.workers += 1
+        failed += attempt.failure is not None
         reply.results.update(attempt.results)
         reply.device = attempt.device or reply.device
         reply.torch_version = attempt.torch_version or reply.torch_version
+        answered = len(attempt.results)
         pending = [job for job in pending if str(job["id"]) not in attempt.results]
         if not pending:
             break
+        if attempt.restart and answered:  # each restart answered a job first: at most one per job
+            continue
         if attempt.failure is None:  # the worker said "done" but skipped some: a protocol slip
             for job in pending:
                 failures[str(job["id"])] = "verification worker returned no result for this job"
@@ -336,19 +353,21 @@ def _run_worker(device: str, jobs: list[dict[str, Any]], timeout: float) -> Work
 def _verify_jobs(diagnostics: Iterable[Diagnostic]) -> tuple[list[dict[str, Any]], dict[str, Diagnostic]]:
     """Jobs for every finding whose rule has a verify hook and that can be rebuilt; the others
     get `skipped` now."""
-    verifiable = verifiable_codes()
     jobs: list[dict[str, Any]] = []
     pending: dict[str, Diagnostic] = {}
     for index, diagnostic in enumerate(diagnostics):
-        if diagnostic.code not in verifiable:
+        rule = rule_for(diagnostic.code)
+        hook = rule.verification if rule is not None else None
+        if hook is None:
             continue
-        reason = skip_reason(diagnostic.code, diagnostic.scenario)
+        reason = hook.skip_reason(diagnostic.scenario)
         if reason or diagnostic.scenario is None:
             diagnostic.verification = Verification("skipped", reason or "not verified")
             continue
         job_id = str(index)
         pending[job_id] = diagnostic
-        jobs.append({"id": job_id, "kind": "verify", "code": diagnostic.code, "scenario": diagnostic.scenario.to_json()})
+        plans = planning.finding_plans(diagnostic.scenario, hook)
+        jobs.append({"id": job_id, "kind": "run", "plans": [p.to_json() for p in plans]})
     return jobs, pending
 
 
@@ -356,11 +375,11 @@ def _trajectory_jobs(scenarios: list[tuple[str, Scenario]]) -> tuple[list[dict[s
     results = [TrajectoryResult(label, scenario.scheduler) for label, scenario in scenarios]
     jobs: list[dict[str, Any]] = []
     for index, (result, (_, scenario)) in enumerate(zip(results, scenarios)):
-        unknown = unknown_params(scenario)
+        unknown = scenario.unknown_params()
         if unknown:  # building it would mean guessing these values
             result.error = "not built: " + ", ".join(f"`{name}`" for name in unknown) + " not a literal"
             continue
-        jobs.append({"id": f"t{index}", "kind": "trajectory", "scenario": scenario.to_json()})
+        jobs.append({"id": f"t{index}", "kind": "run", "plans": [planning.plan(scenario).to_json()]})
     return jobs, results
 
 
@@ -379,9 +398,10 @@ def verify(
         return results
     reply = _run_worker(device, jobs, timeout)
     for job_id, diagnostic in pending.items():
-        diagnostic.verification = _verification(reply, job_id)
+        diagnostic.verification = _verification(reply, job_id, diagnostic)
     for job in trajectory_jobs:
-        _fill_trajectory(results[int(job["id"][1:])], reply, job["id"])
+        index = int(job["id"][1:])
+        _fill_trajectory(results[index], reply, job["id"], schedules[index][1])
     return results
 
 
@@ -397,80 +417,39 @@ def schedule_trajectories(
     return verify([], scenarios, device, timeout)
 
 
-def _trajectory(data: Any) -> Trajectory | None:
-    return None if data is None else Trajectory.from_json(data)
-
-
-def _verification(reply: WorkerReply, job_id: str) -> Verification:
-    def made(status: Any, evidence: str, trajectory: Trajectory | None = None, intended: Trajectory | None = None) -> Verification:
-        return Verification(status, evidence, reply.device, reply.torch_version, trajectory, intended)
+def _verification(reply: WorkerReply, job_id: str, diagnostic: Diagnostic) -> Verification:
+    def failed(evidence: str) -> Verification:
+        return Verification("inconclusive", evidence, reply.device, reply.torch_version)
 
     if job_id in reply.failures:
-        return made("inconclusive", reply.failures[job_id])
+        return failed(reply.failures[job_id])
     result = reply.results.get(job_id)
     if result is None:
-        return made("inconclusive", "verification worker returned no result for this finding")
-    status = result.get("status")
-    if status not in ("confirmed", "refuted", "inconclusive", "skipped"):
-        return made("inconclusive", f"verification worker returned an unknown status {status!r}")
+        return failed("verification worker returned no result for this finding")
+    if result.get("error"):
+        return failed(_one_line(str(result["error"]), planning.MAX_EVIDENCE))
     try:
-        return made(
-            status, _one_line(str(result.get("evidence", "")), 400), _trajectory(result.get("trajectory")), _trajectory(result.get("intended"))
-        )
+        runs = planning.runs_of(result)
     except ValueError:
-        return made("inconclusive", "verification worker returned a malformed trajectory")
+        return failed("verification worker returned a malformed run record")
+    rule = rule_for(diagnostic.code)
+    assert rule is not None and diagnostic.scenario is not None  # both checked when the job was made
+    return planning.verification(rule, diagnostic.scenario, runs, reply.device, reply.torch_version)
 
 
-def _fill_trajectory(result: TrajectoryResult, reply: WorkerReply, job_id: str) -> None:
+def _fill_trajectory(result: TrajectoryResult, reply: WorkerReply, job_id: str, scenario: Scenario) -> None:
     result.device, result.torch_version = reply.device, reply.torch_version
     answer = reply.results.get(job_id)
     if job_id in reply.failures:
         result.error = reply.failures[job_id]
     elif answer is None:
         result.error = "verification worker returned no result for this scheduler"
+    elif answer.get("error"):
+        result.error = _one_line(str(answer["error"]))
     else:
         try:
-            result.trajectory = _trajectory(answer.get("trajectory"))
+            [run] = planning.runs_of(answer)
         except ValueError:
-            result.error = "verification worker returned a malformed trajectory"
+            result.error = "verification worker returned a malformed run record"
             return
-        result.error = answer.get("error")
-        result.note = answer.get("note")
-
-
-def schedules_json(results: list[TrajectoryResult]) -> list[dict[str, Any]]:
-    """--schedules-file: one object per scheduler built (label parsed back into file, cell, row)."""
-    return [_schedule_json(item) for item in results]
-
-
-def _schedule_json(item: TrajectoryResult) -> dict[str, Any]:
-    import re
-
-    match = re.fullmatch(r"(.*?):(?:cell (\d+):)?(\d+)", item.label)
-    filename, cell, row = (match.group(1), match.group(2), match.group(3)) if match else (item.label, None, "0")
-    return {
-        "filename": filename,
-        "row": int(row),
-        "cell": int(cell) if cell else None,
-        "scheduler": item.scheduler,
-        "ran": item.built,
-        "error": item.error,
-        "note": item.note,
-        "device": item.device if item.built else None,
-        "torch_version": item.torch_version if item.built else None,
-        "trajectory": item.trajectory.to_json() if item.trajectory is not None else None,
-    }
-
-
-def write_schedules(results: list[TrajectoryResult], path: str) -> None:
-    """--schedules-file: strict JSON, written whole then moved in place (concurrent runs never
-    leave a half-written file). Raises OSError."""
-    from lrlint.reporters._json import dumps
-
-    target = Path(path)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(dumps(schedules_json(results), indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+        result.trajectory, result.error, result.note = planning.schedule_outcome(scenario, run)

@@ -1,9 +1,11 @@
-"""Child side of --verify: rebuild literal scheduler configurations in real torch.
+"""Child side of --verify: build literal scheduler configurations in real torch and step them.
 
 Started by lrlint/verify/runner.py as `python -I -c BOOTSTRAP PACKAGE_ROOT` (isolated: no
 PYTHONPATH, no current directory, no user site), or by hand as `python -m lrlint.verify.worker`.
 Reads ONE JSON request on stdin and streams JSON lines on stdout, one per job as it finishes (see
-runner.py for the protocol). It only ever sees the JSON scenarios: it never imports, executes or
+runner.py for the protocol). Each job is one or more run plans (`RunPlan`: literals and plain
+flags); the worker builds each and sends back what the run recorded (`Run`). It knows no rule and
+judges nothing: lrlint's own process does, with the finding's rule. It never imports, executes or
 evaluates the user's code. torch is imported once, here and nowhere else.
 """
 
@@ -21,25 +23,21 @@ import warnings
 from contextlib import contextmanager
 from typing import IO, Any, Callable, Iterator
 
-from lrlint.scenario import Scenario
-from lrlint.trajectory import Trajectory
-from lrlint.verify.evidence import Run, Verdict, fmt, ignored_keywords, judge, needs_reference, rejected_keyword, scheduler_call
+from lrlint.verify.record import MAX_STEPS, MEASURED_STEPS, Run, RunPlan
 
-PROTOCOL = 2
-MAX_STEPS = 10_000  # bound on loop iterations simulated per scenario (each run, LR005's reference too)
+PROTOCOL = 3
 # Memory a job may add on top of what importing torch took (Linux, CPU): a literal that makes torch
 # allocate without bound fails that job with MemoryError, not the machine.
 MEMORY_HEADROOM = 2 * 1024**3
 PARENT_POLL_S = 0.5  # how often the worker checks that lrlint is still there
-DEFAULT_HORIZON = 100  # when the loop length is unknown and no argument says how far to look
-DEFAULT_LR = 0.1
-PLATEAU_METRIC = 1.0  # ReduceLROnPlateau needs a metric: a constant one, i.e. never improving
+PLATEAU_METRIC = 1.0  # the metric a scheduler stepped on one gets: constant, i.e. never improving
+NOT_HYPERPARAMETERS = frozenset({"params", "lr", "initial_lr"})
 
 Torch = Any  # the torch module; typed loosely so this file needs no torch stubs
 
 
 def import_torch() -> Torch:
-    # torch warns on import when numpy is missing; that says nothing about any scenario.
+    # torch warns on import when numpy is missing; that says nothing about any run.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import torch
@@ -91,7 +89,7 @@ def scheduler_class(torch: Torch, name: str) -> type | None:
 
 
 def build_optimizer(torch: Torch, name: str | None, lr: float, param: Any) -> tuple[Any, str | None]:
-    """The scenario's optimizer when torch has it and it builds from `lr` alone; else SGD, said so."""
+    """The plan's optimizer when torch has it and it builds from `lr` alone; else SGD, said so."""
     cls = getattr(torch.optim, name, None) if name and not name.startswith("_") else None
     if isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer) and cls is not torch.optim.Optimizer:
         try:
@@ -100,19 +98,6 @@ def build_optimizer(torch: Torch, name: str | None, lr: float, param: Any) -> tu
             return torch.optim.SGD([param], lr=lr), f"{name}(lr=...) did not build ({_one_line(exc)}); SGD stood in"
     note = f"optimizer {name} is not a torch.optim class; SGD stood in" if name else None
     return torch.optim.SGD([param], lr=lr), note
-
-
-def call_arguments(code: str | None, scenario: Scenario) -> tuple[list[Any], dict[str, Any], list[str]]:
-    """Exactly the literals, plus a placeholder for the one value LR001/LR002 may do without."""
-    kwargs = {k: v for k, v in scenario.kwargs.items() if k != "optimizer"}
-    placeholders: list[str] = []
-    rejected = rejected_keyword(code) if code is not None else None
-    if rejected is not None:
-        keyword = rejected[1]
-        if keyword in scenario.unknown and keyword not in kwargs:
-            kwargs[keyword] = None  # rejected as an unexpected keyword before its value is looked at
-            placeholders.append(keyword)
-    return list(scenario.args), kwargs, placeholders
 
 
 def bound_params(cls: type, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -127,119 +112,74 @@ def bound_params(cls: type, args: list[Any], kwargs: dict[str, Any]) -> dict[str
     return params
 
 
-def _positive_int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        return None
-    return int(value)
-
-
-def default_horizon(name: str, params: dict[str, Any]) -> tuple[int, str]:
-    """How far to step when the loop length is unknown: past every period the literals name."""
-    if name == "OneCycleLR":
-        total = _positive_int(params.get("total_steps"))
-        if total is None:
-            epochs, per_epoch = _positive_int(params.get("epochs")), _positive_int(params.get("steps_per_epoch"))
-            total = epochs * per_epoch if epochs and per_epoch else None
-        if total is not None:
-            # Construction is step 0, so total_steps - 1 further steps reach the last rate a
-            # training step uses; one more is allowed but past the cycle, two raise.
-            return total - 1, f"default horizon {total - 1} steps (OneCycleLR's total_steps {total})"
-    reach: list[tuple[int, str]] = []
-    if (step := _positive_int(params.get("step_size"))) is not None:
-        reach.append((3 * step, f"3 x step_size {step}"))
-    milestones = params.get("milestones")
-    if isinstance(milestones, list):
-        ints = [m for m in (_positive_int(v) for v in milestones) if m is not None]
-        if ints:
-            reach.append((max(ints), f"milestone {max(ints)}"))
-    for key in ("T_max", "total_iters"):
-        if (value := _positive_int(params.get(key))) is not None:
-            reach.append((value, f"{key} {value}"))
-    if (t0 := _positive_int(params.get("T_0"))) is not None:
-        reach.append((3 * t0, f"3 x T_0 {t0}"))
-    if (up := _positive_int(params.get("step_size_up"))) is not None:
-        down = _positive_int(params.get("step_size_down")) or up
-        reach.append((2 * (up + down), "2 cycles"))
-    if name == "ReduceLROnPlateau":
-        patience = _positive_int(params.get("patience")) or 0
-        cooldown = _positive_int(params.get("cooldown")) or 0
-        reach.append((3 * (patience + 1 + cooldown), "3 reductions"))
-    if not reach:
-        return DEFAULT_HORIZON, f"default horizon {DEFAULT_HORIZON} epochs"
-    far, why = max(reach)
-    horizon = far + max(10, far // 10)
-    return horizon, f"default horizon {horizon} epochs (covers {why})"
-
-
-def literal_epochs(scenario: Scenario) -> int | None:
-    """N of the loop's literal range(N), when there is one."""
-    epochs = scenario.epochs
-    if isinstance(epochs, int) and not isinstance(epochs, bool) and epochs >= 0:
-        return epochs
-    return None
-
-
-def horizon_for(scenario: Scenario, params: dict[str, Any]) -> tuple[int, str, bool]:
-    """(iterations, note, capped): the loop's literal range(N), else a default; never past MAX_STEPS."""
-    epochs = literal_epochs(scenario)
-    if epochs is not None:
-        horizon, note = epochs, f"loop range({epochs})"
-    else:
-        horizon, note = default_horizon(scenario.scheduler, params)
-    if horizon > MAX_STEPS:
-        return MAX_STEPS, f"{note} capped at {MAX_STEPS} steps", True
-    return horizon, note, False
+def _plain(value: Any) -> Any:
+    """A bound argument as JSON can carry it (torch's defaults may be callables or objects)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return repr(value)
 
 
 # --- running ---------------------------------------------------------------------------------
 
 
-def simulate(torch: Torch, scenario: Scenario, device: str, order: str, code: str | None = None, call: str | None = None) -> Run:
-    """Build the scenario's optimizer and scheduler on `device` and step them `order` first;
-    `call` says how the scheduler is stepped when not plainly (VerifyHook.call)."""
-    lr = float(scenario.lr) if isinstance(scenario.lr, (int, float)) and not isinstance(scenario.lr, bool) else DEFAULT_LR
-    run = Run(scheduler=scenario.scheduler, order=order, base_lr=lr, torch_version=str(torch.__version__))
-    if scenario.lr is None:
-        run.notes.append(f"lr is not a literal: {fmt(lr)} stood in")
-    cls = scheduler_class(torch, scenario.scheduler)
+def simulate(torch: Torch, plan: RunPlan, device: str) -> Run:
+    """Build the plan's optimizer and scheduler on `device` and step them in its order."""
+    run = Run(
+        scheduler=plan.scheduler,
+        order=plan.order,
+        base_lr=plan.lr,
+        torch_version=str(torch.__version__),
+        horizon_note=plan.horizon_note,
+        capped=plan.capped,
+        notes=list(plan.notes),
+        placeholders=list(plan.placeholders),
+    )
+    cls = scheduler_class(torch, plan.scheduler)
     if cls is None:
-        run.construct_error = f"LookupError: torch.optim.lr_scheduler has no scheduler class {scenario.scheduler!r}"
+        run.construct_error = f"LookupError: torch.optim.lr_scheduler has no scheduler class {plan.scheduler!r}"
         return run
-    args, kwargs, run.placeholders = call_arguments(code, scenario)
-    for name in ignored_keywords(code) if code is not None else ():
-        if name in kwargs or name in scenario.unknown:
-            kwargs.pop(name, None)
-            run.notes.append(f"`{name}` left out: it cannot change the schedule")
-    run.params = bound_params(cls, args, kwargs)
-    run.horizon, run.horizon_note, run.capped = horizon_for(scenario, run.params)
-
+    args, kwargs = list(plan.args), dict(plan.kwargs)
+    run.params = {name: _plain(value) for name, value in bound_params(cls, args, kwargs).items()}
+    run.horizon = min(max(int(plan.steps), 0), MAX_STEPS)
+    if run.horizon < plan.steps:
+        run.capped = True
     param = torch.nn.Parameter(torch.zeros(1, device=device))
-    optimizer, note = build_optimizer(torch, scenario.optimizer, lr, param)
+    optimizer, note = build_optimizer(torch, plan.optimizer, plan.lr, param)
     if note:
         run.notes.append(note)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _step_through(torch, cls, optimizer, args, kwargs, run, call)
+        _step_through(torch, cls, optimizer, args, kwargs, run, plan.call)
     run.warnings = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
     return run
 
 
-def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwargs: dict[str, Any], run: Run, call: str | None = None) -> None:
+def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwargs: dict[str, Any], run: Run, call: str | None) -> None:
+    group = optimizer.param_groups[0]
+
     def current_lr() -> float:
-        return float(optimizer.param_groups[0]["lr"])
+        return float(group["lr"])
 
-    def record_momentum() -> None:  # what LR018 claims a cyclic scheduler does to SGD
-        momentum = optimizer.param_groups[0].get("momentum")
-        if isinstance(momentum, (int, float)) and len(run.momentum) <= 3:
-            run.momentum.append(float(momentum))
+    # The optimizer's own numeric hyperparameters, as a scheduler may change them (momentum).
+    watched = [k for k, v in group.items() if k not in NOT_HYPERPARAMETERS and isinstance(v, (int, float)) and not isinstance(v, bool)]
 
-    record_momentum()
+    def measure() -> None:
+        for key in watched:
+            value = group.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                run.hyperparameters.setdefault(key, []).append(float(value))
+
+    measure()
     try:
         scheduler = cls(optimizer, *args, **kwargs)
     except Exception as exc:
         run.construct_error = _one_line(exc)
         return
-    record_momentum()
+    measure()
     step_scheduler = _scheduler_stepper(scheduler, run, call)
 
     def closure() -> Any:  # LBFGS needs one; every torch optimizer accepts it
@@ -256,7 +196,8 @@ def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwar
                 run.applied.append(current_lr())
                 optimizer.step(closure)
                 step_scheduler()
-            record_momentum()
+            if iteration <= MEASURED_STEPS:
+                measure()
         except Exception as exc:
             run.step_error, run.step_error_at = _one_line(exc), iteration
             return
@@ -270,7 +211,10 @@ def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwar
         run.trajectory.append(lr)
 
 
-def _scheduler_stepper(scheduler: Any, run: Run, call: str | None = None) -> Callable[[], None]:
+def _scheduler_stepper(scheduler: Any, run: Run, call: str | None) -> Callable[[], None]:
+    if call == "metric":
+        run.notes.append(f"stepped with a constant metric {PLATEAU_METRIC} (never improving)")
+        return lambda: scheduler.step(PLATEAU_METRIC)
     if call == "no-metric":
         run.notes.append("stepped as `scheduler.step()`, without a metric")
         return lambda: scheduler.step()
@@ -286,77 +230,23 @@ def _scheduler_stepper(scheduler: Any, run: Run, call: str | None = None) -> Cal
             run.probes.append((next(done), float(scheduler.get_lr()[0]), float(scheduler.get_last_lr()[0])))
 
         return step_and_probe
-    if type(scheduler).__name__ == "ReduceLROnPlateau":
-        run.notes.append(f"stepped with a constant metric {PLATEAU_METRIC} (never improving)")
-        return lambda: scheduler.step(PLATEAU_METRIC)
     return scheduler.step
 
 
 # --- jobs ------------------------------------------------------------------------------------
 
 
-def compact(scenario: Scenario, run: Run, applied: bool = False) -> dict[str, Any] | None:
-    """The run's trajectory as change points (lrlint/trajectory.py), or None when nothing was stepped.
-
-    `applied`: the rate each epoch trained with (in the run's order) instead of the rate after
-    each epoch's steps."""
-    if applied:
-        if not run.applied:
-            return None
-        # One point per epoch trained, then the rate the loop ends with: as many points as the
-        # plain trajectory, so that both say the loop ran `horizon` epochs.
-        values = [*run.applied, run.trajectory[-1]] if run.trajectory else run.applied
-        return Trajectory.from_values(
-            values, horizon=run.horizon_note or None, assumed=literal_epochs(scenario) is None, capped=run.capped
-        ).to_json()
-    if not run.trajectory:
-        return None
-    trajectory = Trajectory.from_values(
-        run.trajectory, horizon=run.horizon_note or None, assumed=literal_epochs(scenario) is None, capped=run.capped
-    )
-    return trajectory.to_json()
+def run_plans(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:
+    """A "run" job: each plan built and stepped in turn, their records in the same order."""
+    plans = [RunPlan.from_json(plan) for plan in job["plans"]]
+    return {"id": job["id"], "runs": [simulate(torch, plan, device).to_json() for plan in plans]}
 
 
-def verify_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:
-    code = str(job["code"])
-    scenario = Scenario.from_json(job["scenario"])
-    order = scenario.order or "optimizer-first"
-    run = simulate(torch, scenario, device, order, code, scheduler_call(code))
-    reference = None
-    if needs_reference(code):
-        reference = simulate(torch, scenario, device, "optimizer-first", code)
-    verdict: Verdict = judge(code, scenario, run, reference)
-    answer = {"id": job["id"], "status": verdict.status, "evidence": verdict.evidence, "trajectory": compact(scenario, run)}
-    if reference is not None and reference.order != run.order:
-        # The order matters: show the rate each epoch trains with, as the code runs it, beside
-        # the schedule as intended (stepped after the optimizer).
-        answer["trajectory"] = compact(scenario, run, applied=True)
-        answer["intended"] = compact(scenario, reference, applied=True)
-    return answer
-
-
-def trajectory_job(torch: Torch, job: dict[str, Any], device: str) -> dict[str, Any]:
-    scenario = Scenario.from_json(job["scenario"])
-    run = simulate(torch, scenario, device, scenario.order or "optimizer-first")
-    error = None
-    if run.construct_error:
-        error = run.construct_error
-    elif run.step_error:
-        error = f"{run.step_error} (at step {run.step_error_at})"
-    note = "; ".join([run.horizon_note, *run.notes]) if run.horizon_note else "; ".join(run.notes)
-    return {"id": job["id"], "trajectory": compact(scenario, run), "error": error, "note": note or None}
-
-
-JOBS: dict[str, Callable[[Torch, dict[str, Any], str], dict[str, Any]]] = {
-    "verify": verify_job,
-    "trajectory": trajectory_job,
-}
+JOBS: dict[str, Callable[[Torch, dict[str, Any], str], dict[str, Any]]] = {"run": run_plans}
 
 
 def _job_failure(job: dict[str, Any], message: str) -> dict[str, Any]:
-    if job.get("kind") == "trajectory":
-        return {"id": job.get("id"), "trajectory": None, "error": message, "note": None}
-    return {"id": job.get("id"), "status": "inconclusive", "evidence": message, "trajectory": None}
+    return {"id": job.get("id"), "error": message}
 
 
 # --- bounds ----------------------------------------------------------------------------------
@@ -423,20 +313,40 @@ def watch_parent() -> None:
 # --- the protocol ----------------------------------------------------------------------------
 
 
+def warm_up(torch: Torch) -> None:
+    """Step an optimizer and a scheduler once before any job, within the start-up allowance: the
+    first step imports some 800 modules (torch._dynamo, sympy; 1.6 s), which must not count
+    against the first job's budget, nor be cut short by it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+            scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 1)
+            optimizer.step()
+            scheduler.step()
+    except Exception:  # noqa: BLE001, S110 - the jobs will meet and report whatever failed here
+        pass
+
+
 def run_job(torch: Torch, job: dict[str, Any], device: str, budget: float | None) -> dict[str, Any]:
-    """One job's result line; never raises (a timeout or an error is that job's inconclusive result)."""
+    """One job's result line; never raises (a timeout or an error is that job's `error`)."""
+    return _run_job(torch, job, device, budget)[0]
+
+
+def _run_job(torch: Torch, job: dict[str, Any], device: str, budget: float | None) -> tuple[dict[str, Any], bool]:
+    """(the result line, whether the job was interrupted by its time budget)."""
     runner = JOBS.get(job.get("kind"))  # type: ignore[arg-type]
     if runner is None:
-        return _job_failure(job, f"worker: unknown job kind {job.get('kind')!r}")
+        return _job_failure(job, f"worker: unknown job kind {job.get('kind')!r}"), False
     try:
         with time_budget(budget):
-            return runner(torch, job, device)
+            return runner(torch, job, device), False
     except JobTimeout:
-        return _job_failure(job, f"timed out: no result within {budget:g} s (--verify-timeout, per finding)")
+        return _job_failure(job, f"timed out: no result within {budget:g} s (--verify-timeout, per finding)"), True
     except MemoryError:
-        return _job_failure(job, f"worker error: MemoryError (over the {MEMORY_HEADROOM // 1024**3} GiB a job may use)")
+        return _job_failure(job, f"worker error: MemoryError (over the {MEMORY_HEADROOM // 1024**3} GiB a job may use)"), False
     except Exception as exc:  # one bad job must not cost the others their verdicts
-        return _job_failure(job, f"worker error: {_one_line(exc)}")
+        return _job_failure(job, f"worker error: {_one_line(exc)}"), False
 
 
 def _budget(request: dict[str, Any]) -> float | None:
@@ -457,6 +367,7 @@ def handle(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> N
         send({"type": "hello", "protocol": PROTOCOL, "error": f"torch could not be imported: {_one_line(exc)}{hint}"})
         return
     torch.set_num_threads(1)  # a 1-element parameter gains nothing from threads; concurrent runs share the CPU
+    warm_up(torch)
     device, error = resolve_device(torch, str(request.get("device", "cpu")))
     send({"type": "hello", "protocol": PROTOCOL, "torch_version": str(torch.__version__), "device": device, "error": error})
     if error:
@@ -465,7 +376,14 @@ def handle(request: dict[str, Any], send: Callable[[dict[str, Any]], None]) -> N
     budget = _budget(request)
     for job in request.get("jobs", []):
         job = job if isinstance(job, dict) else {"id": None, "kind": None}
-        send({"type": "result", **run_job(torch, job, device, budget)})
+        answer, interrupted = _run_job(torch, job, device, budget)
+        send({"type": "result", **answer})
+        if interrupted:
+            # The timer may have fired anywhere, inside an import torch does on first use too
+            # (a half-initialised module in sys.modules fails every later job): the rest go to
+            # a fresh worker.
+            send({"type": "restart", "reason": "a job was interrupted by its time budget"})
+            return
     send({"type": "done"})
 
 

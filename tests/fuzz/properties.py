@@ -82,11 +82,19 @@ def _file_name(index: int, sample: Sample) -> str:
 
 
 def _run_cli(folder: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[bytes]:
+    """The CLI on `folder`, run from its parent: a generated file must never be importable by the
+    process (`python -m` puts its current directory on sys.path). Filenames are `folder`'s name
+    joined with the file's (see `_in`)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "LRLINT_NO_CACHE": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "lrlint", "--output-format", "json", "--isolated", *args, "."],
-        cwd=folder, capture_output=True, env=env, timeout=timeout,
+        [sys.executable, "-m", "lrlint", "--output-format", "json", "--isolated", *args, folder.name],
+        cwd=folder.parent, capture_output=True, env=env, timeout=timeout,
     )  # fmt: skip
+
+
+def _in(folder: Path, reported: str) -> str:
+    """A filename the CLI reported, relative to the folder it linted."""
+    return os.path.relpath(reported, folder.name)
 
 
 def _checked_run(proc: subprocess.CompletedProcess[bytes], allowed: Sequence[int]) -> list[dict[str, Any]]:
@@ -114,7 +122,7 @@ def lint_folder(samples: Sequence[Sample], timeout: float = 300) -> None:
     in_folder: dict[str, set[tuple[Any, ...]]] = {name: set() for name in alone}
     for f in found:
         key = (f["code"], f["location"]["row"], f["location"]["column"], f.get("cell"), f["message"])
-        in_folder.setdefault(f["filename"], set()).add(key)
+        in_folder.setdefault(_in(folder, f["filename"]), set()).add(key)
     for name in sorted(in_folder):
         if in_folder[name] != alone.get(name):
             raise PropertyFailure(
@@ -144,7 +152,7 @@ def verify_agrees(sources: Sequence[str], timeout: float = 300) -> VerifyCounts:
     seen = {}
     for f in found:
         if f["code"] in CONSTRUCTOR_CODES:
-            seen[(f["filename"], f["location"]["row"], f["code"])] = f
+            seen[(_in(folder, f["filename"]), f["location"]["row"], f["code"])] = f
     if set(seen) != set(expected):
         raise PropertyFailure(f"findings {sorted(set(seen) ^ set(expected))} differ from the oracle")
     wrong = []

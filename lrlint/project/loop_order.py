@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from lrlint.diagnostics import Position
 from lrlint.facts.model import CallSite, FileFacts, Ref, SchedulerFact, StepFact
-from lrlint.facts.ordering import ORDER_INSENSITIVE, Region, loop_iterations, region
-from lrlint.link import FunctionRef, Hop, Project, StepTarget, argument_of
-from lrlint.resolve import Site, Values
+from lrlint.facts.ordering import Region, loop_iterations, order_insensitive, region
+from lrlint.project.model import FunctionRef, Hop, Project, StepTarget, argument_of
+from lrlint.project.resolve import Resolver, Site, Values
+from lrlint.project.steps import trace
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class LoopOrder:
 class LoopOrders:
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.resolver = project.resolver
+        self.resolver = project.shared(Resolver)
 
     def of(self, file: int, step: StepFact) -> LoopOrder | None:
         if step.method != "step" or step.has_args:
@@ -64,7 +65,7 @@ class LoopOrders:
         frame = facts.function_frame(step.frames)
         where = region(step.frames, step.receiver, facts)
         for subject in self._subjects(file, frame, step, facts):
-            if subject.cls in ORDER_INSENSITIVE or any(s.cls in ORDER_INSENSITIVE for _, s in subject.schedulers):
+            if order_insensitive(subject.cls) or any(order_insensitive(s.cls) for _, s in subject.schedulers):
                 return None
             events = [*self._direct(file, frame, where, subject, facts), *self._calls(file, frame, where, subject, facts)]
             if events:
@@ -166,7 +167,7 @@ class LoopOrders:
             for target in sorted(self.project.steps.get(callee.key, ())):
                 if not self._steps_subject(file, frame, call, callee, target, subject, module):
                     continue
-                hops = self.project.trace(callee, target)
+                hops = trace(self.project, callee, target)
                 if hops is not None:
                     found.append(Event(call.span.start, (Hop(file, call.span.start, f"{call.callee}()"), *hops)))
                     break

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 from lrlint.facts.model import Ref, SchedulerFact
-from lrlint.link import Project, argument_of
+from lrlint.project.model import Project, argument_of
 
 MAX_DEPTH = 6  # callers followed this far up
 Site = tuple[int, int]  # a call site: (file index, call index)

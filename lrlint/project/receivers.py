@@ -9,12 +9,10 @@ every call site in view, so the scheduler may be built in another file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from lrlint.facts.model import FileFacts, MethodCallFact, SchedulerFact, StepFact
-
-if TYPE_CHECKING:
-    from lrlint.link import Project
+from lrlint.project.model import Project
+from lrlint.project.resolve import Resolver
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,7 @@ def held(call: StepFact | MethodCallFact, facts: FileFacts, project: Project | N
     index = project.index_of(facts) if project is not None and call.receiver_origin is not None else None
     if project is None or index is None:
         return Held((), facts)
-    linked = project.resolver.schedulers(index, facts.function_frame(call.frames), call.receiver_ref) or ()
+    linked = project.shared(Resolver).schedulers(index, facts.function_frame(call.frames), call.receiver_ref) or ()
     if not linked or any(not s.factory_certain for _, s in linked):
         return Held((), facts)
     return Held(tuple(s for _, s in linked), project.files[linked[-1][0]].facts)
