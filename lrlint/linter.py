@@ -91,10 +91,8 @@ def analyze_file(
         return summary
     summary.parsed = True
     error = check_syntax(text)
-    if error is not None and error.code == "E999":
+    if error is not None:
         summary.diagnostics.append(_syntax_diagnostic(filename, text, error))
-    elif error is not None:
-        summary.diagnostics.append(file_error(filename, error.code, error.message))
     else:
         _analyze(summary, text, torch_version)
     if summary.cell_rows is not None:

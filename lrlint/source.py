@@ -163,24 +163,20 @@ def _recursion_depth() -> int:
     return low - 1
 
 
-# Expressions nested deeper than this many frames of CPython's symbol table (about 1,000 levels:
-# it counts three per frame) are not given to libcst, whose parser needs memory quadratic in such
-# nesting (`1 if a else 1 if a else ...` 2,000 deep: 700 MB) and time quadratic in trailer chains
-# (`f(1)(1)...` 2,000 long: 14 s). Real code nests a few dozen levels.
-_LIBCST_DEPTH_BUDGET = _PARSE_DEPTH_BUDGET // 3
+# The symbol table's depth budget: a third of the parse's (see check_syntax).
+_SYMTABLE_DEPTH_BUDGET = _PARSE_DEPTH_BUDGET // 3
 
 
 def check_syntax(text: str) -> SourceError | None:
-    """CPython's verdict on `text`: None when it is Python lrlint analyses, else the E999 it is
-    rejected with (or an E903 when it is Python nested too deep to analyse).
+    """CPython's verdict on `text`: None when it is Python, else the E999 it is rejected with.
 
     CPython's symbol table is built first: it runs CPython's own parser but makes no Python
     objects of the tree, so it costs half of `ast.parse`. Whatever it rejects gets `ast.parse`'s
     verdict and message, for it also raises errors `ast.parse` does not (`nonlocal` at module
     level: lrlint analyses such a file, as it always has). It runs with a third of the depth
     budget, so nothing it accepts is nested deep enough for `ast.parse` to reject (that counts at
-    most three levels where the symbol table counts one); what only `ast.parse` accepts is too
-    deep for libcst.
+    most three levels where the symbol table counts one, and a call's accounting may differ by
+    one frame): skipping `ast.parse` never changes the verdict.
 
     MemoryError from the parser is CPython's own verdict on deep nesting, unless the process is
     at its memory bound (lrlint/child.py): then it propagates, as any other exhausted memory."""
@@ -189,17 +185,14 @@ def check_syntax(text: str) -> SourceError | None:
 
     limit = sys.getrecursionlimit()
     depth = _recursion_depth()
-    too_deep = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the linted file's warnings are not lrlint's to print
-            sys.setrecursionlimit(depth + _LIBCST_DEPTH_BUDGET)
+            sys.setrecursionlimit(depth + _SYMTABLE_DEPTH_BUDGET)
             try:
                 symtable.symtable(text, "<lrlint>", "exec")
                 return None
-            except RecursionError:
-                too_deep = True
-            except (SyntaxError, MemoryError, ValueError):
+            except (SyntaxError, RecursionError, MemoryError, ValueError):
                 pass  # ast.parse decides
             sys.setrecursionlimit(depth + _PARSE_DEPTH_BUDGET)
             ast.parse(text)
@@ -217,8 +210,6 @@ def check_syntax(text: str) -> SourceError | None:
         return SourceError("E999", f"SyntaxError: {exc}")
     finally:
         sys.setrecursionlimit(limit)
-    if too_deep:
-        return SourceError("E903", "not analysed: expressions nested about 1,000 levels deep or more, past what lrlint analyses")
     return None
 
 

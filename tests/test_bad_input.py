@@ -308,22 +308,10 @@ def test_what_only_cpython_parses_is_named_not_analysed(body: bytes) -> None:
     assert "\n" not in d.message
 
 
-@pytest.mark.parametrize(
-    "expression",
-    [b"1 if a else " * 2000 + b"1", b"f" + b"(1)" * 2000, b"-" * 2000 + b"1"],
-    ids=["conditional-2000", "call-chain-2000", "unary-2000"],
-)
-def test_expressions_nested_too_deep_for_libcst_are_named_not_analysed(expression: bytes) -> None:
-    # CPython accepts these (it stops near 3,000 levels), but libcst's parser needs memory
-    # quadratic in such nesting (700 MB for the conditional) or time (14 s for the calls).
-    data = b"from torch.optim.lr_scheduler import StepLR\nx = " + expression + b"\nStepLR(opt, milestones=[3])\n"
-    [d] = lint_bytes("f.py", data).diagnostics
-    assert (d.code, d.severity) == ("E903", "warning")
-    assert d.message.startswith("not analysed: expressions nested about 1,000 levels deep")
-
-
-def test_nesting_real_code_could_have_is_analysed() -> None:
-    data = b"from torch.optim.lr_scheduler import StepLR\nx = " + b"1 if a else " * 500 + b"1\nStepLR(opt, milestones=[3])\n"
+def test_deep_nesting_cpython_accepts_is_analysed() -> None:
+    # Past CPython's symbol table's share of the depth budget (about 1,000 levels), CPython's own
+    # parse decides; libcst's parse of what it accepts is bounded like any other (workers.py).
+    data = b"from torch.optim.lr_scheduler import StepLR\nx = " + b"1 if a else " * 1200 + b"1\nStepLR(opt, milestones=[3])\n"
     assert [d.code for d in lint_bytes("f.py", data).diagnostics] == ["LR001"]
 
 
