@@ -31,6 +31,12 @@ def _package_of(folder: Path) -> tuple[Path, tuple[str, ...]]:
     return root, (*parts, folder.name)
 
 
+def forget_packages() -> None:
+    """Forget which folders are packages (a new run looks again: one may have gained an
+    `__init__.py`)."""
+    _package_of.cache_clear()
+
+
 def wanted_modules(file: LinkedFile) -> set[str]:
     """The modules this file's calls and base classes may lead into: every import used as a
     callee or a base, as absolute dotted names (with their parents: `from a import b` may name
