@@ -309,7 +309,8 @@ class _FileStage:
             where = {}
             for f in named:
                 assert f.abs is not None and f.data is not None
-                where[u.overlay(f.abs, f.data, f.stat)] = f
+                assert f.digest is not None
+                where[u.overlay(f.abs, f.data, f.stat, f.digest)] = f
             markers = [i for i in range(len(u.members)) if u.marker(i)]
             analysed = analysed_set(markers, u.imports)
             inside = sorted(analysed)

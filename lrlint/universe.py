@@ -80,7 +80,7 @@ class Universe:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def overlay(self, path: str, data: bytes, info: os.stat_result | None) -> int:
+    def overlay(self, path: str, data: bytes, info: os.stat_result | None, digest: str) -> int:
         """A named file's bytes, as this run read them (a file outside the project joins it
         as a guest, that nothing imports)."""
         i = self.index.get(path)
@@ -89,11 +89,11 @@ class Universe:
             self.members.append(Member(path, None, os.path.basename(path) == "__init__.py"))
             self.index[path] = i
         member = self.members[i]
-        sig = signature(info) if info is not None else None
-        if sig is None or sig != member.sig or not member.settled:
-            member.marker, member.digest, member.imports = None, None, None
-            self._describe(member, data, sig)
+        if digest != member.digest:
+            member.marker, member.imports = None, None
+        member.digest = digest
         member.data, member.stat = data, info
+        self._describe(member, data, signature(info) if info is not None else None)
         return i
 
     def marker(self, i: int) -> bool:
@@ -150,29 +150,39 @@ class Universe:
         return self._by_module
 
     def _read(self, member: Member) -> None:
-        try:
-            info, data = read_source(member.path)
-        except OSError:  # gone or unreadable: no finding here, nothing called (a named one gets its E902)
-            member.marker, member.digest, member.imports, member.sig = False, None, (), None
+        """Read what is not known of a file (its bytes changed, or were never read)."""
+        data = member.data
+        if data is None:
+            try:
+                info, data = read_source(member.path)
+            except OSError:  # gone or unreadable: no finding here, nothing called (a named one gets its E902)
+                member.marker, member.digest, member.imports, member.sig = False, None, (), None
+                self.changed = True
+                return
+            sig = signature(info)
+            if sig != member.sig or not member.settled:
+                member.marker, member.digest, member.imports = None, None, None
+            member.stat = info
+            self._describe(member, data, sig)
+        if member.imports is None:
+            member.imports = scan_imports(data)
             self.changed = True
-            return
-        member.stat = info
-        sig = signature(info)
-        if sig != member.sig or not member.settled or member.marker is None:
-            member.marker, member.digest, member.imports = None, None, None
-        self._describe(member, data, sig)
         if member.marker:
             member.data = data  # it will be analysed: spare the worker a second read
 
     def _describe(self, member: Member, data: bytes, sig: Signature | None) -> None:
+        """What is read of every file: whether it holds a marker, and the hash of its bytes
+        (its imports are read only when the analysed set needs them)."""
         if member.marker is None:
             member.marker = may_have_findings(data)
+            self.changed = True
         if member.digest is None:
             member.digest = content_digest(data)
-        if member.imports is None:
-            member.imports = scan_imports(data)
-        member.sig, member.settled = sig, sig is not None and self._settled(sig)
-        self.changed = True
+            self.changed = True
+        settled = sig is not None and self._settled(sig)
+        if (sig, settled) != (member.sig, member.settled):
+            member.sig, member.settled = sig, settled
+            self.changed = True
 
     def _settled(self, sig: Signature) -> bool:
         return max(sig[2], sig[3]) < self.started - _SETTLING_NS

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lrlint.project.model import LinkedFile
+if TYPE_CHECKING:  # module names are asked before any analysis (lrlint/universe.py): keep them light
+    from lrlint.project.model import LinkedFile
 
 
 def module_name(path: Path) -> tuple[Path, str]:
