@@ -154,6 +154,7 @@ class Settings:
     _excluded: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
     # Every file's own settings (its nearest config file), when these are a run's (load_settings).
     resolver: Configs | None = field(default=None, compare=False, repr=False)
+    _fingerprint: list[str] = field(default_factory=list, compare=False, repr=False)  # computed once
 
     def for_path(self, path: Path | str) -> Settings:
         """The settings of a file: those of its nearest config file, with the command line on
@@ -223,6 +224,8 @@ class Settings:
 
     def fingerprint(self) -> str:
         """A stable hash of everything that can change a result (not of where it came from)."""
+        if self._fingerprint:
+            return self._fingerprint[0]
         import hashlib
         import json
 
@@ -238,7 +241,8 @@ class Settings:
             "respect_gitignore": self.respect_gitignore,
         }
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        self._fingerprint.append(hashlib.sha256(blob.encode("utf-8")).hexdigest())
+        return self._fingerprint[0]
 
 
 def _candidates(path: str, root: str, cwd: str) -> list[str]:
@@ -637,7 +641,8 @@ class Configs:
         return self._installed[0]
 
     def for_file(self, path: Path | str) -> Settings:
-        return self.for_folder(os.path.dirname(os.path.abspath(os.fspath(path))))
+        text = os.fspath(path)
+        return self.for_folder(os.path.dirname(text if os.path.isabs(text) else os.path.abspath(text)))
 
     def for_folder(self, folder: Path | str) -> Settings:
         key = os.fspath(folder)

@@ -110,8 +110,7 @@ def _lint_paths(
             except OSError as exc:
                 run.diagnostics.append(file_error(name, IO_ERROR, exc.strerror or str(exc)))
             else:
-                where = Path(stdin_filename) if stdin_filename else None
-                files.append(_File(name, where, os.path.abspath(stdin_filename) if stdin_filename else None, name.endswith(".ipynb"), True, True, data=data))
+                files.append(_File(name, stdin_filename, os.path.abspath(stdin_filename) if stdin_filename else None, name.endswith(".ipynb"), True, True, data=data))
 
     found = discover(
         [p for p in paths if p != STDIN], lambda path: settings.for_path(path).is_excluded(Path(path)), force_exclude=force_exclude,
@@ -119,7 +118,7 @@ def _lint_paths(
     )  # fmt: skip
     for item in found:
         if isinstance(item, Target):
-            files.append(_File(item.display, item.path, os.path.abspath(item.file), item.file.endswith(".ipynb"), True, item.explicit))
+            files.append(_File(item.display, item.file, os.path.abspath(item.file), item.file.endswith(".ipynb"), True, item.explicit))
         elif isinstance(item, Skipped):
             warn(f"lrlint: warning: {item.display}: folder not linted, {item.reason}")
         else:
@@ -244,7 +243,7 @@ class _File:
     findings about the named files depend on."""
 
     display: str
-    path: Path | None  # None: stdin without a name
+    where: str | None  # the path as named, or found (None: stdin without a name)
     abs: str | None  # absolute path (None: stdin without a name)
     notebook: bool
     named: bool
@@ -256,6 +255,10 @@ class _File:
     mode: str = FULL  # FULL: analysed; SYNTAX: only checked for syntax; NONE: not read further
     followed: bool = False  # analysed without a marker: reached from code that holds one
     outcome: Outcome | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return Path(self.where) if self.where is not None else None
 
 
 class _FileStage:
@@ -269,6 +272,7 @@ class _FileStage:
         self._jobs = jobs  # None: one per CPU
         self.caches: dict[str | None, Cache] = {}  # per torch release (the cache of the run's is `cache`)
         self.universes: list[Universe] = []
+        self._resolver: Configs | None = None
         self.changed = False  # a file changed while the run read it: its result is not kept
         self.cached = 0
 
@@ -304,7 +308,7 @@ class _FileStage:
                 by_root.setdefault(self._root_of(f, walked), []).append(f)
         known = {f.abs for f in self.files if f.abs is not None}
         for root, named in sorted(by_root.items()):
-            u = self._universe(root)
+            u = self._universe(root, {f.abs: f.stat for f in named if f.abs is not None and f.stat is not None})
             self.universes.append(u)
             where = {}
             for f in named:
@@ -322,7 +326,7 @@ class _FileStage:
                 if f is None:
                     if member.path in known:
                         continue  # named, but read under another project (a guest there)
-                    f = _File(display_name(Path(member.path)), Path(member.path), member.path, member.notebook, False, False)
+                    f = _File(display_name(Path(member.path)), member.path, member.path, member.notebook, False, False)
                     f.data, f.stat, f.digest = member.data, member.stat, u.digest(i)
                     self.files.append(f)
                 f.module = member.module
@@ -341,9 +345,11 @@ class _FileStage:
         it (or, for a file named on its own, its folder)."""
         assert f.abs is not None
         folder = os.path.dirname(f.abs)
-        from lrlint.config import Configs
+        if self._resolver is None:
+            from lrlint.config import Configs
 
-        root = (self.settings.resolver or Configs.single(self.settings)).root_of(folder)
+            self._resolver = self.settings.resolver or Configs.single(self.settings)
+        root = self._resolver.root_of(folder)
         if root is not None:
             return root
         if not f.explicit:
@@ -352,13 +358,13 @@ class _FileStage:
                     return top
         return folder
 
-    def _universe(self, root: str) -> Universe:
+    def _universe(self, root: str, known: dict[str, os.stat_result]) -> Universe:
         from lrlint.config import Configs
         from lrlint.universe import universe
 
         resolver = self.settings.resolver or Configs.single(self.settings)
         stored = self.cache.project(root) if self.cache is not None else None
-        return universe(root, resolver, stored, _walking_options(resolver))
+        return universe(root, resolver, stored, _walking_options(resolver), known)
 
     # -- the run's key -------------------------------------------------------------------------
 
@@ -368,7 +374,7 @@ class _FileStage:
     def settings_fingerprint(self) -> str:
         import hashlib
 
-        prints = [self.settings.for_path(f.path).fingerprint() if f.path is not None else "" for f in self.files]
+        prints = [self.settings.for_path(f.where).fingerprint() if f.where is not None else "" for f in self.files]
         return hashlib.sha256("\n".join(prints).encode()).hexdigest()
 
     def identity(self) -> list[Any]:
@@ -386,7 +392,7 @@ class _FileStage:
         tasks: dict[str | None, list[tuple[_File, Task]]] = {}
         kept = 0
         for f in self.files:
-            release = self.settings.for_path(f.path).torch_version if f.path is not None else self.settings.torch_version
+            release = self.settings.for_path(f.where).torch_version if f.where is not None else self.settings.torch_version
             summary = self._cached(f, release)
             if summary is not None:
                 f.outcome = Outcome(summary, f.stat)

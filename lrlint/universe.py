@@ -214,12 +214,13 @@ class Universe:
 # Building: from the cache when nothing changed, else by walking the root
 
 
-def universe(root: str, configs: Configs, stored: Any, cli: str) -> Universe:
+def universe(root: str, configs: Configs, stored: Any, cli: str, known: dict[str, os.stat_result] | None = None) -> Universe:
     """The universe of `root`: the cache's when every folder and watched file is as it was, else
-    walked again (files whose signature did not change keep what was read of them)."""
+    walked again (files whose signature did not change keep what was read of them). `known`: the
+    stats this run took already (of the files it read)."""
     old = _from_stored(root, stored, cli)
     if old is not None:
-        checked = _checked(old)
+        checked = _checked(old, known or {})
         if checked is not None:
             return checked
     return walk(root, configs, cli, old)
@@ -304,7 +305,7 @@ def _packages_above(root: str) -> list[str]:
     return found
 
 
-def _checked(old: Universe) -> Universe | None:
+def _checked(old: Universe, known: dict[str, os.stat_result]) -> Universe | None:
     """The stored universe if no folder and no watched file changed since, each file's bytes
     checked by its signature; None when it must be walked again."""
     for folder, mtime in old.dirs.items():
@@ -323,10 +324,12 @@ def _checked(old: Universe) -> Universe | None:
             return None
     changed = False
     for member in old.members:
-        try:
-            info = os.stat(member.path)
-        except OSError:
-            return None  # gone: its folder's time should have said so; walk again
+        info = known.get(member.path)
+        if info is None:
+            try:
+                info = os.stat(member.path)
+            except OSError:
+                return None  # gone: its folder's time should have said so; walk again
         member.stat = info
         if not member.settled or signature(info) != member.sig:
             member.marker, member.digest, member.imports, member.sig = None, None, None, None
