@@ -725,7 +725,7 @@ class Configs:
 
 
 def _ancestors(folder: str) -> list[str]:
-    found = []
+    found: list[str] = []
     while True:
         parent = os.path.dirname(folder)
         if parent == folder:

@@ -322,8 +322,10 @@ class _FileStage:
             bases = {i: u.bases(i) for i in inside}
             for i in sorted(needed([i for i in where if i in analysed], imports, bases, inside)):
                 member = u.members[i]
-                f = where.get(i)
-                if f is None:
+                named_here = where.get(i)
+                if named_here is not None:
+                    f = named_here
+                else:
                     if member.path in known:
                         continue  # named, but read under another project (a guest there)
                     f = _File(display_name(Path(member.path)), member.path, member.path, member.notebook, False, False)
@@ -364,7 +366,8 @@ class _FileStage:
 
         resolver = self.settings.resolver or Configs.single(self.settings)
         stored = self.cache.project(root) if self.cache is not None else None
-        return universe(root, resolver, stored, _walking_options(resolver), known)
+        skip = str(self.cache.directory) if self.cache is not None else None
+        return universe(root, resolver, stored, _walking_options(resolver), known, skip)
 
     # -- the run's key -------------------------------------------------------------------------
 

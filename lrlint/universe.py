@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lrlint.cache import digest as content_digest
-from lrlint.discovery import Target, discover
+from lrlint.discovery import SOURCE_SUFFIXES, Target, discover
 from lrlint.import_scan import Imported, scan_imports
 from lrlint.prefilter import may_have_findings
 from lrlint.project.modules import absolute_target, forget_packages, module_name
@@ -214,66 +214,108 @@ class Universe:
 # Building: from the cache when nothing changed, else by walking the root
 
 
-def universe(root: str, configs: Configs, stored: Any, cli: str, known: dict[str, os.stat_result] | None = None) -> Universe:
-    """The universe of `root`: the cache's when every folder and watched file is as it was, else
-    walked again (files whose signature did not change keep what was read of them). `known`: the
-    stats this run took already (of the files it read)."""
+def universe(root: str, configs: Configs, stored: Any, cli: str, known: dict[str, os.stat_result] | None = None, skip: str | None = None) -> Universe:
+    """The universe of `root`: the cache's, each folder that changed since listed again and each
+    file whose signature changed read again; walked again when a watched file changed (or much
+    did). `known`: the stats this run took already (of the files it read); `skip`: a folder never
+    walked (lrlint's cache, which changes at every run)."""
+    walker = _Walker(root, configs, skip)
     old = _from_stored(root, stored, cli)
     if old is not None:
-        checked = _checked(old, known or {})
+        checked = _checked(old, known or {}, walker)
         if checked is not None:
             return checked
-    return walk(root, configs, cli, old)
+    return walk(root, configs, cli, old, walker)
 
 
-def walk(root: str, configs: Configs, cli: str, old: Universe | None = None) -> Universe:
-    started = time.time_ns()
-    dirs: dict[str, int] = {}
-    watched: dict[str, Signature | None] = {}
+class _Walker:
+    """What a walk of a project root finds in a folder, and the folders and files it watches."""
 
-    def on_folder(folder: str, info: os.stat_result) -> None:
-        dirs[folder] = info.st_mtime_ns
+    def __init__(self, root: str, configs: Configs, skip: str | None = None) -> None:
+        self.root = root
+        self.configs = configs
+        self.skip = skip
+        self.dirs: dict[str, int] = {}
+        self.watched: dict[str, Signature | None] = {}
+
+    def on_folder(self, folder: str, info: os.stat_result) -> None:
+        self.dirs[folder] = info.st_mtime_ns
         for name in _WATCHED_NAMES:
             path = os.path.join(folder, name)
             try:
-                watched[path] = signature(os.stat(path))
+                self.watched[path] = signature(os.stat(path))
             except OSError:
                 pass  # its creation changes the folder's time
 
-    def excluded(path: str) -> bool:
-        return configs.for_file(path).is_excluded(path)
+    def excluded(self, path: str) -> bool:
+        return self.configs.for_file(path).is_excluded(Path(path))
 
-    def entry_excluded(path: str, is_dir: bool) -> bool:
-        if configs.for_folder(os.path.dirname(path)).is_excluded_entry(path, is_dir):
+    def entry_excluded(self, path: str, is_dir: bool) -> bool:
+        if self.configs.for_folder(os.path.dirname(path)).is_excluded_entry(path, is_dir):
             return True
         if is_dir:
-            inner = configs.root_of(path)
-            return inner is not None and inner != root  # a project of its own
+            if path == self.skip:
+                return True
+            inner = self.configs.root_of(path)
+            return inner is not None and inner != self.root  # a project of its own
         return False
 
+    def files(self, folder: str) -> list[str]:
+        """Every file a walk of `folder` finds (its subfolders too)."""
+        found = discover([folder], self.excluded, entry_excluded=self.entry_excluded, on_folder=self.on_folder)
+        return [item.file for item in found if isinstance(item, Target)]
+
+    def listing(self, folder: str) -> tuple[list[str], list[str]] | None:
+        """(files, subfolders) a walk finds directly in `folder`; None if it cannot be listed."""
+        try:
+            info = os.stat(folder)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            return None
+        self.on_folder(folder, info)
+        files, folders = [], []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+                if not is_dir and not entry.name.endswith(SOURCE_SUFFIXES):
+                    continue
+                if self.entry_excluded(entry.path, is_dir):
+                    continue
+                if is_dir:
+                    folders.append(entry.path)
+                elif os.path.isfile(entry.path):  # a link to a file counts, to anything else not
+                    files.append(entry.path)
+            except OSError:
+                continue
+        return files, folders
+
+
+def walk(root: str, configs: Configs, cli: str, old: Universe | None = None, walker: _Walker | None = None) -> Universe:
+    started = time.time_ns()
+    walker = walker or _Walker(root, configs)
+    walker.dirs, walker.watched = {}, {}
     forget_packages()
     for folder in _ancestors_watched(root) + _packages_above(root):
         try:
-            on_folder(folder, os.stat(folder))
+            walker.on_folder(folder, os.stat(folder))
         except OSError:
             pass
-    members: list[Member] = []
-    found = discover([root], excluded, entry_excluded=entry_excluded, on_folder=on_folder)
-    for item in found:
-        if not isinstance(item, Target):
-            continue  # an unreadable folder, a broken link: what a walk of it reports
-        path = item.file
-        previous = old.members[old.index[path]] if old is not None and path in old.index else None
-        try:
-            info = os.stat(path)
-        except OSError:
-            continue
-        module = module_name(Path(path))[1]
-        member = Member(path, module, os.path.basename(path) == "__init__.py", stat=info)
-        if previous is not None and previous.settled and previous.sig == signature(info):
-            member.sig, member.marker, member.digest, member.imports = previous.sig, previous.marker, previous.digest, previous.imports
-        members.append(member)
-    return Universe(root, members, dirs, watched, started, cli)
+    members = sorted((m for m in (_new_member(path, old) for path in walker.files(root)) if m is not None), key=lambda m: m.path)
+    return Universe(root, members, walker.dirs, walker.watched, started, cli)
+
+
+def _new_member(path: str, old: Universe | None) -> Member | None:
+    """A file the walk found, with what was read of it when its signature is unchanged."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    member = Member(path, module_name(Path(path))[1], os.path.basename(path) == "__init__.py", stat=info)
+    previous = old.members[old.index[path]] if old is not None and path in old.index else None
+    if previous is not None and previous.settled and previous.sig == signature(info):
+        member.sig, member.marker, member.digest, member.imports = previous.sig, previous.marker, previous.digest, previous.imports
+    return member
 
 
 def _ancestors_watched(root: str) -> list[str]:
@@ -305,16 +347,18 @@ def _packages_above(root: str) -> list[str]:
     return found
 
 
-def _checked(old: Universe, known: dict[str, os.stat_result]) -> Universe | None:
-    """The stored universe if no folder and no watched file changed since, each file's bytes
-    checked by its signature; None when it must be walked again."""
-    for folder, mtime in old.dirs.items():
-        try:
-            now = os.stat(folder).st_mtime_ns
-        except OSError:
-            return None
-        if now != mtime or mtime >= old.started - _SETTLING_NS:
-            return None
+# Past this many changed folders (and this share of them), a project is walked again rather than
+# listed folder by folder.
+_RELIST_SHARE = 0.25
+_RELIST_ANYWAY = 16
+
+
+def _checked(old: Universe, known: dict[str, os.stat_result], walker: _Walker) -> Universe | None:
+    """The stored universe, brought up to date: a folder that changed (a file added, removed or
+    renamed in it) is listed again, a new folder walked, a file whose signature changed is to be
+    read again. None when it must be walked again: a watched file changed, or a config file or
+    `.gitignore` appeared, or many folders changed."""
+    started = time.time_ns()
     for path, sig in old.watched.items():
         try:
             now_sig: Signature | None = signature(os.stat(path))
@@ -322,20 +366,71 @@ def _checked(old: Universe, known: dict[str, os.stat_result]) -> Universe | None
             now_sig = None
         if now_sig != sig or (sig is not None and max(sig[2], sig[3]) >= old.started - _SETTLING_NS):
             return None
-    changed = False
-    for member in old.members:
-        info = known.get(member.path)
+    changed: list[str] = []
+    gone: list[str] = []
+    for folder, mtime in old.dirs.items():
+        try:
+            now = os.stat(folder).st_mtime_ns
+        except OSError:
+            gone.append(folder)
+            continue
+        if now != mtime or mtime >= old.started - _SETTLING_NS:
+            changed.append(folder)
+    if len(changed) + len(gone) > max(_RELIST_ANYWAY, _RELIST_SHARE * len(old.dirs)):
+        return None
+    members = {m.path: m for m in old.members}
+    dirs = dict(old.dirs)
+    walker.dirs, walker.watched = dirs, dict(old.watched)
+    for folder in gone:
+        dirs.pop(folder, None)
+        prefix = folder.rstrip(os.sep) + os.sep
+        for path in [p for p in members if p.startswith(prefix)]:
+            del members[path]
+    if changed:
+        forget_packages()  # an `__init__.py` may have come or gone
+    for folder in changed:
+        if folder not in dirs:
+            continue  # below a folder that is gone
+        before = set(walker.watched)
+        listed = walker.listing(folder) if folder == old.root or folder.startswith(old.root.rstrip(os.sep) + os.sep) else None
+        if listed is None:  # above the root (its .gitignore and packages), or unlistable
+            return None
+        if set(walker.watched) != before:
+            return None  # a config file or .gitignore appeared: the excludes may have changed
+        files, folders = listed
+        for path in [p for p in members if os.path.dirname(p) == folder and p not in files]:
+            del members[path]
+        for path in files:
+            if path not in members:
+                added = _new_member(path, None)
+                if added is not None:
+                    members[path] = added
+        for sub in folders:
+            if sub not in dirs:  # a new folder: walked whole
+                for path in walker.files(sub):
+                    added = _new_member(path, None)
+                    if added is not None:
+                        members[path] = added
+    rewritten = False
+    for member in members.values():
+        info = known.get(member.path) or member.stat
         if info is None:
             try:
                 info = os.stat(member.path)
             except OSError:
-                return None  # gone: its folder's time should have said so; walk again
+                return None  # gone without its folder's time saying so: walk again
         member.stat = info
         if not member.settled or signature(info) != member.sig:
             member.marker, member.digest, member.imports, member.sig = None, None, None, None
-            changed = True
-    old.changed = changed
-    return old
+            rewritten = True
+    relisted = tuple(folder.rstrip(os.sep) + os.sep for folder in changed if folder in dirs)
+    if relisted:  # an `__init__.py` may have come or gone there: the names below may change
+        for member in members.values():
+            if member.path.startswith(relisted):
+                member.module = module_name(Path(member.path))[1]
+    fresh = Universe(old.root, sorted(members.values(), key=lambda m: m.path), dirs, walker.watched, started, old.cli)
+    fresh.changed = bool(changed or gone or rewritten)
+    return fresh
 
 
 def _from_stored(root: str, stored: Any, cli: str) -> Universe | None:

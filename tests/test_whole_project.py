@@ -255,3 +255,15 @@ def test_a_bad_nested_config_is_a_usage_error(tmp_path: Path) -> None:
     proc = run_cli("--no-cache", ".", cwd=root)
     assert proc.returncode == 2
     assert proc.stderr.decode().strip().endswith("unknown key 'selekt' (did you mean 'select'?)")
+
+
+def test_stdin_with_a_filename_is_that_file_in_its_project(tmp_path: Path) -> None:
+    """An editor sends the buffer on stdin: it is linted as that file, with the files around it."""
+    root = issue_repo(tmp_path)
+    buffer = (root / "src" / "mytrain" / "train_cifar.py").read_bytes()
+    proc = run_cli("--no-cache", "--output-format", "json", "-", "--stdin-filename", "src/mytrain/train_cifar.py", cwd=root, stdin=buffer)
+    assert {(d["filename"], d["location"]["row"], d["code"]) for d in json.loads(proc.stdout)} == {("src/mytrain/train_cifar.py", 11, "LR005")}
+    fixed = buffer.replace(b"        scheduler.step()  # expect: LR005\n        train_one_epoch(model, optimizer, loader)\n", b"        train_one_epoch(model, optimizer, loader)\n        scheduler.step()\n")
+    assert fixed != buffer
+    proc = run_cli("--no-cache", "--output-format", "json", "-", "--stdin-filename", "src/mytrain/train_cifar.py", cwd=root, stdin=fixed)
+    assert json.loads(proc.stdout) == []
