@@ -103,6 +103,7 @@ def _check_parser() -> argparse.ArgumentParser:
     ver.add_argument("--show-trajectory", action="store_true", help="draw the learning-rate curve of each verified scheduler")
     ver.add_argument("--verify-timeout", default=None, metavar="SECONDS", help="with --verify: time limit per finding in torch (default: 120); past it the finding is inconclusive")
     ver.add_argument("--schedules-file", metavar="PATH", help="with --verify-all: also write every scheduler's schedule to PATH as JSON")
+    ver.add_argument("--plot", metavar="DIR", help="with --verify: draw each verified scheduler's learning rate as an image in DIR, with DIR/index.html (needs matplotlib: lrlint[plot])")
     from lrlint.fix_command import add_arguments as add_fix_arguments
 
     add_fix_arguments(parser)  # --fix, --unsafe-fixes, --diff, --fix-only, --show-fixes, --add-noqa...
@@ -236,6 +237,7 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         "--show-trajectory": options.show_trajectory,
         "--device": options.device is not None,
         "--verify-timeout": options.verify_timeout is not None,
+        "--plot": options.plot is not None,
     }
     for name, given in verify_only.items():
         if given and not options.verify:
@@ -255,6 +257,11 @@ def _check_command(argv: list[str], out: TextIO) -> int:
 
         if not torch_available():
             raise UsageError(VERIFY_HINT)
+    if options.plot is not None:
+        from lrlint.reporters.plot import PLOT_HINT, available
+
+        if not available():
+            raise UsageError(PLOT_HINT)
     settings = _settings(options)
     fix_request = fixing.request(options, settings)
     # As ruff: --stdin-filename alone means the source comes from stdin.
@@ -308,18 +315,25 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         print(NO_FILES_WARNING, file=sys.stderr)
     # Never ANSI codes in a report file.
     color = False if options.output_file else _use_color(options.color, out)
-    schedules_text = ""
+    schedules_text = verify_summary = ""
     if options.verify:
         from lrlint.verify import verify
 
         checked = [d for d in report.diagnostics if d.code.startswith("LR")]
         # Findings and --verify-all schedules go to ONE worker request.
-        wanted = options.verify_all and (options.output_format in ("text", "full") or options.schedules_file)
+        wanted = options.verify_all and (options.output_format in ("text", "full") or options.schedules_file or options.plot)
         from lrlint.fixing import proof  # each fix's configuration is run too: "after the fix: ..."
 
         after_fix = proof.fix_schedules(checked)
-        schedules = verify(checked, (result.schedules if wanted else []) + after_fix, options.device, options.verify_timeout)
+        verifying = ProgressBar(sys.stderr, forced=options.show_progress, label="verify")
+        try:
+            schedules = verify(checked, (result.schedules if wanted else []) + after_fix, options.device, options.verify_timeout, verifying)
+        finally:
+            verifying.close()
         schedules = proof.attach(checked, schedules, len(after_fix))
+        verify_summary = _verify_summary(checked, schedules)
+        if options.plot is not None:
+            _write_plots(checked, schedules, [s for _, s in result.schedules] if wanted else [], options.plot)
         if options.schedules_file:
             _write_schedules(schedules, options.schedules_file)
         elif options.verify_all and options.output_format not in ("text", "full"):
@@ -335,7 +349,12 @@ def _check_command(argv: list[str], out: TextIO) -> int:
         rendered = _statistics(report, as_json=options.output_format == "json")
     else:
         # No "All checks passed!" when nothing was checked: the warning above says why.
-        rendered = _render(report, options, color, quiet=options.quiet or nothing_found) + schedules_text
+        rendered = _render(report, options, color, quiet=options.quiet or nothing_found)
+        if verify_summary and not options.quiet and options.output_format in ("text", "full", "concise"):
+            rendered += verify_summary + "\n"  # the verify stage's counts, under the findings' summary
+        rendered += schedules_text
+    if verify_summary and not options.quiet and (options.statistics or options.output_format not in ("text", "full", "concise")):
+        print(f"lrlint: {verify_summary}", file=sys.stderr)  # beside a machine-readable report
     from lrlint.reporters._text import escape_surrogates
 
     rendered = escape_surrogates(rendered)  # a file name that is not UTF-8 never stops the report
@@ -373,6 +392,22 @@ def _show(options: argparse.Namespace, paths: list[str], settings, out: TextIO) 
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     return EXIT_CLEAN
+
+
+def _verify_summary(checked, schedules) -> str:  # noqa: ANN001 - Diagnostics, TrajectoryResults
+    """`Verified in torch 2.13.0+cpu on cpu: 3 confirmed, 0 refuted, 1 inconclusive, 2 skipped.`"""
+    verdicts = [d.verification for d in checked if d.verification is not None]
+    counts = {status: sum(v.status == status for v in verdicts) for status in ("confirmed", "refuted", "inconclusive", "skipped")}
+    ran = next((v for v in [*verdicts, *schedules] if v.torch_version), None)
+    where = f" in torch {ran.torch_version} on {ran.device}" if ran is not None else ""
+    line = f"Verified{where}: " + ", ".join(f"{n} {status}" for status, n in counts.items())
+    silent = len(checked) - len(verdicts)
+    if silent:
+        line += f"; {silent} finding{'s' if silent != 1 else ''} without a runtime claim"
+    if schedules:
+        built = sum(1 for item in schedules if item.built and not item.error)
+        line += f"; {built} of {len(schedules)} schedule{'s' if len(schedules) != 1 else ''} run"
+    return line + "."
 
 
 def _format_from_environment() -> str | None:
@@ -430,6 +465,15 @@ def _write_schedules(schedules, path: str) -> None:  # noqa: ANN001
         write_schedules(schedules, path)
     except OSError as exc:
         raise UsageError(f"--schedules-file: cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write_plots(checked, schedules, scenarios, folder: str) -> None:  # noqa: ANN001
+    from lrlint.reporters.plot import pictures, write_plots
+
+    try:
+        write_plots(pictures(checked, schedules, scenarios), Path(folder))
+    except OSError as exc:
+        raise UsageError(f"--plot: cannot write {folder}: {exc.strerror or exc}") from None
 
 
 def _verification_extras(report, results, options: argparse.Namespace, color: bool) -> str:  # noqa: ANN001

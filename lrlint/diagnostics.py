@@ -47,6 +47,9 @@ class Verification:
     # For order findings (LR005): the schedule as intended, beside `trajectory`, the rate each
     # epoch trains with as the code runs it.
     intended: Trajectory | None = None
+    # What ran in torch: the scheduler and its literal arguments (a composite's members), the
+    # optimizer and lr, steps, order, and every stand-in (lrlint.verify.jobs.configuration).
+    configuration: dict[str, Any] | None = None
     # For a finding with a fix: its configuration after the fix, run in torch too (lrlint/fixing/proof.py).
     after_fix: AfterFix | None = None
 
@@ -57,6 +60,7 @@ class Verification:
             "torch_version": self.torch_version,
             "evidence": self.evidence,
             "trajectory": self.trajectory.to_json() if self.trajectory is not None else None,
+            "configuration": self.configuration,
         }
         if self.intended is not None:
             data["intended_trajectory"] = self.intended.to_json()

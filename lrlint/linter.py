@@ -1,23 +1,27 @@
 """The per-file stage and the project stage of a lint run.
 
 Per file (pure: bytes in, a picklable `FileSummary` out, so it can run in a worker process and be
-cached by content): decode → prefilter → CPython's parser → facts (plain data) → file rules →
-suppressions. Per project: link every file's facts, run the project rules, turn findings into
-diagnostics.
+cached by content): decode → prefilter → CPython's verdict (is it Python?) → libcst's tree → facts
+(plain data) → file rules → suppressions. Per project: link every file's facts, run the project
+rules, turn findings into diagnostics.
 """
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from lrlint.diagnostics import CANNOT_ANALYSE, Diagnostic, Position, RelatedLocation, file_error
 from lrlint.notebook import locate
 from lrlint.prefilter import may_have_findings
 from lrlint.scenario import Scenario
 from lrlint.source import MAX_FILE_BYTES, MAX_NOTEBOOK_BYTES, SourceError, check_syntax, decode, may_be_newer_syntax, too_dense, too_large
+
+if TYPE_CHECKING:
+    from lrlint.facts.model import FileFacts
+    from lrlint.facts.needs import Needs
 
 CodeFilter = Callable[[str], bool]
 
@@ -86,11 +90,11 @@ def analyze_file(
         summary.diagnostics.append(file_error(filename, dense.code, dense.message))
         return summary
     summary.parsed = True
-    tree, error = check_syntax(text)
+    error = check_syntax(text)
     if error is not None:
         summary.diagnostics.append(_syntax_diagnostic(filename, text, error))
-    elif tree is not None:
-        _analyze(summary, tree, text, torch_version)
+    else:
+        _analyze(summary, text, torch_version)
     if summary.cell_rows is not None:
         summary.diagnostics = [_in_cell(d, summary.cell_rows) for d in summary.diagnostics]
     return summary
@@ -117,23 +121,54 @@ def _syntax_diagnostic(filename: str, text: str, error: SourceError) -> Diagnost
 
 def _newer_python_parses(text: str) -> bool:
     """libcst knows the grammar of newer Pythons (a 3.12 f-string on 3.11)."""
-    import libcst as cst
+    from lrlint.parsing import CstParseError, on_large_stack, parse
 
     try:
-        cst.parse_module(text)
-    except MemoryError:
-        raise  # the per-file memory bound (lrlint/workers.py): E903, not a verdict on the syntax
-    except Exception:  # noqa: BLE001 - any failure means: not newer syntax, a real error
+        on_large_stack(parse, text)
+    except CstParseError:  # not newer syntax: a real error (a MemoryError is the per-file bound's)
         return False
     return True
 
 
-def _analyze(summary: FileSummary, tree: ast.Module, text: str, torch_version: str | None) -> None:
+@lru_cache(maxsize=None)
+def rule_needs() -> Needs:
+    """What the rules declare they read beyond the plain facts (see facts/needs.py)."""
+    from lrlint.facts.needs import NOTHING
+    from lrlint.rules import all_rules
+
+    needs = NOTHING
+    for rule in all_rules():
+        needs = needs | rule.needs
+    return needs
+
+
+def facts_of(text: str, needs: Needs | None = None) -> FileFacts:
+    """The facts of Python source CPython accepts: libcst's tree of it, walked on a large stack
+    (see parsing.py); the tree is freed once the facts are taken. Raises CstParseError when
+    libcst cannot parse it."""
+    from lrlint.parsing import on_large_stack
+
+    return on_large_stack(_facts_of, text, rule_needs() if needs is None else needs)
+
+
+def _facts_of(text: str, needs: Needs) -> FileFacts:
     from lrlint.facts.classify import collect_facts
+    from lrlint.parsing import parse
+
+    return collect_facts(parse(text), text, needs)
+
+
+def _analyze(summary: FileSummary, text: str, torch_version: str | None) -> None:
+    from lrlint.parsing import CstParseError
     from lrlint.rules import file_rules
     from lrlint.rules.base import RuleContext
 
-    facts = collect_facts(tree, text)
+    try:
+        facts = facts_of(text)
+    except CstParseError as exc:
+        message = f"not analysed: libcst, the parser lrlint analyses with, cannot parse this file, which CPython accepts ({exc.message})"
+        summary.diagnostics.append(file_error(summary.filename, CANNOT_ANALYSE, message))
+        return
     summary.facts = facts
     summary.suppressions = _suppressions(text, summary)
     context = RuleContext.from_version(torch_version)

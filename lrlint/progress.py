@@ -12,12 +12,15 @@ from typing import Any, Callable, TextIO
 
 
 class ProgressBar:
-    def __init__(self, stream: TextIO, forced: bool = False, delay: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, stream: TextIO, forced: bool = False, delay: float = 1.0, clock: Callable[[], float] = time.monotonic, label: str = "lrlint"
+    ) -> None:
         interactive = hasattr(stream, "isatty") and stream.isatty() and not os.environ.get("CI")
         self.enabled = forced or interactive
         self.stream = stream
         self.delay = delay
         self.clock = clock
+        self.label = label  # what the bar counts: "lrlint" (files), "verify" (runs in torch)
         self.started = clock()
         self.done = 0
         self.total = 0
@@ -39,7 +42,7 @@ class ProgressBar:
 
             console = Console(file=self.stream, force_terminal=True)
             self._bar = Progress(
-                TextColumn("lrlint"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+                TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
             )
             self._bar.start()
             self._task = self._bar.add_task("files", total=self.total)

@@ -27,7 +27,9 @@ class Scenario:
     unknown: tuple[str, ...] = ()
     optimizer: str | None = None  # torch.optim class name when the optimizer was built in view
     lr: float | None = None  # the optimizer's literal lr
-    epochs: int | None = None  # N of the literal `range(N)` loop the scheduler is stepped in
+    # How many times the code steps the scheduler: the product of the literal `range(...)` loops
+    # around its step (`loops`, outermost first); None when a loop or a condition makes it unknown.
+    epochs: int | None = None
     order: StepOrder | None = None  # observed order of scheduler.step() and optimizer.step()
     grad_scaler: bool = False  # the optimizer is stepped through a GradScaler
     # The torch release ("X.Y") the finding was judged for (--torch-version); None: the newest.
@@ -35,6 +37,10 @@ class Scenario:
     # What the finding is about when its rule may report several things of one construction
     # (LR013: "milestones:never"), for the rule's judge to check that one; None: the only thing.
     subject: str | None = None
+    loops: tuple[int, ...] = ()
+    # A composite's members (SequentialLR's, ChainedScheduler's `schedulers`), in order: each is
+    # built on the same optimizer, then passed to it as that list.
+    children: tuple[Scenario, ...] = ()
 
     def unknown_params(self) -> list[str]:
         """The parameters whose value --verify would have to guess."""
@@ -44,6 +50,8 @@ class Scenario:
         data = asdict(self)
         data["args"] = list(self.args)
         data["unknown"] = list(self.unknown)
+        data["loops"] = list(self.loops)
+        data["children"] = [child.to_json() for child in self.children]
         return data
 
     @classmethod
@@ -60,4 +68,6 @@ class Scenario:
             grad_scaler=bool(data.get("grad_scaler", False)),
             torch_target=data.get("torch_target"),
             subject=data.get("subject"),
+            loops=tuple(data.get("loops", ())),
+            children=tuple(cls.from_json(child) for child in data.get("children", ())),
         )

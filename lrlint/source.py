@@ -25,12 +25,13 @@ class SourceError(Exception):
         self.column = column
 
 
-# The memory an analysis takes grows with the syntax nodes of a file: about 2.5 kB a name or
-# number in the densest code (lambdas, one-line calls), 1 kB in ordinary training code. Past
-# these bounds a file is not analysed (an E903 finding names it), before any parse: cheap
-# verdicts on generated code. (What a parse may take whatever its input is bounded around it, in
-# its process: lrlint/workers.py.) The largest scheduler file in 13 public training repositories
-# is 240 kB with about 30,000 of them; files past the bounds are generated.
+# The memory an analysis takes grows with the syntax nodes of a file: libcst's parse peaks at about
+# 6 kB a name or number in the densest code (lambdas, one-line calls: 650 MB at the bound below),
+# 3 kB in ordinary training code (a 21,000-name timm model: 100 MB). Past these bounds a file is
+# not analysed (an E903 finding names it), before any parse: cheap verdicts on generated code.
+# (What a parse may take whatever its input is bounded around it, in its process:
+# lrlint/workers.py.) The largest file in 13 public training repositories holds about 30,000 of
+# them; files past the bounds are generated.
 MAX_FILE_BYTES = 1024 * 1024
 # A notebook's JSON carries its outputs (images, logs): only its code cells count against the
 # bounds above, and the JSON itself is read up to this size.
@@ -162,29 +163,54 @@ def _recursion_depth() -> int:
     return low - 1
 
 
-def check_syntax(text: str) -> tuple[ast.Module | None, SourceError | None]:
-    """CPython's parse of `text`: (the tree, None), or (None, the E999 it is rejected with).
+# The symbol table's depth budget: a third of the parse's (see check_syntax).
+_SYMTABLE_DEPTH_BUDGET = _PARSE_DEPTH_BUDGET // 3
+
+
+def check_syntax(text: str) -> SourceError | None:
+    """CPython's verdict on `text`: None when it is Python, else the E999 it is rejected with.
+
+    CPython's symbol table is built first: it runs CPython's own parser but makes no Python
+    objects of the tree, so it costs half of `ast.parse`. Whatever it rejects gets `ast.parse`'s
+    verdict and message, for it also raises errors `ast.parse` does not (`nonlocal` at module
+    level: lrlint analyses such a file, as it always has). It runs with a third of the depth
+    budget, so nothing it accepts is nested deep enough for `ast.parse` to reject (that counts at
+    most three levels where the symbol table counts one, and a call's accounting may differ by
+    one frame): skipping `ast.parse` never changes the verdict.
 
     MemoryError from the parser is CPython's own verdict on deep nesting, unless the process is
     at its memory bound (lrlint/child.py): then it propagates, as any other exhausted memory."""
+    import symtable
+    import warnings
+
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(_recursion_depth() + _PARSE_DEPTH_BUDGET)
+    depth = _recursion_depth()
     try:
-        return ast.parse(text), None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the linted file's warnings are not lrlint's to print
+            sys.setrecursionlimit(depth + _SYMTABLE_DEPTH_BUDGET)
+            try:
+                symtable.symtable(text, "<lrlint>", "exec")
+                return None
+            except (SyntaxError, RecursionError, MemoryError, ValueError):
+                pass  # ast.parse decides
+            sys.setrecursionlimit(depth + _PARSE_DEPTH_BUDGET)
+            ast.parse(text)
     except SyntaxError as exc:
-        return None, SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
+        return SourceError("E999", f"SyntaxError: {exc.msg}", exc.lineno or 1, max(exc.offset or 1, 1))
     except RecursionError:
-        return None, SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
+        return SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
     except MemoryError:
         from lrlint.child import near_memory_bound
 
         if near_memory_bound():
             raise
-        return None, SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
+        return SourceError("E999", "SyntaxError: too deeply nested for CPython's parser")
     except ValueError as exc:
-        return None, SourceError("E999", f"SyntaxError: {exc}")
+        return SourceError("E999", f"SyntaxError: {exc}")
     finally:
         sys.setrecursionlimit(limit)
+    return None
 
 
 # libcst's native parser overflows the C stack on pathological nesting that CPython's parser

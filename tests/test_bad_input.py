@@ -276,16 +276,42 @@ def test_code_too_dense_for_bounded_memory_is_named_not_analysed() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        # Code libcst once rejected although CPython accepts it: never an E999 now.
-        b"try:\n    pass\n\\\nfinally:\n    pass\n",
-        b"x = (" + b" ".join(b'"s"' for _ in range(5000)) + b")\n",
-        # An 8,000-operand `and`: flat in CPython's tree, it once crashed libcst.
+        # An 8,000-operand `and`: flat in CPython's tree, it once crashed libcst (its parser
+        # recurses per operand: the analysis runs on a large stack now).
         b"x = " + b" and ".join([b"a"] * 8000) + b"\n",
+        b"x = (" + b" and\n".join([b"a"] * 8000) + b")\n",
+        # Its tree nests as deep: generating positions and walking it must not overflow either.
+        b"x = " + b" or ".join([b"a"] * 40000) + b"\n",
     ],
-    ids=["backslash-before-finally", "5000-implicit-strings", "and-chain-8000"],
+    ids=["and-chain-8000", "and-chain-8000-lines", "or-chain-40000"],
 )
 def test_what_cpython_parses_is_analysed(body: bytes) -> None:
     data = b"from torch.optim.lr_scheduler import StepLR\n" + body + b"StepLR(opt, milestones=[3])\n"
+    assert [d.code for d in lint_bytes("f.py", data).diagnostics] == ["LR001"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Code libcst rejects although CPython accepts it. lrlint analyses libcst's tree, so such
+        # a file is named as not analysed (a warning), never a syntax error.
+        b"try:\n    pass\n\\\nfinally:\n    pass\n",
+        b"x = (" + b" ".join(b'"s"' for _ in range(5000)) + b")\n",
+    ],
+    ids=["backslash-before-finally", "5000-implicit-strings"],
+)
+def test_what_only_cpython_parses_is_named_not_analysed(body: bytes) -> None:
+    data = b"from torch.optim.lr_scheduler import StepLR\n" + body + b"StepLR(opt, milestones=[3])\n"
+    [d] = lint_bytes("f.py", data).diagnostics
+    assert (d.code, d.severity, d.location.row) == ("E903", "warning", 1)
+    assert d.message.startswith("not analysed: libcst, the parser lrlint analyses with, cannot parse this file")
+    assert "\n" not in d.message
+
+
+def test_deep_nesting_cpython_accepts_is_analysed() -> None:
+    # Past CPython's symbol table's share of the depth budget (about 1,000 levels), CPython's own
+    # parse decides; libcst's parse of what it accepts is bounded like any other (workers.py).
+    data = b"from torch.optim.lr_scheduler import StepLR\nx = " + b"1 if a else " * 1200 + b"1\nStepLR(opt, milestones=[3])\n"
     assert [d.code for d in lint_bytes("f.py", data).diagnostics] == ["LR001"]
 
 

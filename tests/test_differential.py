@@ -148,7 +148,13 @@ def test_verify_adds_exactly_the_verification_object(verified: dict[Key, Finding
         # A fix that carries its configuration after the fix (LR008-LR010) is run too.
         if finding["fix"] is not None and finding["code"] in ("LR008", "LR009", "LR010"):
             extra |= {"after_fix"}
-        assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory"} | extra
+        assert set(finding["verification"]) == {"status", "device", "torch_version", "evidence", "trajectory", "configuration"} | extra
+        # What ran in torch, for every finding that went there; nothing for a skipped one.
+        configuration = finding["verification"]["configuration"]
+        if finding["verification"]["status"] == "skipped":
+            assert configuration is None
+        else:
+            assert configuration["scheduler"] and configuration["steps"] >= 0 and isinstance(configuration["stand_ins"], list)
 
 
 @pytest.mark.parametrize(("key", "verdict"), CASES, ids=[f"{k[0].split('/')[-1]}:{k[1]}:{k[2]}" for k, _ in CASES])

@@ -5,7 +5,7 @@ Data flows one way: files -> parse (libcst) -> facts -> link -> rules -> diagnos
 and the layers below, never from one above):
 
 1. base: plain data and leaf utilities every stage shares: diagnostics, scenarios, trajectories,
-   the catalogue and the scheduler table, sources and notebooks, suppression comments, message
+   the catalogue and the scheduler table, sources, libcst's parse and notebooks, suppression comments, message
    bounds, the run record --verify's worker fills (`verify.record`) and --verify's option values,
    the per-file bounds and the bounded child process (`bounds`, `child`);
 2. facts: one file's facts, from its tree (`lrlint.facts`);
@@ -39,7 +39,7 @@ PACKAGE = ROOT / "lrlint"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", (
         "lrlint", "lrlint.bounds", "lrlint.catalogue", "lrlint.child", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.messages",
-        "lrlint.import_scan", "lrlint.notebook", "lrlint.output", "lrlint.prefilter", "lrlint.progress", "lrlint.scenario",
+        "lrlint.import_scan", "lrlint.notebook", "lrlint.output", "lrlint.parsing", "lrlint.prefilter", "lrlint.progress", "lrlint.scenario",
         "lrlint.signatures", "lrlint.source", "lrlint.sourcelines", "lrlint.suppressions", "lrlint.trajectory",
         "lrlint.verify.options", "lrlint.verify.record",
     )),

@@ -3,12 +3,11 @@ torch.save dict literals, loops that may end early; and the rules' edges."""
 
 from __future__ import annotations
 
-import ast
 import pickle
 
 import pytest
 
-from lrlint.facts.classify import collect_facts
+from lrlint.linter import facts_of as collect
 from lrlint.facts.model import FileFacts
 from tests.helpers import codes
 
@@ -16,7 +15,7 @@ HEADER = "import torch\nfrom torch.optim.lr_scheduler import MultiStepLR, OneCyc
 
 
 def facts_of(source: str) -> FileFacts:
-    return collect_facts(ast.parse(source), source)
+    return collect(source)
 
 
 def test_uses_are_classified_by_what_is_done_with_the_name() -> None:

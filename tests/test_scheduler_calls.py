@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 
 from lrlint.config import load_settings
-from lrlint.facts.classify import collect_facts
 from lrlint.facts.invalid_values import problems
+from lrlint.linter import facts_of
 from lrlint.project.link import link
 from lrlint.project.model import LinkedFile
 from lrlint.rules import rule_for
@@ -28,7 +27,7 @@ STEP_SRC = (
 
 
 def _findings(code: str, source: str) -> list:
-    facts = collect_facts(ast.parse(source), source)
+    facts = facts_of(source)
     project = link([LinkedFile("x.py", facts, None, None)])
     rule = rule_for(code)
     return [item.finding for item in rule.check_project(project, RuleContext())]  # type: ignore[union-attr]

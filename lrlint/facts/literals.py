@@ -7,9 +7,12 @@ literal. Everything else is UNKNOWN, and rules stay silent on UNKNOWN.
 
 from __future__ import annotations
 
-import ast
 import math
 from typing import Any, Callable, Optional, TypeGuard
+
+import libcst as cst
+
+from lrlint.facts.syntax import NOT_A_CONSTANT, constant_value, is_constant, is_name
 
 
 class _Unknown:
@@ -33,51 +36,56 @@ class _Unknown:
 UNKNOWN: Any = _Unknown()
 
 # Resolves a Name to the expression it is bound to once, or None when it cannot.
-NameResolver = Callable[[ast.Name], Optional[ast.expr]]
+NameResolver = Callable[[cst.Name], Optional[cst.BaseExpression]]
 
 _MAX_DEPTH = 8
 _MAX_ITEMS = 10_000
 _MAX_MAGNITUDE = 1e300
 
 
-def literal_value(expr: ast.expr, resolve: NameResolver | None = None, _depth: int = 0) -> Any:
+def literal_value(expr: cst.BaseExpression, resolve: NameResolver | None = None, _depth: int = 0) -> Any:
     """The Python value of a literal expression, or UNKNOWN."""
     if _depth > _MAX_DEPTH:
         return UNKNOWN
     depth = _depth + 1
-    if isinstance(expr, ast.Constant):
-        value = expr.value
+    kind = type(expr)
+    if is_constant(expr):
+        value = constant_value(expr)
+        if value is NOT_A_CONSTANT:
+            return UNKNOWN
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         return UNKNOWN  # bytes, complex, Ellipsis
-    if isinstance(expr, ast.Name):
-        if resolve is None:
+    if kind is cst.Name:
+        if resolve is None or not is_name(expr):
             return UNKNOWN
         bound = resolve(expr)
         return UNKNOWN if bound is None else literal_value(bound, resolve, depth)
-    if isinstance(expr, ast.UnaryOp):
-        operand = literal_value(expr.operand, resolve, depth)
+    if kind is cst.UnaryOperation:
+        operand = literal_value(expr.expression, resolve, depth)  # type: ignore[attr-defined]
         if not is_number(operand):
             return UNKNOWN
-        if isinstance(expr.op, ast.USub):
+        operator = type(expr.operator)  # type: ignore[attr-defined]
+        if operator is cst.Minus:
             return -operand
-        if isinstance(expr.op, ast.UAdd):
+        if operator is cst.Plus:
             return +operand
         return UNKNOWN
-    if isinstance(expr, ast.BinOp):
-        return _arithmetic(expr, resolve, depth)
-    if isinstance(expr, (ast.List, ast.Tuple)):
-        if len(expr.elts) > _MAX_ITEMS:
+    if kind is cst.BinaryOperation:
+        return _arithmetic(expr, resolve, depth)  # type: ignore[arg-type]
+    if kind in (cst.List, cst.Tuple):
+        elements = expr.elements  # type: ignore[attr-defined]
+        if len(elements) > _MAX_ITEMS:
             return UNKNOWN
         items = []
-        for element in expr.elts:
-            if isinstance(element, ast.Starred):
+        for element in elements:
+            if type(element) is cst.StarredElement:
                 return UNKNOWN
-            value = literal_value(element, resolve, depth)
+            value = literal_value(element.value, resolve, depth)
             if value is UNKNOWN:
                 return UNKNOWN
             items.append(value)
-        return items if isinstance(expr, ast.List) else tuple(items)
+        return items if kind is cst.List else tuple(items)
     return UNKNOWN
 
 
@@ -86,29 +94,30 @@ def is_number(value: Any) -> TypeGuard[int | float]:
 
 
 _OPERATORS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.FloorDiv: lambda a, b: a // b,
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.Divide: lambda a, b: a / b,
+    cst.FloorDivide: lambda a, b: a // b,
 }
 
 
-def _arithmetic(expr: ast.BinOp, resolve: NameResolver | None, depth: int) -> Any:
+def _arithmetic(expr: cst.BinaryOperation, resolve: NameResolver | None, depth: int) -> Any:
     left = literal_value(expr.left, resolve, depth)
     right = literal_value(expr.right, resolve, depth)
     if not (is_number(left) and is_number(right)):
         return UNKNOWN
+    operator = type(expr.operator)
     try:
-        if isinstance(expr.op, ast.Pow):
+        if operator is cst.Power:
             # Bounded so that `10 ** 10 ** 10` in a file cannot hang the linter.
             if abs(right) > 64 or abs(left) > 1e6:
                 return UNKNOWN
             result = left**right
-        elif type(expr.op) in _OPERATORS:
-            if isinstance(expr.op, ast.Mult) and _too_big_product(left, right):
+        elif operator in _OPERATORS:
+            if operator is cst.Multiply and _too_big_product(left, right):
                 return UNKNOWN
-            result = _OPERATORS[type(expr.op)](left, right)
+            result = _OPERATORS[operator](left, right)
         else:
             return UNKNOWN
     except (ZeroDivisionError, OverflowError, ValueError):

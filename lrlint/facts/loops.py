@@ -7,6 +7,7 @@ loop is a literal `range(...)` and no condition between the loop and the step ca
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from lrlint.facts.model import FileFacts, Frame, SchedulerFact, StepFact
@@ -93,3 +94,58 @@ def loop_frames(frame: Frame, facts: FileFacts) -> tuple[int, ...]:
         chain.append(current.id)
         current = facts.frame(current.parent) if current.parent is not None else None
     return tuple(reversed(chain))
+
+
+@dataclass(frozen=True)
+class StepCount:
+    """How many times a step call runs in one run of the code around it, read from literal loops."""
+
+    count: int
+    loops: tuple[int, ...]  # the iteration counts of the literal `range(...)` loops multiplied, outermost first
+
+
+def step_count(step: StepFact, facts: FileFacts, built: tuple[int, ...] = ()) -> StepCount | None:
+    """The product of the literal `range(...)` loops around `step` in its function, leaving out the
+    loops that also hold the construction (`built`: its frames), which rebuild the scheduler.
+
+    None when one of those loops is not a literal range, when a condition inside them that is not a
+    presence check of the receiver may skip the step, or when no loop repeats it. A condition
+    around every counted loop decides whether they run at all, not how often.
+    """
+    frames = step.frames
+    function = facts.function_frame(frames)
+    start = frames.index(function) + 1 if function in frames else 0
+    shared = 0
+    while shared < min(len(frames), len(built)) and frames[shared] == built[shared]:
+        shared += 1
+    counts: list[int] = []
+    for frame_id in frames[max(start, shared):]:
+        frame = facts.frame(frame_id)
+        if frame.kind == "loop":
+            if frame.iterations is None:
+                return None
+            counts.append(frame.iterations)
+        elif frame.kind == "cond" and counts and step.receiver not in frame.presence_checks:
+            return None
+    if not counts:
+        return None
+    return StepCount(math.prod(counts), tuple(counts))
+
+
+def may_resume(fact: SchedulerFact) -> bool:
+    """Its schedule may not start from the beginning: `last_epoch` other than -1, or its state
+    loaded (`load_state_dict`): then the steps a run makes say nothing about where it ends."""
+    if "last_epoch" in fact.bound and fact.values.get("last_epoch") != -1:
+        return True
+    return "call:load_state_dict" in fact.uses
+
+
+def scheduler_step_count(fact: SchedulerFact, facts: FileFacts) -> StepCount | None:
+    """`step_count` of the one call that steps this scheduler and no other; None when there are
+    several, or when it may resume."""
+    if len(fact.steps) != 1 or may_resume(fact):
+        return None
+    step = facts.steps[fact.steps[0]]
+    if step.scheduler != fact.id or set(step.alternatives) - {fact.id}:
+        return None
+    return step_count(step, facts, fact.frames)

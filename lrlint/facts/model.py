@@ -377,6 +377,23 @@ class FileFacts:
                 grouped.setdefault((owner, key), []).append(step)
         return {key: tuple(steps) for key, steps in grouped.items()}
 
+    @cached_property
+    def _schedulers_by_optimizer(self) -> dict[tuple[int | None, int | None], tuple[SchedulerFact, ...]]:
+        grouped: dict[tuple[int | None, int | None], list[SchedulerFact]] = {}
+        for fact in self.schedulers:
+            # Built on a known optimizer: grouped by it; on an unknown one: by its function.
+            key = (fact.optimizer, None) if fact.optimizer is not None else (None, self.function_frame(fact.frames))
+            grouped.setdefault(key, []).append(fact)
+        return {key: tuple(facts) for key, facts in grouped.items()}
+
+    def schedulers_on(self, optimizer: int) -> tuple[SchedulerFact, ...]:
+        """The schedulers built on the optimizer `optimizer` (an OptimizerFact id)."""
+        return self._schedulers_by_optimizer.get((optimizer, None), ())
+
+    def schedulers_on_unknown(self, function_frame: int) -> tuple[SchedulerFact, ...]:
+        """The schedulers of a function (or the module) built on an optimizer not in view."""
+        return self._schedulers_by_optimizer.get((None, function_frame), ())
+
     def steps_bound(self, function_frame: int, binding: str) -> tuple[StepFact, ...]:
         """The step calls in a function on the variable `binding`, under whatever name."""
         return self._steps_by_binding.get((function_frame, binding), ())

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lrlint.catalogue import schedulers
+from lrlint.facts.loops import StepCount, step_count
 from lrlint.facts.model import FileFacts, StepFact
 from lrlint.scenario import StepOrder
 
@@ -30,7 +31,7 @@ class Ordering:
     order: StepOrder
     optimizer_steps: tuple[StepFact, ...]  # the matching optimizer steps in the region
     through_scaler: bool  # the optimizer is stepped through a GradScaler (or xla)
-    iterations: int | None  # literal `range(N)` count of the innermost loop around the step
+    count: StepCount | None  # how often the step runs, from the literal loops around it
 
 
 @dataclass(frozen=True)
@@ -76,17 +77,6 @@ def region_of(step: StepFact, facts: FileFacts) -> tuple[int, int]:
     return found.function, found.anchor
 
 
-def loop_iterations(frames: tuple[int, ...], facts: FileFacts) -> int | None:
-    """The literal `range(N)` count of the innermost loop around an event, in its function."""
-    for frame_id in reversed(frames):
-        frame = facts.frame(frame_id)
-        if frame.kind in ("function", "module", "class"):
-            return None
-        if frame.kind == "loop":
-            return frame.iterations
-    return None
-
-
 def step_ordering(step: StepFact, facts: FileFacts) -> Ordering | None:
     """The order of `step` (a scheduler step) and its optimizer's steps, or None when unknown."""
     found = [facts.scheduler(i) for i in (step.alternatives or ((step.scheduler,) if step.scheduler is not None else ()))]
@@ -117,5 +107,5 @@ def step_ordering(step: StepFact, facts: FileFacts) -> Ordering | None:
         order=order,
         optimizer_steps=matching,
         through_scaler=any(s.through_other(key) or (s.first_arg_binding == binding and s.receiver_binding != binding) for s in matching),
-        iterations=loop_iterations(step.frames, facts),
+        count=step_count(step, facts, found[0].frames if len(found) == 1 else ()),
     )

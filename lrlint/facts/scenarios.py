@@ -6,6 +6,8 @@ from dataclasses import replace
 from typing import Collection
 
 from lrlint.catalogue import schedulers
+from lrlint.facts.loops import may_resume, scheduler_step_count, step_count
+from lrlint.facts.members import MEMBERS_PARAM, members
 from lrlint.facts.model import FileFacts, SchedulerFact, StepFact
 from lrlint.facts.ordering import Ordering, step_ordering
 from lrlint.scenario import Scenario
@@ -14,9 +16,10 @@ from lrlint.scenario import Scenario
 def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None = None, ordering: Ordering | None = None) -> Scenario:
     """Literals only: every non-literal argument is listed in `unknown`, never guessed.
 
-    `step` picks which `scheduler.step()` call gives the loop and the order; by default the first
-    of the scheduler's steps whose order is known; `ordering`, when given, is that order (found
-    across calls by the project stage).
+    `step` picks which `scheduler.step()` call gives the loop and the order; by default the order
+    is the first of the scheduler's steps whose order is known, and the loop count that of its one
+    step (none when it has several); `ordering`, when given, is that order and count (found across
+    calls by the project stage).
     """
     unknown: list[str] = []
     kwargs: dict[str, object] = {}
@@ -41,8 +44,19 @@ def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None 
         unknown.append("*args")
     if fact.star_kwargs:
         unknown.append("**kwargs")
-    if ordering is None:
+    children = _children(fact, facts) if MEMBERS_PARAM in unknown else None
+    if children is not None:
+        unknown.remove(MEMBERS_PARAM)
+        for index, child in enumerate(children):
+            unknown += [f"{MEMBERS_PARAM}[{index}].{name}" for name in child.unknown_params()]
+    if ordering is not None:
+        count = ordering.count
+    else:
         ordering = _ordering(fact, facts, step)
+        if step is None:
+            count = scheduler_step_count(fact, facts)
+        else:
+            count = None if may_resume(fact) else step_count(step, facts, fact.frames)
     optimizer = facts.optimizer(fact.optimizer)
     return Scenario(
         scheduler=fact.cls,
@@ -51,10 +65,20 @@ def build_scenario(fact: SchedulerFact, facts: FileFacts, step: StepFact | None 
         unknown=tuple(unknown),
         optimizer=optimizer.cls if optimizer is not None else None,
         lr=optimizer.lr if optimizer is not None else None,
-        epochs=ordering.iterations if ordering is not None else None,
+        epochs=count.count if count is not None else None,
+        loops=count.loops if count is not None else (),
+        children=children or (),
         order=ordering.order if ordering is not None else None,
         grad_scaler=ordering.through_scaler if ordering is not None else False,
     )
+
+
+def _children(fact: SchedulerFact, facts: FileFacts) -> tuple[Scenario, ...] | None:
+    """A composite's members as scenarios of their own, when every one is in view."""
+    found = members(fact, facts)
+    if found is None:
+        return None
+    return tuple(build_scenario(member, facts) for member in found)
 
 
 def _ordering(fact: SchedulerFact, facts: FileFacts, step: StepFact | None) -> Ordering | None:
@@ -100,4 +124,5 @@ def call_scenario(
         kwargs={n: fact.values.get(n) for n in named},
         unknown=tuple(n for n in [*given, *named] if n not in fact.values),
         torch_target=torch_target,
+        children=(),  # the call as written: its `schedulers` is a placeholder too
     )

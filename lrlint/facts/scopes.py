@@ -1,4 +1,4 @@
-"""Python's name scopes and what each name is bound to, for one module's CPython `ast`.
+"""Python's name scopes and what each name is bound to, for one module's libcst tree.
 
 A name used in a function refers to the innermost enclosing function (or the module) that binds
 it anywhere, as Python decides at compile time; class bodies are not seen from their methods.
@@ -8,10 +8,11 @@ after it, once every binding of the module is known.
 
 from __future__ import annotations
 
-import ast
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
+
+import libcst as cst
 
 ScopeKind = Literal["module", "class", "function", "lambda", "comprehension"]
 
@@ -34,7 +35,7 @@ class ImportBinding:
     level: int = 0
 
 
-Binding = Union[ast.expr, ImportBinding, Any]  # Any: OTHER
+Binding = Union[cst.BaseExpression, ImportBinding, Any]  # Any: OTHER
 BindingKey = tuple[int, str]  # (scope id, name) or (class scope id, "self.attr")
 
 
@@ -43,7 +44,9 @@ class Scope:
     id: int
     kind: ScopeKind
     parent: Scope | None
-    global_names: frozenset[str] = frozenset()
+    # For functions: the names it declares `global`, added as the walk meets the declaration
+    # (CPython rejects a function that binds or reads a name before declaring it global).
+    global_names: set[str] = field(default_factory=set)
 
     @property
     def module(self) -> Scope:
@@ -61,8 +64,8 @@ class Bindings:
     mutated: set[BindingKey] = field(default_factory=set)
     _scopes: list[Scope] = field(default_factory=list)
 
-    def new_scope(self, kind: ScopeKind, parent: Scope | None, global_names: frozenset[str] = frozenset()) -> Scope:
-        scope = Scope(len(self._scopes), kind, parent, global_names)
+    def new_scope(self, kind: ScopeKind, parent: Scope | None) -> Scope:
+        scope = Scope(len(self._scopes), kind, parent)
         self._scopes.append(scope)
         return scope
 
@@ -95,10 +98,10 @@ class Bindings:
             return None
         return self.table.get(key)
 
-    def single(self, key: BindingKey | None) -> ast.expr | None:
+    def single(self, key: BindingKey | None) -> cst.BaseExpression | None:
         """The expression a variable is bound to exactly once and never mutated, else None."""
         bound = self.of(key)
-        if not bound or len(bound) != 1 or not isinstance(bound[0], ast.expr):
+        if not bound or len(bound) != 1 or not isinstance(bound[0], cst.BaseExpression):
             return None
         return bound[0]
 
@@ -117,23 +120,3 @@ def binding_id(key: BindingKey | None) -> str | None:
     """An opaque, picklable id of a variable, for comparing variables across facts."""
     return None if key is None else f"{key[0]}:{key[1]}"
 
-
-def declared(function: ast.AST, kind: type[ast.Global] | type[ast.Nonlocal] = ast.Global) -> frozenset[str]:
-    """Names a function declares `global` (or `nonlocal`), not looking into nested scopes.
-
-    Only statements can declare, so only statement bodies are searched, never expressions.
-    """
-    names: set[str] = set()
-    stack: list[ast.AST] = list(getattr(function, "body", []))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, kind):
-            names.update(node.names)
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for attribute in _BODIES:
-                stack.extend(getattr(node, attribute, ()))
-    return frozenset(names)
-
-
-# Fields holding statements (or except handlers / match cases, which hold statements).
-_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")

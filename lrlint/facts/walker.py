@@ -1,45 +1,60 @@
-"""The torch-agnostic walk: one pass over a module's CPython `ast` that records frames (module,
+"""The torch-agnostic walk: one pass over a module's libcst tree that records frames (module,
 classes, functions, loops, branches), scopes and bindings, every call with its context, function
 and class definitions and imports. `classify.py` reads torch into it afterwards.
 
-The walk is iterative over expressions, so a 10,000-operand `a + a + ...` cannot overflow the
-stack; statement nesting is bounded by CPython's own parser.
+Events are recorded in the order Python's own tree lists them (an assignment's value before its
+targets, a call's keyword arguments after its positional ones), which is what the ids of calls,
+schedulers and steps follow. The walk is iterative over expressions, so a 10,000-operand
+`a + a + ...` cannot overflow the stack; statements nest as deep as the indentation allows.
 """
 
 from __future__ import annotations
 
-import ast
-from dataclasses import dataclass, field, replace
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from lrlint.diagnostics import Position
-from lrlint.facts.model import ClassFact, Frame, FrameKind, FunctionFact, ImportFact, Span
-from lrlint.facts.scopes import OTHER, Binding, BindingKey, Bindings, ImportBinding, Scope, declared
+import libcst as cst
+
+from lrlint.facts.model import ClassFact, Frame, FrameKind, ImportFact
+from lrlint.facts.scopes import (
+    OTHER,
+    Binding,
+    BindingKey,
+    Bindings,
+    ImportBinding,
+    Scope,
+)
+from lrlint.facts.syntax import (
+    COMPREHENSIONS,
+    NOT_A_CONSTANT,
+    body_of,
+    boolean_operands,
+    children,
+    comprehension_parts,
+    constant_value,
+    defaults,
+    descendants,
+    dotted_name,
+    expression_children,
+    is_constant,
+    is_name,
+    is_none,
+    orelse_body,
+    parameters,
+    statements,
+    string_parts,
+)
 
 _MUTATING_METHODS = frozenset(
     {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update", "add",
      "discard", "setdefault", "popitem", "__setitem__", "__delitem__", "__iadd__"}
 )  # fmt: skip
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_MATCH = getattr(ast, "Match", None)
-_TRY_STAR = getattr(ast, "TryStar", None)
 
 
-def dotted_name(expr: ast.AST) -> str | None:
-    """`a`, `a.b.c` for names and attribute chains; None for anything else."""
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    parts.append(expr.id)
-    return ".".join(reversed(parts))
+class Context(NamedTuple):
+    """Where an event is: its frames (outermost first), scope, and enclosing class and method."""
 
-
-@dataclass(frozen=True)
-class Context:
     frames: tuple[int, ...]
     scope: Scope
     class_scope: Scope | None = None  # the class whose method we are in (for `self.x`)
@@ -47,7 +62,7 @@ class Context:
     qualname: str = ""  # of the enclosing function or class, within the module
 
     def push(self, frame: int) -> Context:
-        return replace(self, frames=self.frames + (frame,))
+        return Context(self.frames + (frame,), self.scope, self.class_scope, self.self_name, self.qualname)
 
     def normalise(self, dotted: str) -> str:
         """`self` under whatever name the method gave it."""
@@ -60,7 +75,7 @@ class Context:
 
 @dataclass(frozen=True)
 class CallEvent:
-    node: ast.Call
+    node: cst.Call
     ctx: Context
     deferred: bool  # inside a lambda: it runs later, elsewhere
 
@@ -69,8 +84,8 @@ class CallEvent:
 class _FrameRecord:
     kind: FrameKind
     parent: int | None
-    loop_iter: tuple[ast.expr, Context] | None = None
-    loop_node: ast.For | ast.AsyncFor | None = None
+    loop_iter: tuple[cst.BaseExpression, Context] | None = None
+    loop_node: cst.For | None = None
     presence_checks: frozenset[str] = frozenset()
     test: str | None = None  # for `if` branches whose test reads only plain names and literals
     test_names: frozenset[str] = frozenset()
@@ -78,36 +93,28 @@ class _FrameRecord:
     guard: bool = False
 
 
-class Positions:
-    """1-based (row, column) in characters, from CPython's (line, UTF-8 byte offset)."""
+@dataclass
+class FunctionRecord:
+    """A function definition as the walk saw it; its span is computed once positions are."""
 
-    def __init__(self, text: str) -> None:
-        self._lines = text.split("\n")
-
-    def column(self, row: int, byte_offset: int) -> int:
-        if 0 < row <= len(self._lines):
-            line = self._lines[row - 1]
-            if not line.isascii():
-                return len(line.encode("utf-8", "surrogatepass")[:byte_offset].decode("utf-8", "replace")) + 1
-        return byte_offset + 1
-
-    def span(self, node: ast.AST) -> Span:
-        row, col = node.lineno, node.col_offset  # type: ignore[attr-defined]
-        end_row = getattr(node, "end_lineno", None) or row
-        end_col = getattr(node, "end_col_offset", None)
-        end_col = col if end_col is None else end_col
-        return Span(Position(row, self.column(row, col)), Position(end_row, self.column(end_row, end_col)))
+    node: cst.FunctionDef
+    frame: int
+    qualname: str
+    params: tuple[str, ...]
+    class_name: str | None
+    self_name: str | None
+    annotations: dict[str, cst.BaseExpression]  # annotated parameters
+    ctx: Context  # where the definition is evaluated
 
 
 @dataclass
 class Walk:
     """What the walk saw; the nodes stay alive only for the classifier of the same file."""
 
-    positions: Positions
     bindings: Bindings = field(default_factory=Bindings)
     frames: list[_FrameRecord] = field(default_factory=list)
     calls: list[CallEvent] = field(default_factory=list)
-    functions: list[FunctionFact] = field(default_factory=list)
+    functions: list[FunctionRecord] = field(default_factory=list)
     classes: list[ClassFact] = field(default_factory=list)
     imports: list[ImportFact] = field(default_factory=list)
     star_imports: set[str] = field(default_factory=set)  # modules imported with `*`
@@ -117,11 +124,7 @@ class Walk:
     alias_ctx: dict[int, Context] = field(default_factory=dict)
     # Parameters: binding key -> the frame of the function that declares them.
     param_keys: dict[BindingKey, int] = field(default_factory=dict)
-    # Annotated parameters of each function (parallel to `functions`), with the defining context.
-    annotations: list[tuple[dict[str, ast.expr], Context]] = field(default_factory=list)
     scope_frames: dict[int, int] = field(default_factory=dict)  # function/module scope id -> frame
-    # Function definitions by their (first, last) row, for indexing one function's names.
-    function_nodes: dict[tuple[int, int], ast.AST] = field(default_factory=dict)
 
     def frozen_frames(self, iterations: dict[int, int | None]) -> tuple[Frame, ...]:
         return tuple(
@@ -131,17 +134,17 @@ class Walk:
 
 
 class Walker:
-    def __init__(self, text: str) -> None:
-        self.walk = Walk(Positions(text))
+    def __init__(self) -> None:
+        self.walk = Walk()
         self.bindings = self.walk.bindings
 
     # ----------------------------------------------------------------- entry point
-    def run(self, module: ast.Module) -> Walk:
+    def run(self, module: cst.Module) -> Walk:
         scope = self.bindings.new_scope("module", None)
         self.walk.module_scope = scope
         root = Context(frames=(self._frame("module", None),), scope=scope)
         self.walk.scope_frames[scope.id] = 0
-        self._block(module.body, root)
+        self._block(statements(module.body), root)
         return self.walk
 
     def _frame(self, kind: FrameKind, ctx: Context | None, **extra: object) -> int:
@@ -153,97 +156,119 @@ class Walker:
         return ctx.push(self._frame(kind, ctx, **extra))
 
     # ----------------------------------------------------------------- statements
-    def _block(self, statements: Sequence[ast.stmt], ctx: Context) -> None:
-        for statement in statements:
+    def _block(self, body: Sequence[cst.CSTNode], ctx: Context) -> None:
+        for statement in body:
             self._statement(statement, ctx)
 
-    def _statement(self, node: ast.stmt, ctx: Context) -> None:  # noqa: C901 - one branch per statement kind
-        if isinstance(node, _FUNCTIONS):
+    def _statement(self, node: cst.CSTNode, ctx: Context) -> None:  # noqa: C901 - one branch per statement kind
+        if type(node) is cst.FunctionDef:
             self._function(node, ctx)
-        elif isinstance(node, ast.ClassDef):
+        elif type(node) is cst.ClassDef:
             self._class(node, ctx)
-        elif isinstance(node, ast.If):
+        elif type(node) is cst.If:
             self._if(node, ctx)
-        elif isinstance(node, (ast.For, ast.AsyncFor)):
+        elif type(node) is cst.For:
             self._expression(node.iter, ctx)
             self._bind_target(node.target, OTHER, ctx)
             loop = self._frame("loop", ctx)
             self.walk.frames[loop].loop_iter = (node.iter, ctx)
             self.walk.frames[loop].loop_node = node
-            self._block(node.body, ctx.push(loop))
-            if node.orelse:
-                self._block(node.orelse, self._push(ctx, "cond"))
-        elif isinstance(node, ast.While):
+            self._block(body_of(node), ctx.push(loop))
+            if node.orelse is not None:
+                self._block(orelse_body(node), self._push(ctx, "cond"))
+        elif type(node) is cst.While:
             self._expression(node.test, ctx)
-            self._block(node.body, self._push(ctx, "loop"))
-            if node.orelse:
-                self._block(node.orelse, self._push(ctx, "cond"))
-        elif isinstance(node, ast.Try) or (_TRY_STAR is not None and isinstance(node, _TRY_STAR)):
-            self._block(node.body, ctx)
+            self._block(body_of(node), self._push(ctx, "loop"))
+            if node.orelse is not None:
+                self._block(orelse_body(node), self._push(ctx, "cond"))
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            self._block(body_of(node), ctx)
             for handler in node.handlers:
                 if handler.type is not None:
                     self._expression(handler.type, ctx)
                 if handler.name is not None:
-                    self.bindings.bind(ctx.scope, handler.name, OTHER)
-                self._block(handler.body, self._push(ctx, "cond"))
-            if node.orelse:
-                self._block(node.orelse, self._push(ctx, "cond"))
-            self._block(node.finalbody, ctx)
-        elif isinstance(node, (ast.With, ast.AsyncWith)):
+                    self.bindings.bind(ctx.scope, _as_name(handler.name), OTHER)
+                self._block(body_of(handler), self._push(ctx, "cond"))
+            if node.orelse is not None:
+                self._block(orelse_body(node), self._push(ctx, "cond"))
+            if node.finalbody is not None:
+                self._block(body_of(node.finalbody), ctx)
+        elif type(node) is cst.With:
             for item in node.items:
-                self._expression(item.context_expr, ctx)
-                if item.optional_vars is not None:
-                    self._bind_target(item.optional_vars, OTHER, ctx)
-            self._block(node.body, ctx)
-        elif _MATCH is not None and isinstance(node, _MATCH):
+                self._expression(item.item, ctx)
+                if item.asname is not None:
+                    self._bind_target(item.asname.name, OTHER, ctx)
+            self._block(body_of(node), ctx)
+        elif type(node) is cst.Match:
             self._expression(node.subject, ctx)
             for case in node.cases:
                 for name in _pattern_names(case.pattern):
                     self.bindings.bind(ctx.scope, name, OTHER)
                 if case.guard is not None:
                     self._expression(case.guard, ctx)
-                self._block(case.body, self._push(ctx, "cond"))
+                self._block(body_of(case), self._push(ctx, "cond"))
         else:
             self._simple(node, ctx)
 
-    def _simple(self, node: ast.stmt, ctx: Context) -> None:
-        if isinstance(node, ast.Assign):
-            self._expression(node.value, ctx)
+    def _simple(self, node: cst.CSTNode, ctx: Context) -> None:  # noqa: C901 - one branch per statement kind
+        if type(node) is cst.Assign:
+            value = node.value
+            self._expression(value, ctx)
             for target in node.targets:
-                self._bind_target(target, node.value, ctx)
-        elif isinstance(node, ast.AnnAssign):
-            self._expression(node.annotation, ctx)
+                self._bind_target(target.target, value, ctx)
+        elif type(node) is cst.AnnAssign:
+            self._expression(node.annotation.annotation, ctx)
             if node.value is not None:
                 self._expression(node.value, ctx)
                 self._bind_target(node.target, node.value, ctx)
-        elif isinstance(node, ast.AugAssign):
+        elif type(node) is cst.AugAssign:
             self._expression(node.value, ctx)
             self._bind_target(node.target, OTHER, ctx)
             self._mark_mutated(node.target, ctx)
-        elif isinstance(node, ast.Delete):
-            for target in node.targets:
-                self._bind_target(target, OTHER, ctx)
-        elif isinstance(node, ast.Import):
+        elif type(node) is cst.Del:
+            self._bind_target(node.target, OTHER, ctx)
+        elif type(node) is cst.Import:
             for alias in node.names:
+                name = dotted_name(alias.name) or ""
                 if alias.asname is not None:
-                    self._import(ctx, alias.asname, ImportBinding(alias.name))
+                    self._import(ctx, _as_name(alias.asname), ImportBinding(name))
                 else:  # `import a.b` binds `a`
-                    head = alias.name.split(".", 1)[0]
+                    head = name.split(".", 1)[0]
                     self._import(ctx, head, ImportBinding(head))
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
+        elif type(node) is cst.ImportFrom:
+            module = (dotted_name(node.module) or "") if node.module is not None else ""
+            level = len(node.relative)
+            if isinstance(node.names, cst.ImportStar):
+                if level == 0:
+                    self.walk.star_imports.add(module)
+                return
             for alias in node.names:
-                if alias.name == "*":
-                    if node.level == 0:
-                        self.walk.star_imports.add(module)
-                    continue
-                imported = f"{module}.{alias.name}" if module else alias.name
-                self._import(ctx, alias.asname or alias.name, ImportBinding(imported, node.level))
-        elif isinstance(node, (ast.Global, ast.Nonlocal, ast.Pass, ast.Break, ast.Continue)):
+                name = dotted_name(alias.name) or ""
+                imported = f"{module}.{name}" if module else name
+                bound = _as_name(alias.asname) if alias.asname is not None else name
+                self._import(ctx, bound, ImportBinding(imported, level))
+        elif type(node) is cst.Global:
+            if ctx.scope.kind == "function":
+                ctx.scope.global_names.update(item.name.value for item in node.names)
+        elif type(node) in (cst.Nonlocal, cst.Pass, cst.Break, cst.Continue):
             return
-        else:  # Expr, Return, Raise, Assert, TypeAlias...
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.expr):
+        elif type(node) is cst.Expr:
+            self._expression(node.value, ctx)
+        elif type(node) is cst.Return:
+            if node.value is not None:
+                self._expression(node.value, ctx)
+        elif type(node) is cst.Raise:
+            if node.exc is not None:
+                self._expression(node.exc, ctx)
+            if node.cause is not None:
+                self._expression(node.cause.item, ctx)
+        elif type(node) is cst.Assert:
+            self._expression(node.test, ctx)
+            if node.msg is not None:
+                self._expression(node.msg, ctx)
+        else:  # a statement of a newer Python (`type X = ...`): its expressions
+            for _, child in children(node):
+                if isinstance(child, cst.BaseExpression):
                     self._expression(child, ctx)
 
     def _import(self, ctx: Context, name: str, binding: ImportBinding) -> None:
@@ -251,144 +276,190 @@ class Walker:
         if ctx.scope.kind == "module":
             self.walk.imports.append(ImportFact(name, binding.target, binding.level))
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: Context) -> None:
-        for decorator in node.decorator_list:
-            self._expression(decorator, ctx)
-        args = node.args
-        positional = [*args.posonlyargs, *args.args]
-        for default in (*args.defaults, *(d for d in args.kw_defaults if d is not None)):
+    def _function(self, node: cst.FunctionDef, ctx: Context) -> None:
+        for decorator in node.decorators:
+            self._expression(decorator.decorator, ctx)
+        positional, star, keyword_only, star_star = parameters(node.params)
+        for default in defaults(node.params):
             self._expression(default, ctx)
-        self.bindings.bind(ctx.scope, node.name, OTHER)
-        scope = self.bindings.new_scope("function", ctx.scope, declared(node))
-        params = [*positional, *args.kwonlyargs]
+        name = node.name.value
+        self.bindings.bind(ctx.scope, name, OTHER)
+        scope = self.bindings.new_scope("function", ctx.scope)
+        params = [*positional, *keyword_only]
         frame = self._frame("function", ctx)
         self.walk.scope_frames[scope.id] = frame
-        self.walk.function_nodes[(node.lineno, node.end_lineno or node.lineno)] = node
-        annotated: dict[str, ast.expr] = {}
-        for param in (*params, args.vararg, args.kwarg):
+        annotated: dict[str, cst.BaseExpression] = {}
+        for param in (*params, star, star_star):
             if param is not None:
-                self.bindings.bind(scope, param.arg, OTHER)
-                self.walk.param_keys[(scope.id, param.arg)] = frame
+                param_name = param.name.value
+                self.bindings.bind(scope, param_name, OTHER)
+                self.walk.param_keys[(scope.id, param_name)] = frame
                 if param.annotation is not None:
-                    self._expression(param.annotation, ctx)
-                    annotated[param.arg] = param.annotation
+                    self._expression(param.annotation.annotation, ctx)
+                    annotated[param_name] = param.annotation.annotation
         self_name: str | None = ctx.self_name
         directly_in_class = self.walk.frames[ctx.frames[-1]].kind == "class"
         if directly_in_class:
-            is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
-            self_name = positional[0].arg if positional and not is_static else None
-        elif self_name is not None and any(p.arg == self_name for p in params):
+            is_static = any(is_name(d.decorator) and d.decorator.value == "staticmethod" for d in node.decorators)
+            self_name = positional[0].name.value if positional and not is_static else None
+        elif self_name is not None and any(p.name.value == self_name for p in params):
             self_name = None  # a nested function rebinding `self`
-        qualname = f"{ctx.qualname}.{node.name}" if ctx.qualname else node.name
-        inner = replace(ctx, scope=scope, self_name=self_name, qualname=qualname)
-        self.walk.annotations.append((annotated, ctx))
+        qualname = f"{ctx.qualname}.{name}" if ctx.qualname else name
+        inner = ctx._replace(scope=scope, self_name=self_name, qualname=qualname)
         self.walk.functions.append(
-            FunctionFact(
+            FunctionRecord(
+                node=node,
                 frame=frame,
-                name=node.name,
                 qualname=qualname,
-                span=self.walk.positions.span(node),
-                params=tuple(p.arg for p in params),
+                params=tuple(p.name.value for p in params),
                 class_name=ctx.qualname if directly_in_class else None,
                 self_name=self_name if directly_in_class else None,
+                annotations=annotated,
+                ctx=ctx,
             )
         )
-        self._block(node.body, inner.push(frame))
+        self._block(body_of(node), inner.push(frame))
 
-    def _class(self, node: ast.ClassDef, ctx: Context) -> None:
-        for decorator in node.decorator_list:
-            self._expression(decorator, ctx)
-        for base in (*node.bases, *(k.value for k in node.keywords)):
-            self._expression(base, ctx)
-        self.bindings.bind(ctx.scope, node.name, OTHER)
-        qualname = f"{ctx.qualname}.{node.name}" if ctx.qualname else node.name
-        self.walk.classes.append(ClassFact(qualname, tuple(d for d in map(dotted_name, node.bases) if d)))
+    def _class(self, node: cst.ClassDef, ctx: Context) -> None:
+        for decorator in node.decorators:
+            self._expression(decorator.decorator, ctx)
+        for base in (*node.bases, *node.keywords):
+            self._expression(base.value, ctx)
+        name = node.name.value
+        self.bindings.bind(ctx.scope, name, OTHER)
+        qualname = f"{ctx.qualname}.{name}" if ctx.qualname else name
+        bases = (dotted_name(b.value) if not b.star else None for b in node.bases)
+        self.walk.classes.append(ClassFact(qualname, tuple(d for d in bases if d)))
         scope = self.bindings.new_scope("class", ctx.scope)
-        inner = replace(ctx, scope=scope, class_scope=scope, self_name=None, qualname=qualname)
-        self._block(node.body, self._push(inner, "class"))
+        inner = ctx._replace(scope=scope, class_scope=scope, self_name=None, qualname=qualname)
+        self._block(body_of(node), self._push(inner, "class"))
 
-    def _if(self, node: ast.If, ctx: Context) -> None:
+    def _if(self, node: cst.If, ctx: Context) -> None:
         self._expression(node.test, ctx)
         checks = self._presence_checks(node.test, ctx)
-        test, names, guard = _plain_test(node.test)
-        self._block(node.body, self._push(ctx, "cond", presence_checks=checks, test=test, test_names=names, guard=guard))
-        if node.orelse:
-            self._block(node.orelse, self._push(ctx, "cond"))
+        test, names, guard = plain_test(node.test)
+        self._block(body_of(node), self._push(ctx, "cond", presence_checks=checks, test=test, test_names=names, guard=guard))
+        if node.orelse is not None:
+            self._block(orelse_body(node), self._push(ctx, "cond"))
 
-    def _presence_checks(self, test: ast.expr, ctx: Context) -> frozenset[str]:
+    def _presence_checks(self, test: cst.BaseExpression, ctx: Context) -> frozenset[str]:
         """The names a test only checks for presence (`x`, `x is not None`, joined by `and`).
 
         Empty unless the whole test is such checks: `sched is not None and epoch > 0` guards the
         first iteration, so it is a real condition.
         """
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        if type(test) is cst.BooleanOperation and type(test.operator) is cst.And:
             found: frozenset[str] = frozenset()
-            for value in test.values:
+            for value in boolean_operands(test):
                 checks = self._presence_checks(value, ctx)
                 if not checks:
                     return frozenset()
                 found |= checks
             return found
-        subject: ast.expr | None = None
-        if isinstance(test, (ast.Name, ast.Attribute)):
+        subject: cst.BaseExpression | None = None
+        if type(test) in (cst.Name, cst.Attribute):
             subject = test
-        elif (
-            isinstance(test, ast.Compare)
-            and len(test.ops) == 1
-            and isinstance(test.ops[0], ast.IsNot)
-            and isinstance(test.comparators[0], ast.Constant)
-            and test.comparators[0].value is None
-        ):
-            subject = test.left
+        elif type(test) is cst.Comparison and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            if type(target.operator) is cst.IsNot and is_none(target.comparator):
+                subject = test.left
         name = dotted_name(subject) if subject is not None else None
         return frozenset({ctx.normalise(name)}) if name is not None else frozenset()
 
     # ----------------------------------------------------------------- expressions
-    def _expression(self, expr: ast.expr, ctx: Context) -> None:
-        """Record the calls, walrus targets, lambda parameters and comprehension variables."""
-        for node, inner, deferred in _walk_expression(expr, ctx, self.bindings):
-            if isinstance(node, ast.Call):
-                self.walk.calls.append(CallEvent(node, inner, deferred))
-                func = node.func
-                if isinstance(func, ast.Attribute) and func.attr in _MUTATING_METHODS:
+    def _expression(self, expr: cst.BaseExpression, ctx: Context) -> None:
+        """Record the calls, walrus targets, lambda parameters and comprehension variables of an
+        expression, in Python's tree order, with the scope each is evaluated in and whether it
+        runs later (inside a lambda). Lambdas and comprehensions get scopes of their own, whose
+        parameters and variables shadow outer names. Iterative: no chain is too long."""
+        bindings, calls = self.bindings, self.walk.calls
+        stack: list[tuple[cst.CSTNode, Context, bool]] = [(expr, ctx, False)]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node, inner, deferred = pop()
+            kind = type(node)
+            if kind in _LEAVES:
+                continue
+            if kind is cst.Call:
+                calls.append(CallEvent(node, inner, deferred))  # type: ignore[arg-type]
+                func = node.func  # type: ignore[attr-defined]
+                if type(func) is cst.Attribute and func.attr.value in _MUTATING_METHODS:
                     self._mark_mutated(func.value, inner)
-            elif isinstance(node, ast.NamedExpr):
+            elif kind is cst.NamedExpr:
                 scope = inner.scope
                 while scope.kind == "comprehension" and scope.parent is not None:
                     scope = scope.parent  # a walrus in a comprehension binds in its function
-                self.bindings.bind(scope, node.target.id, OTHER)
+                bindings.bind(scope, node.target.value, OTHER)  # type: ignore[attr-defined]
+            elif kind is cst.Lambda:
+                scope = bindings.new_scope("lambda", inner.scope)
+                params = node.params  # type: ignore[attr-defined]
+                positional, star, keyword_only, star_star = parameters(params)
+                for param in (*positional, *keyword_only, star, star_star):
+                    if param is not None:
+                        bindings.bind(scope, param.name.value, OTHER)
+                push((node.body, inner._replace(scope=scope), True))  # type: ignore[attr-defined]
+                stack.extend((d, inner, deferred) for d in reversed(defaults(params)))
+                continue
+            elif kind in COMPREHENSIONS:
+                scope = bindings.new_scope("comprehension", inner.scope)
+                comp_ctx = inner._replace(scope=scope)
+                clauses, results = comprehension_parts(node)  # type: ignore[arg-type]
+                for clause in clauses:
+                    for name in target_names(clause.target):
+                        bindings.bind(scope, name, OTHER)
+                parts: list[cst.CSTNode] = []
+                for clause in clauses:
+                    parts.extend([clause.iter, *(c.test for c in clause.ifs)])
+                parts.extend(results)
+                stack.extend((part, comp_ctx, deferred) for part in reversed(parts))
+                continue
+            children = expression_children(node)
+            if children:
+                stack.extend((child, inner, deferred) for child in reversed(children))
 
     # ----------------------------------------------------------------- bindings
-    def key_for_target(self, target: ast.expr, ctx: Context) -> BindingKey | None:
+    def key_for_target(self, target: cst.BaseExpression, ctx: Context) -> BindingKey | None:
         return target_key(self.bindings, target, ctx)
 
-    def _bind_target(self, target: ast.expr, value: Binding, ctx: Context) -> None:
-        if isinstance(target, (ast.Tuple, ast.List)):
+    def _bind_target(self, target: cst.BaseExpression, value: Binding, ctx: Context) -> None:
+        kind = type(target)
+        if kind in (cst.Tuple, cst.List):
             # `model, opt, sched = self.model, self.opt, self.sched` binds element by element.
-            values: list[Binding] = [OTHER] * len(target.elts)
+            elements = target.elements  # type: ignore[attr-defined]
+            values: list[Binding] = [OTHER] * len(elements)
             if (
-                isinstance(value, (ast.Tuple, ast.List))
-                and len(value.elts) == len(target.elts)
-                and not any(isinstance(e, ast.Starred) for e in (*value.elts, *target.elts))
+                isinstance(value, (cst.Tuple, cst.List))
+                and len(value.elements) == len(elements)
+                and not any(type(e) is cst.StarredElement for e in (*value.elements, *elements))
             ):
-                values = list(value.elts)
-            for element, element_value in zip(target.elts, values):
-                self._bind_target(element, element_value, ctx)
+                values = [e.value for e in value.elements]
+            for element, element_value in zip(elements, values):
+                if type(element) is cst.StarredElement:
+                    self._bind_target(element.value, OTHER, ctx)
+                else:
+                    self._bind_target(element.value, element_value, ctx)
             return
-        if isinstance(target, ast.Starred):
-            self._bind_target(target.value, OTHER, ctx)
+        if kind is cst.StarredElement:
+            self._bind_target(target.value, OTHER, ctx)  # type: ignore[attr-defined]
             return
-        if isinstance(target, ast.Subscript):
-            self._expression(target.slice, ctx)
-            self._mark_mutated(target.value, ctx)
+        if kind is cst.Subscript:
+            for element in target.slice:  # type: ignore[attr-defined]
+                index = element.slice
+                if type(index) is cst.Index:
+                    self._expression(index.value, ctx)
+                else:
+                    for part in (index.lower, index.upper, index.step):
+                        if part is not None:
+                            self._expression(part, ctx)
+            self._mark_mutated(target.value, ctx)  # type: ignore[attr-defined]
             return
         key = self.key_for_target(target, ctx)
         if key is not None:
             self.bindings.table[key].append(value)
-            if isinstance(value, (ast.Name, ast.Attribute, ast.Call)):
+            if type(value) in (cst.Name, cst.Attribute, cst.Call) and not is_constant(value):
                 self.walk.alias_ctx[id(value)] = ctx
-            if isinstance(target, ast.Name):
-                self._note_rebind(target.id, ctx)
+            if is_name(target):
+                self._note_rebind(target.value, ctx)
 
     def _note_rebind(self, name: str, ctx: Context) -> None:
         """Record `name` as bound in the body of every loop around it, up to its function."""
@@ -399,120 +470,128 @@ class Walker:
             if record.kind == "loop":
                 record.rebinds.add(name)
 
-    def _mark_mutated(self, expr: ast.expr, ctx: Context) -> None:
+    def _mark_mutated(self, expr: cst.BaseExpression, ctx: Context) -> None:
         key: BindingKey | None = None
-        if isinstance(expr, ast.Name):
-            key = self.bindings.resolve(ctx.scope, expr.id) or self.bindings.key_in(ctx.scope, expr.id)
-        elif isinstance(expr, ast.Attribute):
+        kind = type(expr)
+        if is_name(expr):
+            key = self.bindings.resolve(ctx.scope, expr.value) or self.bindings.key_in(ctx.scope, expr.value)
+        elif kind is cst.Attribute:
             key = self.key_for_target(expr, ctx)
-        elif isinstance(expr, ast.Subscript):
-            self._mark_mutated(expr.value, ctx)
+        elif kind is cst.Subscript:
+            self._mark_mutated(expr.value, ctx)  # type: ignore[attr-defined]
         if key is not None:
             self.bindings.mutated.add(key)
 
 
-def target_key(bindings: Bindings, target: ast.expr, ctx: Context) -> BindingKey | None:
+def _as_name(alias: cst.AsName) -> str:
+    """The name after `as` in an import or an `except` clause (always a plain name there)."""
+    return alias.name.value if isinstance(alias.name, cst.Name) else ""
+
+
+def target_key(bindings: Bindings, target: cst.BaseExpression, ctx: Context) -> BindingKey | None:
     """The variable an assignment to `target` binds: a name in its scope, or `self.x` of the
     class whose method it is in; None for anything else."""
-    if isinstance(target, ast.Name):
-        return bindings.key_in(ctx.scope, target.id)
-    if (
-        isinstance(target, ast.Attribute)
-        and isinstance(target.value, ast.Name)
-        and ctx.self_name is not None
-        and target.value.id == ctx.self_name
-        and ctx.class_scope is not None
-    ):
-        return (ctx.class_scope.id, "self." + target.attr)
-    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id != ctx.self_name:
+    if is_name(target):
+        return bindings.key_in(ctx.scope, target.value)
+    if type(target) is not cst.Attribute or not is_name(target.value):
+        return None
+    head, attr = target.value.value, target.attr.value
+    if ctx.self_name is not None and head == ctx.self_name and ctx.class_scope is not None:
+        return (ctx.class_scope.id, "self." + attr)
+    if head != ctx.self_name:
         # `args.scheduler = scheduler`: a store on an object the function holds (read back in
         # this function, or in a function it passes the object to).
-        return bindings.key_in(ctx.scope, f"{target.value.id}.{target.attr}")
+        return bindings.key_in(ctx.scope, f"{head}.{attr}")
     return None
 
 
-def _walk_expression(expr: ast.expr, ctx: Context, bindings: Bindings) -> Iterator[tuple[ast.AST, Context, bool]]:
-    """The calls and walrus expressions of an expression, in source order, with the scope they are
-    evaluated in and whether they run later (inside a lambda). Lambdas and comprehensions get
-    scopes of their own, whose parameters and variables shadow outer names."""
-    stack: list[tuple[ast.AST, Context, bool]] = [(expr, ctx, False)]
-    while stack:
-        node, inner, deferred = stack.pop()
-        if isinstance(node, _LEAVES):
-            continue
-        if isinstance(node, (ast.Call, ast.NamedExpr)):
-            yield node, inner, deferred
-        elif isinstance(node, ast.Lambda):
-            scope = bindings.new_scope("lambda", inner.scope)
-            args = node.args
-            for param in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-                if param is not None:
-                    bindings.bind(scope, param.arg, OTHER)
-            defaults = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
-            stack.append((node.body, replace(inner, scope=scope), True))
-            stack.extend((d, inner, deferred) for d in reversed(defaults))
-            continue
-        elif isinstance(node, _COMPREHENSIONS):
-            scope = bindings.new_scope("comprehension", inner.scope)
-            comp_ctx = replace(inner, scope=scope)
-            for generator in node.generators:
-                for name in _target_names(generator.target):
-                    bindings.bind(scope, name, OTHER)
-            children: list[ast.AST] = []
-            for generator in node.generators:
-                children.extend([generator.iter, *generator.ifs])
-            children.extend([node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt])
-            stack.extend((child, comp_ctx, deferred) for child in reversed(children))
-            continue
-        elif isinstance(node, ast.Attribute):
-            stack.append((node.value, inner, deferred))  # the only child that can hold a call
-            continue
-        children = [child for child in ast.iter_child_nodes(node) if not isinstance(child, _LEAVES)]
-        stack.extend((child, inner, deferred) for child in reversed(children))
-
-
 # Nodes that hold no call, walrus, lambda or comprehension.
-_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+_LEAVES = frozenset({cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis})
+
+_GUARD_OPERATORS = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual, cst.NotEqual)
+_OPERATOR_NAMES: dict[type, str] = {
+    cst.Equal: "Eq", cst.NotEqual: "NotEq", cst.LessThan: "Lt", cst.LessThanEqual: "LtE", cst.GreaterThan: "Gt",
+    cst.GreaterThanEqual: "GtE", cst.Is: "Is", cst.IsNot: "IsNot", cst.In: "In", cst.NotIn: "NotIn",
+    cst.And: "And", cst.Or: "Or", cst.Not: "Not", cst.Minus: "USub", cst.Plus: "UAdd", cst.BitInvert: "Invert",
+}  # fmt: skip
 
 
-_GUARD_OPS = (ast.Gt, ast.GtE, ast.Lt, ast.LtE, ast.NotEq)
-
-_PLAIN_TEST_NODES = (
-    ast.Name, ast.Constant, ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Tuple, ast.List, ast.Load,
-    ast.cmpop, ast.boolop, ast.unaryop,
-)  # fmt: skip
-
-
-def _plain_test(test: ast.expr) -> tuple[str | None, frozenset[str], bool]:
+def plain_test(test: cst.BaseExpression) -> tuple[str | None, frozenset[str], bool]:
     """A test made of plain names and literals only (`phase == 'train'`, `is_train`), as a key
     two branches can be compared by, with the names it reads; and whether it compares by order
     or `!=` anywhere (a guard). Attributes and calls can change between two tests
-    (`model.training` flips under `model.eval()`): those tests get no key."""
+    (`model.training` flips under `model.eval()`): those tests get no key.
+
+    The key is the test as CPython's `ast.dump` writes it, so that it compares as it always has.
+    """
     names: set[str] = set()
-    plain, guard = True, False
-    for node in ast.walk(test):
-        if isinstance(node, ast.Compare) and any(isinstance(op, _GUARD_OPS) for op in node.ops):
-            guard = True
-        if not isinstance(node, _PLAIN_TEST_NODES):
-            plain = False
-        elif isinstance(node, ast.Name):
-            names.add(node.id)
-    if not plain or not names:
+    guard = any(
+        type(target.operator) in _GUARD_OPERATORS
+        for node in descendants(test)
+        if type(node) is cst.Comparison
+        for target in node.comparisons
+    )
+    key = _dump(test, names)
+    if key is None or not names:
         return None, frozenset(), guard
-    return ast.dump(test), frozenset(names), guard
+    return key, frozenset(names), guard
 
 
-def _target_names(target: ast.AST) -> Iterator[str]:
-    for node in ast.walk(target):
-        if isinstance(node, ast.Name):
-            yield node.id
+def _dump(node: cst.BaseExpression, names: set[str]) -> str | None:
+    """`ast.dump` of a plain test; None when it holds anything but names, constants,
+    comparisons, boolean and unary operations, tuples and lists."""
+    if is_constant(node):
+        value = constant_value(node)
+        if value is NOT_A_CONSTANT:
+            return None
+        first = string_parts(node)[0] if type(node) is cst.ConcatenatedString else node
+        unicode = type(first) is cst.SimpleString and first.value[:1] in "uU"
+        return f"Constant(value={value!r}{', kind=' + repr('u') if unicode else ''})"
+    kind = type(node)
+    if kind is cst.Name:
+        names.add(node.value)  # type: ignore[attr-defined]
+        return f"Name(id={node.value!r}, ctx=Load())"  # type: ignore[attr-defined]
+    if kind is cst.Comparison:
+        left = _dump(node.left, names)  # type: ignore[attr-defined]
+        targets = node.comparisons  # type: ignore[attr-defined]
+        comparators = [_dump(t.comparator, names) for t in targets]
+        if left is None or None in comparators:
+            return None
+        ops = ", ".join(f"{_OPERATOR_NAMES[type(t.operator)]}()" for t in targets)
+        return f"Compare(left={left}, ops=[{ops}], comparators=[{', '.join(comparators)}])"  # type: ignore[arg-type]
+    if kind is cst.BooleanOperation:
+        values = [_dump(v, names) for v in boolean_operands(node)]  # type: ignore[arg-type]
+        if None in values:
+            return None
+        return f"BoolOp(op={_OPERATOR_NAMES[type(node.operator)]}(), values=[{', '.join(values)}])"  # type: ignore[arg-type,attr-defined]
+    if kind is cst.UnaryOperation:
+        operand = _dump(node.expression, names)  # type: ignore[attr-defined]
+        return None if operand is None else f"UnaryOp(op={_OPERATOR_NAMES[type(node.operator)]}(), operand={operand})"  # type: ignore[attr-defined]
+    if kind in (cst.Tuple, cst.List):
+        elements = node.elements  # type: ignore[attr-defined]
+        if any(type(e) is cst.StarredElement for e in elements):
+            return None
+        items = [_dump(e.value, names) for e in elements]
+        if None in items:
+            return None
+        return f"{kind.__name__}(elts=[{', '.join(items)}], ctx=Load())"  # type: ignore[arg-type]
+    return None
 
 
-def _pattern_names(pattern: ast.AST) -> Iterator[str]:
-    for node in ast.walk(pattern):
-        name = getattr(node, "name", None)
-        if isinstance(name, str):
-            yield name
-        rest = getattr(node, "rest", None)
-        if isinstance(rest, str):
-            yield rest
+def target_names(target: cst.BaseExpression) -> Iterator[str]:
+    """Every variable name in an assignment target (`a, b.c, d[i]`: a, b, d, i)."""
+    for node in descendants(target):
+        if is_name(node):
+            yield node.value
+
+
+def _pattern_names(pattern: cst.MatchPattern) -> Iterator[str]:
+    stack: list[cst.CSTNode] = [pattern]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in (cst.MatchAs, cst.MatchStar) and node.name is not None:  # type: ignore[attr-defined]
+            yield node.name.value  # type: ignore[attr-defined]
+        elif kind is cst.MatchMapping and node.rest is not None:  # type: ignore[attr-defined]
+            yield node.rest.value  # type: ignore[attr-defined]
+        stack.extend(child for _, child in children(node))

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lrlint.diagnostics import Position
+from lrlint.facts.loops import StepCount, step_count
 from lrlint.facts.model import CallSite, FileFacts, Ref, SchedulerFact, StepFact
-from lrlint.facts.ordering import Region, loop_iterations, order_insensitive, region
+from lrlint.facts.ordering import Region, order_insensitive, region
 from lrlint.project.model import FunctionRef, Hop, Project, StepTarget, argument_of
 from lrlint.project.resolve import Resolver, Site, Values
 from lrlint.project.steps import trace
@@ -50,7 +51,7 @@ class LoopOrder:
     subject: Subject
     first: Event  # the first event that steps the optimizer in the step's region
     scheduler_first: bool
-    iterations: int | None
+    count: StepCount | None  # how often the step runs, from the literal loops around it
 
 
 class LoopOrders:
@@ -70,7 +71,9 @@ class LoopOrders:
             events = [*self._direct(file, frame, where, subject, facts), *self._calls(file, frame, where, subject, facts)]
             if events:
                 first = min(events, key=lambda e: e.position)
-                return LoopOrder(subject, first, first.position > step.span.start, loop_iterations(step.frames, facts))
+                built = [s.frames for f, s in subject.schedulers if f == file]
+                count = step_count(step, facts, built[0] if len(built) == 1 else ())
+                return LoopOrder(subject, first, first.position > step.span.start, count)
         return None
 
     # ------------------------------------------------------------ which scheduler

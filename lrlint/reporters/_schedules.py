@@ -30,6 +30,7 @@ def _schedule_json(item: TrajectoryResult) -> dict[str, Any]:
         "device": item.device if item.built else None,
         "torch_version": item.torch_version if item.built else None,
         "trajectory": item.trajectory.to_json() if item.trajectory is not None else None,
+        "configuration": item.configuration,
     }
 
 

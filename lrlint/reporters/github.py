@@ -5,13 +5,15 @@ Escaping follows the Actions toolkit: `%`, `\\r`, `\\n` in the message; also `:`
 
 A notebook finding is placed on the row of the `.ipynb` file where its cell line is stored (no
 columns: they would count inside the JSON), its title names the cell, and its message starts
-with `cell N, line R:`.
+with `cell N, line R:`. Under --verify the message goes on with torch's verdict, on lines of its
+own as the text format prints it.
 """
 
 from __future__ import annotations
 
 from lrlint.report import Report
 from lrlint.reporters._paths import posix_path
+from lrlint.reporters._verdict import verdict_lines
 
 
 def escape_data(text: str) -> str:
@@ -43,6 +45,9 @@ def render(report: Report) -> str:
             props["line"], props["endLine"] = (str(rows[0]), str(rows[1])) if rows else ("1", "1")
             props["title"] += f" in cell {d.cell}"
             message = f"cell {d.cell}, line {d.location.row}: {d.message}"
+        verdict = verdict_lines(d)
+        if verdict:
+            message += "\n\n" + "\n".join(verdict)
         joined = ",".join(f"{key}={escape_property(value)}" for key, value in props.items())
         lines.append(f"::{level} {joined}::{escape_data(message)}\n")
     return "".join(lines)

@@ -11,6 +11,9 @@ not change while the finding stays: like ruff's, it hashes the code and the path
 line, which moves when code is added above), and the n-th finding of one code in one file gets
 its own by hashing in the fingerprint before it. It is a SHA-256 prefix: stable across runs,
 machines and Python versions.
+
+Under --verify the description ends with the verdict (` [verify: confirmed]`: GitLab shows no
+other field), and Code Climate's `content.body` holds torch's evidence as the text format prints it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from lrlint.diagnostics import Diagnostic
 from lrlint.report import Report
 from lrlint.reporters._json import dumps
 from lrlint.reporters._paths import posix_path
+from lrlint.reporters._verdict import status_tag, verdict_lines
 
 PROJECT_DIR_ENV = "CI_PROJECT_DIR"
 
@@ -38,15 +42,17 @@ def render(report: Report) -> str:
         while fingerprint in seen:  # the same code again in the same file
             fingerprint = _fingerprint(d.code, path, fingerprint)
         seen.add(fingerprint)
-        issues.append(
-            {
-                "check_name": d.code,
-                "description": f"{d.code}: {d.message}",
-                "severity": "major" if d.severity == "error" else "minor",
-                "fingerprint": fingerprint,
-                "location": {"path": path, "positions": _positions(d, report)},
-            }
-        )
+        issue: dict[str, Any] = {
+            "check_name": d.code,
+            "description": f"{d.code}: {d.message}{status_tag(d)}",
+            "severity": "major" if d.severity == "error" else "minor",
+            "fingerprint": fingerprint,
+            "location": {"path": path, "positions": _positions(d, report)},
+        }
+        verdict = verdict_lines(d)
+        if verdict:
+            issue["content"] = {"body": "\n\n".join(verdict)}
+        issues.append(issue)
     return dumps(issues, indent=2) + "\n"
 
 

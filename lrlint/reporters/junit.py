@@ -2,7 +2,8 @@
 
 E999/E902 (a file lrlint could not check) are `<error>`s; rule findings are `<failure>`s. A clean
 run is one passing test case ("No errors found"), as in ruff: a CI that counts test cases sees the
-check ran.
+check ran. Under --verify a failure's text goes on with torch's verdict, and the case carries it as
+the property `verify` (its status).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from lrlint.diagnostics import IO_ERROR, SYNTAX_ERROR, Diagnostic
 from lrlint.report import Report
 from lrlint.reporters._paths import posix_path
 from lrlint.reporters._text import escape_surrogates
+from lrlint.reporters._verdict import verdict_lines
 
 # Characters XML 1.0 cannot carry at all, not even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -67,6 +69,9 @@ def _testcase(suite: ET.Element, path: str, d: Diagnostic) -> None:
             "line": str(d.location.row),
         },
     )
+    if d.verification is not None:
+        properties = ET.SubElement(case, "properties")
+        ET.SubElement(properties, "property", {"name": "verify", "value": d.verification.status})
     kind = "error" if d.code in (SYNTAX_ERROR, IO_ERROR) else "failure"
     outcome = ET.SubElement(case, kind, {"message": _xml(d.message), "type": d.code})
-    outcome.text = _xml(f"{path}:{where}: {d.code} {d.message}")
+    outcome.text = _xml("\n".join([f"{path}:{where}: {d.code} {d.message}", *verdict_lines(d)]))

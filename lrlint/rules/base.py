@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Callable, ClassVar, Iterator, Literal
 
 from lrlint.diagnostics import Position
 from lrlint.facts.model import FileFacts, SchedulerFact, Span
+from lrlint.facts.needs import NOTHING, Needs
 from lrlint.scenario import Scenario
 
 if TYPE_CHECKING:
@@ -110,6 +111,8 @@ class Rule:
     INVALID: ClassVar[tuple[Invalid, ...]] = ()
     # How --verify builds and judges a finding of this rule in torch; None: no runtime claim.
     verification: ClassVar[VerifyHook | None] = None
+    # The costly facts the rule reads (facts/needs.py): computed only when some rule needs them.
+    needs: ClassVar[Needs] = NOTHING
     # Reserved for --fix (nothing reads it yet): how the rule repairs a finding when that is safe.
     # The plan: a `FixHook` of the rule module that, given a finding and its file's libcst tree
     # (alive while the file is checked), returns the `Fix` edits; the `Finding` carries them, and,

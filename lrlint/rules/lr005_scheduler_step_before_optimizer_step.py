@@ -167,7 +167,7 @@ class SchedulerStepBeforeOptimizerStep(ProjectRule):
         if not found.subject.schedulers:
             return None  # known by its annotation only: nothing literal to rebuild
         file, fact = found.subject.schedulers[0]
-        ordering = Ordering("scheduler-first", (), found.first.through_other, found.iterations)
+        ordering = Ordering("scheduler-first", (), found.first.through_other, found.count)
         return build_scenario(fact, project.files[file].facts, ordering=ordering)
 
 

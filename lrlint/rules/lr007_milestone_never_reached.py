@@ -9,6 +9,7 @@ from typing import TypeGuard
 from lrlint.catalogue import schedulers
 from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
+from lrlint.facts.needs import Needs
 from lrlint.facts.ordering import step_ordering
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import (
@@ -99,6 +100,7 @@ def judge(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
 class MilestoneNeverReached(ConstructorRule):
     code = "LR007"
     schedulers = frozenset(DECAYS)
+    needs = Needs(uses_of_classes=schedulers)  # how its variable is used (facts/loops.py)
     verification = VerifyHook(judge, ignored_keywords=("verbose",))
     VALID = (
         _HEADER + "scheduler = MultiStepLR(optimizer, milestones=[30, 60])\n" + _LOOP.format(n=90),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lrlint.facts.model import FileFacts, SchedulerFact
+from lrlint.facts.needs import Needs
 from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext
 from lrlint.rules.examples import invalid
 
@@ -19,6 +20,7 @@ _LOOP = "    for epoch in range(100):\n        for b in loader:\n            opt
 
 class SchedulerNeverStepped(ConstructorRule):
     code = "LR012"
+    needs = Needs(uses_of_unstepped=True)
     VALID = (
         _HEADER + _LOOP + "        scheduler.step()\n",
         _HEADER + _LOOP + "    return scheduler\n",

@@ -8,6 +8,7 @@ from typing import TypeGuard
 from lrlint.catalogue import schedulers
 from lrlint.facts.loops import only_step, optimizer_stepped_in, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
+from lrlint.facts.needs import Needs
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import (
     RELATED,
@@ -61,6 +62,7 @@ def judge(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
 class EpochScheduleSteppedPerBatch(ConstructorRule):
     code = "LR014"
     schedulers = frozenset(DECAYS)
+    needs = Needs(uses_of_classes=schedulers)  # how its variable is used (facts/loops.py)
     verification = VerifyHook(judge, ignored_keywords=("verbose",))
     VALID = (
         _HEADER + "scheduler = StepLR(optimizer, 30)\nfor epoch in range(90):\n    for b in loader:\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from lrlint.facts.model import FileFacts, SaveFact, SchedulerFact
+from lrlint.facts.needs import Needs
 from lrlint.rules.base import Finding, Rule, RuleContext
 from lrlint.rules.examples import invalid
 
@@ -23,6 +24,7 @@ _SAVED_ELSEWHERE = frozenset({"other", "call:state_dict", "call:load_state_dict"
 
 class SchedulerMissingFromCheckpoint(Rule):
     code = "LR015"
+    needs = Needs(uses_when_saving=True)
     VALID = (
         _HEADER + "        torch.save({'model': model.state_dict(), 'optimizer': optimizer.state_dict(), "
         "'scheduler': scheduler.state_dict()}, 'ckpt.pt')\n",

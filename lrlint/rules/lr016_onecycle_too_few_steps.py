@@ -10,6 +10,7 @@ from dataclasses import replace
 from lrlint.catalogue import schedulers
 from lrlint.facts.loops import only_step, placement, untouched
 from lrlint.facts.model import FileFacts, SchedulerFact
+from lrlint.facts.needs import Needs
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import RELATED, ConstructorRule, Finding, RuleContext
 from lrlint.rules.examples import invalid
@@ -70,6 +71,7 @@ def judge(scenario: Scenario, run: Run, reference: Run | None) -> Verdict:
 class OneCycleTooFewSteps(ConstructorRule):
     code = "LR016"
     schedulers = frozenset({"OneCycleLR"})
+    needs = Needs(uses_of_classes=schedulers, early_exits=True)
     verification = VerifyHook(judge, ignored_keywords=("verbose",), expects_failure=True)
     VALID = (
         _HEADER + "scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=1000)\nfor i in range(1000):\n"

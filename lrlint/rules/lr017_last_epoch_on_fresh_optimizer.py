@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
+from itertools import chain
 
 from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, SchedulerFact
+from lrlint.facts.needs import Needs
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
 from lrlint.rules.examples import invalid
@@ -33,6 +35,7 @@ _OPT = "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
 
 class LastEpochOnFreshOptimizer(ConstructorRule):
     code = "LR017"
+    needs = Needs(optimizer_fresh=True)
     verification = VerifyHook(judge, expects_failure=True)
     VALID = (
         _HEADER + _OPT + "StepLR(optimizer, 30, last_epoch=-1)\n",
@@ -76,14 +79,8 @@ class LastEpochOnFreshOptimizer(ConstructorRule):
         if not fact.optimizer_fresh or fact.optimizer is None:
             return
         body = facts.function_frame(fact.frames)
-        if any(
-            other.id != fact.id
-            and (
-                other.optimizer == fact.optimizer
-                or (other.optimizer is None and facts.function_frame(other.frames) == body)
-            )
-            for other in facts.schedulers
-        ):
+        others = chain(facts.schedulers_on(fact.optimizer), facts.schedulers_on_unknown(body))
+        if any(other.id != fact.id for other in others):
             return  # another scheduler on it (built first) sets initial_lr; one on an unknown optimizer may
         optimizer = facts.optimizer(fact.optimizer)
         built = f"`{optimizer.cls}`" if optimizer is not None else "the optimizer"

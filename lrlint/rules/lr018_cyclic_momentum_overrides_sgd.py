@@ -6,6 +6,7 @@ from typing import Iterator
 
 from lrlint.catalogue import schedulers
 from lrlint.facts.model import FileFacts, OptimizerFact, SchedulerFact
+from lrlint.facts.needs import Needs
 from lrlint.facts.scenarios import build_scenario
 from lrlint.rules.base import ConstructorRule, Finding, RuleContext
 from lrlint.rules.examples import invalid
@@ -47,6 +48,7 @@ _HEADER = "import torch\nfrom torch.optim.lr_scheduler import CyclicLR, OneCycle
 class CyclicMomentumOverridesSGD(ConstructorRule):
     code = "LR018"
     schedulers = CYCLING
+    needs = Needs(optimizer_options=True)
     verification = VerifyHook(judge)
     VALID = (
         _HEADER + "opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\nOneCycleLR(opt, 0.1, total_steps=100)\n",

@@ -47,6 +47,8 @@ def plan(scenario: Scenario, hook: VerifyHook | None = None, reference: bool = F
             notes.append(f"`{name}` left out: it cannot change the schedule")
     args = list(scenario.args)
     steps, note, capped = horizon_for(scenario, args, kwargs)
+    if scenario.children:
+        notes.append("members " + ", ".join(c.scheduler for c in scenario.children) + " built as read")
     return RunPlan(
         scheduler=scenario.scheduler,
         args=args,
@@ -60,7 +62,26 @@ def plan(scenario: Scenario, hook: VerifyHook | None = None, reference: bool = F
         capped=capped,
         notes=notes,
         placeholders=placeholders,
+        children=[member(child) for child in scenario.children],
+        optimizer_first=optimizer_first(scenario.scheduler),
     )
+
+
+def optimizer_first(scheduler: str) -> bool:
+    """Whether the class takes the optimizer as its first argument (ChainedScheduler does not)."""
+    signature = schedulers().get(scheduler)
+    return signature is None or not signature.params or signature.params[0].name == signature.optimizer_param
+
+
+def member(scenario: Scenario) -> dict[str, Any]:
+    """A composite's member as the worker builds it: its literals, and its own members."""
+    return {
+        "scheduler": scenario.scheduler,
+        "args": list(scenario.args),
+        "kwargs": {k: v for k, v in scenario.kwargs.items() if k != "optimizer"},
+        "children": [member(child) for child in scenario.children],
+        "optimizer_first": optimizer_first(scenario.scheduler),
+    }
 
 
 def finding_plans(scenario: Scenario, hook: VerifyHook) -> list[RunPlan]:
@@ -127,6 +148,38 @@ def schedule_outcome(scenario: Scenario, run: Run) -> tuple[Trajectory | None, s
         error = f"{run.step_error} (at step {run.step_error_at})"
     note = "; ".join([run.horizon_note, *run.notes]) if run.horizon_note else "; ".join(run.notes)
     return compact(scenario, run), error, note or None
+
+
+_CALLS = {None: "step()", "metric": "step(metric)", "no-metric": "step() without its metric", "epoch": "step(epoch)", "get_lr": "step(), then get_lr()"}
+
+
+def configuration(plan: dict[str, Any], run: dict[str, Any] | None) -> dict[str, Any]:
+    """What ran in torch (the JSON's `configuration`): the scheduler with its literal arguments and
+    members, the optimizer and its lr, how many steps in which order, how the scheduler was
+    stepped, and every stand-in lrlint or the worker chose; from the plan sent and the run's record."""
+    run = run or {}
+    return {
+        "scheduler": plan.get("scheduler"),
+        "args": plan.get("args", []),
+        "kwargs": plan.get("kwargs", {}),
+        "members": [_member(m) for m in plan.get("children", [])],
+        "optimizer": run.get("optimizer") or plan.get("optimizer") or "SGD",
+        "lr": plan.get("lr"),
+        "steps": run.get("horizon", plan.get("steps")),
+        "order": plan.get("order"),
+        "step_call": _CALLS.get(plan.get("call"), str(plan.get("call"))),
+        "stand_ins": list(run.get("notes", plan.get("notes", []))),
+        "placeholders": list(plan.get("placeholders", [])),
+    }
+
+
+def _member(member: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "scheduler": member.get("scheduler"),
+        "args": member.get("args", []),
+        "kwargs": member.get("kwargs", {}),
+        "members": [_member(m) for m in member.get("children", [])],
+    }
 
 
 def one_line(text: str, limit: int = 200) -> str:

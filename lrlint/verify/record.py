@@ -42,6 +42,11 @@ class RunPlan:
     capped: bool = False  # `steps` was cut to the bound
     notes: list[str] = field(default_factory=list)  # stand-ins the parent chose (the lr, left-out keywords)
     placeholders: list[str] = field(default_factory=list)  # keywords given None for want of a literal
+    # A composite's members, built in order on the same optimizer and passed as its `schedulers`:
+    # each `{"scheduler", "args", "kwargs", "children", "optimizer_first"}`, literals only.
+    children: list[dict[str, Any]] = field(default_factory=list)
+    # The optimizer is its first argument (ChainedScheduler's is not: it takes its members').
+    optimizer_first: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -62,6 +67,7 @@ class Run:
     horizon_note: str = ""  # where the horizon came from, and whether it was capped
     capped: bool = False  # stopped short of the loop's length: the bound, or the lr overflowed
     torch_version: str = ""  # torch.__version__ of the worker that ran it
+    optimizer: str = ""  # the torch.optim class built (SGD when the plan's could not be)
     # The optimizer's other numeric hyperparameters (param_groups[0], e.g. momentum) before the
     # scheduler was built, then after its construction and after each of the first steps.
     hyperparameters: dict[str, list[float]] = field(default_factory=dict)

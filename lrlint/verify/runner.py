@@ -44,7 +44,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from lrlint.diagnostics import Diagnostic, Verification
 from lrlint.rules import rule_for
@@ -88,6 +88,7 @@ class TrajectoryResult:
     note: str | None = None  # horizon used and any stand-in (lr, optimizer, plateau metric)
     device: str | None = None
     torch_version: str | None = None
+    configuration: dict[str, Any] | None = None  # what ran in torch (jobs.configuration)
 
     @property
     def built(self) -> bool:
@@ -234,7 +235,10 @@ def _parse(line: str) -> dict[str, Any]:
     return data
 
 
-def _attempt(device: str, jobs: list[dict[str, Any]], timeout: float) -> _Attempt:
+Progress = Callable[[int, int], None]  # (more jobs answered, total jobs when not 0): a progress bar
+
+
+def _attempt(device: str, jobs: list[dict[str, Any]], timeout: float, progress: Progress | None = None) -> _Attempt:
     """Run `jobs` in one fresh worker until it answers them all, fails, or overruns a job's budget."""
     outcome = _Attempt(device=device)
     request = json.dumps({"protocol": PROTOCOL, "device": device, "timeout": timeout, "jobs": jobs})
@@ -244,13 +248,13 @@ def _attempt(device: str, jobs: list[dict[str, Any]], timeout: float) -> _Attemp
         outcome.failure = f"verification worker could not start: {_one_line(str(exc))}"
         return outcome
     try:
-        _converse(worker, jobs, timeout, outcome)
+        _converse(worker, jobs, timeout, outcome, progress)
     finally:
         worker.stop()  # on every way out, Ctrl-C included: the worker never outlives lrlint's run
     return outcome
 
 
-def _converse(worker: _Worker, jobs: list[dict[str, Any]], timeout: float, outcome: _Attempt) -> None:
+def _converse(worker: _Worker, jobs: list[dict[str, Any]], timeout: float, outcome: _Attempt, progress: Progress | None = None) -> None:
     waiting = [str(job["id"]) for job in jobs]  # in the order the worker answers them
     hello = False
     while True:
@@ -285,6 +289,8 @@ def _converse(worker: _Worker, jobs: list[dict[str, Any]], timeout: float, outco
             outcome.results[job_id] = data
             if job_id in waiting:
                 waiting.remove(job_id)
+            if progress is not None:
+                progress(1, 0)
         elif kind == "done":
             outcome.in_flight = None
             return
@@ -309,7 +315,7 @@ def _encodable(jobs: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[s
     return ok, failures
 
 
-def _run_worker(device: str, jobs: list[dict[str, Any]], timeout: float) -> WorkerReply:
+def _run_worker(device: str, jobs: list[dict[str, Any]], timeout: float, progress: Progress | None = None) -> WorkerReply:
     """Run every job, in one worker unless one crashes or hangs; never raises."""
     if device not in DEVICES and not device.startswith("cuda:"):
         reason = f"unknown device {device!r}: expected cpu, cuda or auto"
@@ -322,7 +328,7 @@ def _run_worker(device: str, jobs: list[dict[str, Any]], timeout: float) -> Work
             for job in pending:
                 failures[str(job["id"])] = f"not run: the verification worker failed {MAX_WORKERS} times in this run"
             break
-        attempt = _attempt(device, pending, timeout)
+        attempt = _attempt(device, pending, timeout, progress)
         reply.workers += 1
         failed += attempt.failure is not None
         reply.results.update(attempt.results)
@@ -388,20 +394,28 @@ def verify(
     schedules: Sequence[tuple[str, Scenario]] = (),
     device: str = "cpu",
     timeout: float = DEFAULT_TIMEOUT,
+    progress: Progress | None = None,
 ) -> list[TrajectoryResult]:
     """Fill `verification` of every finding a rule can verify and run every schedule (--verify-all),
-    all in ONE worker request; never raises. Returns the schedules' trajectories."""
+    all in ONE worker request; never raises. Returns the schedules' trajectories. `progress` hears
+    of the jobs sent (its total) and of each one answered."""
     verify_jobs, pending = _verify_jobs(diagnostics)
     trajectory_jobs, results = _trajectory_jobs(list(schedules))
     jobs = verify_jobs + trajectory_jobs
     if not jobs:
         return results
-    reply = _run_worker(device, jobs, timeout)
+    if progress is not None:
+        progress(0, len(jobs))
+    reply = _run_worker(device, jobs, timeout, progress)
+    plans = {str(job["id"]): job["plans"] for job in verify_jobs}
     for job_id, diagnostic in pending.items():
         diagnostic.verification = _verification(reply, job_id, diagnostic)
+        if diagnostic.verification.status != "skipped" and plans.get(job_id):
+            diagnostic.verification.configuration = planning.configuration(plans[job_id][0], _first_run(reply, job_id))
     for job in trajectory_jobs:
         index = int(job["id"][1:])
         _fill_trajectory(results[index], reply, job["id"], schedules[index][1])
+        results[index].configuration = planning.configuration(job["plans"][0], _first_run(reply, job["id"]))
     return results
 
 
@@ -435,6 +449,12 @@ def _verification(reply: WorkerReply, job_id: str, diagnostic: Diagnostic) -> Ve
     rule = rule_for(diagnostic.code)
     assert rule is not None and diagnostic.scenario is not None  # both checked when the job was made
     return planning.verification(rule, diagnostic.scenario, runs, reply.device, reply.torch_version)
+
+
+def _first_run(reply: WorkerReply, job_id: str) -> dict[str, Any] | None:
+    """The record of a job's first run as the worker sent it, when there is one."""
+    runs = (reply.results.get(job_id) or {}).get("runs")
+    return runs[0] if isinstance(runs, list) and runs and isinstance(runs[0], dict) else None
 
 
 def _fill_trajectory(result: TrajectoryResult, reply: WorkerReply, job_id: str, scenario: Scenario) -> None:

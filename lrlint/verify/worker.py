@@ -100,10 +100,41 @@ def build_optimizer(torch: Torch, name: str | None, lr: float, param: Any) -> tu
     return torch.optim.SGD([param], lr=lr), note
 
 
-def bound_params(cls: type, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+MEMBERS_PARAM = "schedulers"  # where a composite (SequentialLR, ChainedScheduler) takes its members
+
+
+class MemberError(Exception):
+    """A composite's member did not build: the composite's construction error names it."""
+
+
+def build_scheduler(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwargs: dict[str, Any], members: list[dict[str, Any]], optimizer_first: bool = True) -> Any:
+    """`cls(optimizer, *args, **kwargs)`; a composite's members are built first, in order, on the
+    same optimizer, and passed as its `schedulers`."""
+    if members:
+        built = []
+        for index, member in enumerate(members):
+            name = str(member.get("scheduler"))
+            member_cls = scheduler_class(torch, name)
+            where = f"{MEMBERS_PARAM}[{index}] {name}"
+            if member_cls is None:
+                raise MemberError(f"{where}: torch.optim.lr_scheduler has no scheduler class {name!r}")
+            try:
+                built.append(build_scheduler(
+                    torch, member_cls, optimizer, list(member.get("args", [])), dict(member.get("kwargs", {})),
+                    list(member.get("children", [])), bool(member.get("optimizer_first", True)),
+                ))  # fmt: skip
+            except MemberError as exc:
+                raise MemberError(f"{where}: {exc}") from None
+            except Exception as exc:  # noqa: BLE001 - whatever torch raises is the member's error
+                raise MemberError(f"{where}: {_one_line(exc)}") from None
+        kwargs = {**kwargs, MEMBERS_PARAM: built}
+    return cls(optimizer, *args, **kwargs) if optimizer_first else cls(*args, **kwargs)
+
+
+def bound_params(cls: type, args: list[Any], kwargs: dict[str, Any], optimizer_first: bool = True) -> dict[str, Any]:
     """The call's arguments by name with torch's defaults; {} when the call does not bind."""
     try:
-        bound = inspect.signature(cls).bind(None, *args, **kwargs)
+        bound = inspect.signature(cls).bind(*((None,) if optimizer_first else ()), *args, **kwargs)
     except (TypeError, ValueError):
         return dict(kwargs)
     bound.apply_defaults()
@@ -143,22 +174,24 @@ def simulate(torch: Torch, plan: RunPlan, device: str) -> Run:
         run.construct_error = f"LookupError: torch.optim.lr_scheduler has no scheduler class {plan.scheduler!r}"
         return run
     args, kwargs = list(plan.args), dict(plan.kwargs)
-    run.params = {name: _plain(value) for name, value in bound_params(cls, args, kwargs).items()}
+    named = {**kwargs, MEMBERS_PARAM: [m.get("scheduler") for m in plan.children]} if plan.children else kwargs
+    run.params = {name: _plain(value) for name, value in bound_params(cls, args, named, plan.optimizer_first).items()}
     run.horizon = min(max(int(plan.steps), 0), MAX_STEPS)
     if run.horizon < plan.steps:
         run.capped = True
     param = torch.nn.Parameter(torch.zeros(1, device=device))
     optimizer, note = build_optimizer(torch, plan.optimizer, plan.lr, param)
+    run.optimizer = type(optimizer).__name__
     if note:
         run.notes.append(note)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _step_through(torch, cls, optimizer, args, kwargs, run, plan.call)
+        _step_through(torch, cls, optimizer, args, kwargs, run, plan)
     run.warnings = list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
     return run
 
 
-def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwargs: dict[str, Any], run: Run, call: str | None) -> None:
+def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwargs: dict[str, Any], run: Run, plan: RunPlan) -> None:
     group = optimizer.param_groups[0]
 
     def current_lr() -> float:
@@ -175,12 +208,15 @@ def _step_through(torch: Torch, cls: type, optimizer: Any, args: list[Any], kwar
 
     measure()
     try:
-        scheduler = cls(optimizer, *args, **kwargs)
+        scheduler = build_scheduler(torch, cls, optimizer, args, kwargs, plan.children, plan.optimizer_first)
+    except MemberError as exc:
+        run.construct_error = str(exc)
+        return
     except Exception as exc:
         run.construct_error = _one_line(exc)
         return
     measure()
-    step_scheduler = _scheduler_stepper(scheduler, run, call)
+    step_scheduler = _scheduler_stepper(scheduler, run, plan.call)
 
     def closure() -> Any:  # LBFGS needs one; every torch optimizer accepts it
         return torch.zeros(())
