@@ -99,8 +99,8 @@ def _rest(text: bytes, start: int) -> bytes:
 
 
 def _used_as_head(text: bytes, name: bytes, partials: set[bytes]) -> bool:
-    """Whether `name` appears as a word followed by `(` or `.`, or as the first argument of one
-    of `partials` (blanks allowed between)."""
+    """Whether `name` appears as a word followed by `(` or `.` (blanks and closing parentheses
+    allowed between), or as the first argument of one of `partials`."""
     size = len(text)
     position = text.find(name)
     while position != -1:
@@ -108,8 +108,8 @@ def _used_as_head(text: bytes, name: bytes, partials: set[bytes]) -> bool:
         whole = (not position or text[position - 1] not in _IDENTIFIER) and (end >= size or text[end] not in _IDENTIFIER)
         if whole and (not position or text[position - 1] != ord(".")):
             after = end
-            while after < size and text[after] in _BLANK:
-                after += 1
+            while after < size and (text[after] in _BLANK or text[after] == ord(")")):
+                after += 1  # `(name)(...)` calls `name` too
             if (after < size and text[after] in b"(.") or (partials and _first_argument_of(text, position, partials)):
                 return True
         position = text.find(name, end)

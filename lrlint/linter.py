@@ -419,4 +419,4 @@ def check_file_syntax(filename: str, data: bytes, notebook: bool = False) -> Fil
     if dense is not None:
         summary.diagnostics.append(file_error(filename, dense.code, dense.message))
         return summary
-    return summary if check_syntax(text)[1] is None else None
+    return summary if check_syntax(text) is None else None
