@@ -388,7 +388,7 @@ class _FileStage:
     # -- the analysis --------------------------------------------------------------------------
 
     def analyse(self, progress: Callable[[int, int], None] | None) -> None:
-        from lrlint.linter import FileSummary, check_file_syntax
+        from lrlint.linter import check_file_syntax
         from lrlint.workers import Outcome, Task, analyze_all, analyze_data
 
         total = len(self.files)

@@ -18,8 +18,7 @@ def show_files(paths: list[str], settings: Settings, force_exclude: bool, out: T
         [p for p in paths if p != "-"], lambda path: settings.for_path(path).is_excluded(Path(path)), force_exclude=force_exclude,
         entry_excluded=lambda path, is_dir: settings.for_path(path).is_excluded_entry(path, is_dir),
     )  # fmt: skip
-    for path in sorted(os.path.abspath(item.file) for item in found if isinstance(item, Target)):
-        out.write(path + "\n")
+    out.writelines(path + "\n" for path in sorted(os.path.abspath(item.file) for item in found if isinstance(item, Target)))
 
 
 def show_settings(path: str, settings: Settings, out: TextIO) -> None:

@@ -495,7 +495,7 @@ def _int(value: Any) -> int:
 
 def _str(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError("not a string")
+        raise TypeError("not a string")
     return value
 
 

@@ -118,7 +118,7 @@ def test_a_planted_or_corrupt_project_list_hides_nothing(root: Path) -> None:
     stored = _projects(root)
     magic, body = stored.read_bytes().split(b"\n", 1)
     data = json.loads(body)
-    [[key, universe]] = data
+    [[_root, universe]] = data
     # Every file said to hold nothing and import nothing: its signatures do not match the files.
     for row in universe["files"]:
         row[3] = [1, 2, 3, 4]
