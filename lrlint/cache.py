@@ -6,16 +6,19 @@ code, the rule catalogue, the Python that parses, the target torch release (`fin
 that key, two kinds of record:
 
 - a file's summary (the per-file stage's output), keyed by a hash of the file's bytes, whether
-  it is a notebook, and whether it was analysed only because a training loop calls into it (a
-  summary forced that way is never served to a run that would not force it). A rewritten file
-  is a miss however its size and modification time were kept;
+  it is a notebook, and how much of it was looked at: analysed, only checked for syntax (a file
+  named on the command line outside the analysed set), or only read (such a file found by a
+  walk). A rewritten file is a miss however its size and modification time were kept;
 - a run's result (every diagnostic it reports), keyed by the key of every file linted, the names
   they are shown under, and the settings: a run over an unchanged tree reads that one record and
-  neither loads a summary nor links the project.
+  neither loads a summary nor links the project;
+- each project's universe (lrlint/universe.py): its files, with their marker, imports and
+  module names, checked against `stat` (never trusted on its own: a file whose signature
+  changed is read again, a folder that changed is walked again).
 
 `<key>.entries` holds the summaries: a JSON header (entry -> offset and length) and one JSON
-blob per entry, so a one-file run (pre-commit) reads the header and one blob. `<key>.results`
-holds the last runs' results. Both are written to a new temporary file and renamed over the old
+blob per entry, so a one-file run (pre-commit) reads the header and the blobs it needs.
+`<key>.results` holds the last runs' results, `<key>.projects` the universes. Both are written to a new temporary file and renamed over the old
 one, merged with what concurrent runs wrote meanwhile; the summaries of files that no longer
 exist, and the files of other lrlint builds, are removed then.
 
@@ -43,11 +46,14 @@ from lrlint import __version__
 from lrlint.discovery import display_name
 
 CACHE_DIR_NAME = ".lrlint_cache"
-_FORMAT = 3
+_FORMAT = 4
 _ENTRIES = ".entries"
 _RESULTS = ".results"
-_ENTRIES_MAGIC = b"lrlint-cache entries 3\n"
-_RESULTS_MAGIC = b"lrlint-cache results 3\n"
+_PROJECTS = ".projects"
+_ENTRIES_MAGIC = b"lrlint-cache entries 4\n"
+_RESULTS_MAGIC = b"lrlint-cache results 4\n"
+_PROJECTS_MAGIC = b"lrlint-cache projects 4\n"
+_KEPT_PROJECTS = 16  # project roots kept (a run over several projects keeps each)
 _KEPT_RESULTS = 8  # runs over different paths (`lrlint src/`, `lrlint .`) keep their own
 _STALE_TEMPORARY_S = 3600.0  # a temporary file this old belongs to no run still writing it
 _TRUE = ("1", "true", "t", "yes", "y", "on")  # as ruff reads RUFF_NO_CACHE
@@ -97,8 +103,10 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
 
 
-def entry_key(content: str, notebook: bool, forced: bool = False) -> str:
-    return content + ("n" if notebook else "p") + ("f" if forced else "")
+def entry_key(content: str, notebook: bool, kind: str = "") -> str:
+    """A file's entry: its analysis (kind ""), the check of its syntax alone ("s"), or what a walk
+    reads of a file outside the analysed set ("x": only that it can be read and decoded)."""
+    return content + ("n" if notebook else "p") + kind
 
 
 def run_key(fingerprint_: str, settings: str, files: Any) -> str:
@@ -132,6 +140,8 @@ class Cache:
         self._seen: dict[str, set[str]] = {}  # file -> entry keys this run used for it
         self._results: list[list[Any]] | None = None
         self._new_result: tuple[str, Any] | None = None
+        self._projects: dict[str, Any] | None = None
+        self._new_projects: dict[str, Any] = {}
 
     # -- per file --------------------------------------------------------------------------
 
@@ -194,6 +204,17 @@ class Cache:
             return
         self._new_result = (key, data)
 
+    # -- per project ---------------------------------------------------------------------------
+
+    def project(self, root: str) -> Any | None:
+        """The universe stored for a project root (plain JSON, unchecked), or None."""
+        if self._projects is None:
+            self._projects = self._read_projects(self._folder)
+        return self._projects.get(root)
+
+    def put_project(self, root: str, data: Any) -> None:
+        self._new_projects[root] = data
+
     # -- writing -------------------------------------------------------------------------------
 
     def save(self, walked: Iterable[str] = ()) -> None:
@@ -201,7 +222,7 @@ class Cache:
         knows below a folder this run walked (`walked`, absolute) that the run did not see are
         gone (or excluded now): their summaries are dropped. Never raises: a read-only tree is
         linted without caching."""
-        if not self._new and self._new_result is None:
+        if not self._new and self._new_result is None and not self._new_projects:
             return
         try:
             folder = _Folder.open(self.directory, self._tree, create=True)
@@ -212,6 +233,8 @@ class Cache:
             self._save_entries(folder, tuple(d.rstrip(os.sep) + os.sep for d in walked))
             if self._new_result is not None:
                 self._save_results(folder)
+            if self._new_projects:
+                self._save_projects(folder)
             self._prune_other_builds(folder)
             folder.close()
         except (OSError, CacheRefused):
@@ -284,13 +307,30 @@ class Cache:
         body = json.dumps([list(r) for r in kept[:_KEPT_RESULTS]], separators=(",", ":"), ensure_ascii=False)
         folder.write_atomically(self.key + _RESULTS, [_RESULTS_MAGIC, body.encode("utf-8", "surrogatepass")])
 
+    def _read_projects(self, folder: _Folder | None) -> dict[str, Any]:
+        data = folder.read(self.key + _PROJECTS) if folder is not None else None
+        if data is None or not data.startswith(_PROJECTS_MAGIC):
+            return {}
+        try:
+            stored = json.loads(data[len(_PROJECTS_MAGIC) :])
+        except (ValueError, RecursionError):
+            return {}
+        if not isinstance(stored, list) or not all(isinstance(r, list) and len(r) == 2 and isinstance(r[0], str) for r in stored):
+            return {}
+        return dict(stored)
+
+    def _save_projects(self, folder: _Folder) -> None:
+        kept = list(self._new_projects.items()) + [(k, d) for k, d in self._read_projects(folder).items() if k not in self._new_projects]
+        body = json.dumps([list(r) for r in kept[:_KEPT_PROJECTS]], separators=(",", ":"), ensure_ascii=False)
+        folder.write_atomically(self.key + _PROJECTS, [_PROJECTS_MAGIC, body.encode("utf-8", "surrogatepass")])
+
     def _prune_other_builds(self, folder: _Folder) -> None:
         """Remove the files of other lrlint builds (and the pickles of older releases), and
         temporary files a killed run left behind."""
         build = self.key.split("-", 1)[0]
         for name in folder.names():
             stem, dot, suffix = name.rpartition(".")
-            ours = dot and "." + suffix in (_ENTRIES, _RESULTS) and "-" in stem
+            ours = dot and "." + suffix in (_ENTRIES, _RESULTS, _PROJECTS) and "-" in stem
             if ours and not stem.startswith(build + "-"):
                 folder.remove(name)
             elif name.startswith("summaries-") and name.endswith(".pickle"):

@@ -89,6 +89,8 @@ def _check_parser() -> argparse.ArgumentParser:
     sel.add_argument("--config", metavar="PATH", help="use this config file; skip discovery")
     sel.add_argument("--isolated", action="store_true", help="ignore all config files")
     sel.add_argument("--stdin-filename", metavar="PATH", help="the name to report for source read from stdin")
+    sel.add_argument("--show-files", action="store_true", help="list the files that would be checked, and exit")
+    sel.add_argument("--show-settings", action="store_true", help="show the settings the first path is checked with (and their config file), and exit")
     perf = parser.add_argument_group("speed")
     perf.add_argument("-j", "--jobs", type=_positive_int, metavar="N", help="worker processes (default: one per CPU)")
     perf.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
@@ -264,6 +266,8 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     fix_request = fixing.request(options, settings)
     # As ruff: --stdin-filename alone means the source comes from stdin.
     paths = options.paths or (["-"] if options.stdin_filename else ["."])
+    if options.show_files or options.show_settings:
+        return _show(options, paths, settings, out)
     given: dict[str, bytes] = {}
     stdin = None
     if "-" in paths:  # read here so that the full format can quote it
@@ -277,6 +281,8 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     from lrlint.progress import ProgressBar
 
     progress = ProgressBar(sys.stderr, forced=options.show_progress)
+    from lrlint.config import ConfigError
+
     try:
         result = lint_paths(
             paths,
@@ -294,6 +300,8 @@ def _check_command(argv: list[str], out: TextIO) -> int:
             progress=progress,
             warn=lambda line: _warn(line, options.quiet),
         )
+    except ConfigError as exc:  # a config file found below the paths (each file has its own)
+        raise UsageError(str(exc)) from None
     finally:
         progress.close()
     from lrlint.sourcelines import SourceLines
@@ -370,6 +378,20 @@ def _check_command(argv: list[str], out: TextIO) -> int:
     if result.crashed:
         return EXIT_ERROR
     return fixing.exit_code(fixed, any(settings.fails(d.severity) for d in report.diagnostics), options.exit_zero)
+
+
+def _show(options: argparse.Namespace, paths: list[str], settings, out: TextIO) -> int:  # noqa: ANN001
+    from lrlint.config import ConfigError
+    from lrlint.show import show_files, show_settings
+
+    try:
+        if options.show_settings:
+            show_settings(options.stdin_filename if paths == ["-"] and options.stdin_filename else paths[0], settings, out)
+        else:
+            show_files(paths, settings, options.force_exclude, out)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    return EXIT_CLEAN
 
 
 def _verify_summary(checked, schedules) -> str:  # noqa: ANN001 - Diagnostics, TrajectoryResults

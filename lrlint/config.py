@@ -152,6 +152,14 @@ class Settings:
     gitignore: GitIgnore | None = field(default=None, compare=False, repr=False)
     # Exclude verdicts by absolute posix path: a walk asks about the same folders once per file.
     _excluded: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    # Every file's own settings (its nearest config file), when these are a run's (load_settings).
+    resolver: Configs | None = field(default=None, compare=False, repr=False)
+    _fingerprint: list[str] = field(default_factory=list, compare=False, repr=False)  # computed once
+
+    def for_path(self, path: Path | str) -> Settings:
+        """The settings of a file: those of its nearest config file, with the command line on
+        top, as ruff resolves them (these settings when they were not loaded for a run)."""
+        return self if self.resolver is None else self.resolver.for_file(path)
 
     def is_enabled(self, code: str, path: Path) -> bool:
         code = code.upper()
@@ -216,6 +224,8 @@ class Settings:
 
     def fingerprint(self) -> str:
         """A stable hash of everything that can change a result (not of where it came from)."""
+        if self._fingerprint:
+            return self._fingerprint[0]
         import hashlib
         import json
 
@@ -231,7 +241,8 @@ class Settings:
             "respect_gitignore": self.respect_gitignore,
         }
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+        self._fingerprint.append(hashlib.sha256(blob.encode("utf-8")).hexdigest())
+        return self._fingerprint[0]
 
 
 def _candidates(path: str, root: str, cwd: str) -> list[str]:
@@ -582,31 +593,154 @@ def _version_from_dist_info(name: str) -> str | None:
 
 
 def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
-    """Settings for a run over paths below `start` (their common parent, or the cwd).
+    """Settings for a run started from `start` (the common parent of its paths, or the cwd): the
+    run's own settings (its cache folder, `fail-on`, the fix flags) are those of `start`; each
+    file's are `result.for_path(file)` (its nearest config file, as ruff resolves them).
 
     `overrides` holds the CLI's values under the keys in OVERRIDE_KEYS (None = not given).
     """
-    overrides = dict(overrides or {})
-    config = overrides.get("config")
-    isolated = bool(overrides.get("isolated"))
-    if config is not None and isolated:
-        raise ConfigError("--config and --isolated cannot be used together")
+    return Configs(overrides or {}, _project_root(start)).for_folder(_folder_of(start))
 
-    config_path: Path | None = None
-    layers: list[_Layer] = []
-    if config is not None:
-        config_path = _absolute(Path(config))
-        if not config_path.is_file():
-            raise ConfigError(f"--config: no such file: {config}")
-        table = _lrlint_table(config_path, _read_toml(config_path)) or {}
-        layers.append(_file_layer(config_path, table))
-    elif not isolated:
-        found = _discover(start)
-        if found is not None:
-            config_path = _absolute(found[0])
-            layers.append(_file_layer(config_path, found[1]))
-    cli = _cli_layer(overrides)
-    root = layers[0].root if layers else _project_root(start)
+
+class Configs:
+    """Each folder's settings: the nearest config file above it (a `pyproject.toml` without
+    `[tool.lrlint]` does not count; config files are never merged), or `--config`'s for every
+    folder, or none with `--isolated`; the command line on top of each. Read once per file."""
+
+    def __init__(self, overrides: Mapping[str, Any], default_root: Path) -> None:
+        overrides = dict(overrides)
+        config = overrides.get("config")
+        self.isolated = bool(overrides.get("isolated"))
+        if config is not None and self.isolated:
+            raise ConfigError("--config and --isolated cannot be used together")
+        self.fixed: Path | None = None  # --config
+        if config is not None:
+            self.fixed = _absolute(Path(config))
+            if not self.fixed.is_file():
+                raise ConfigError(f"--config: no such file: {config}")
+        self.cli = _cli_layer(overrides)
+        self.default_root = default_root  # anchor of a folder without config file
+        self._tables: dict[Path, dict[str, Any] | None] = {}
+        self._nearest: dict[str, Path | None] = {}  # folder -> its config file
+        self._settings: dict[Path | None, Settings] = {}
+        self._by_folder: dict[str, Settings] = {}
+        self._roots: dict[str, str | None] = {}
+        self._installed: list[str | None] = []
+
+    @classmethod
+    def single(cls, settings: Settings) -> Configs:
+        """Every folder with these settings (settings built without load_settings)."""
+        configs = cls({"isolated": True}, settings.project_root)
+        configs._settings[None] = settings
+        return configs
+
+    def installed_torch(self) -> str | None:
+        """The installed torch's release, read once per run (several configs may need it)."""
+        if not self._installed:
+            self._installed.append(installed_torch_version())
+        return self._installed[0]
+
+    def for_file(self, path: Path | str) -> Settings:
+        text = os.fspath(path)
+        return self.for_folder(os.path.dirname(text if os.path.isabs(text) else os.path.abspath(text)))
+
+    def for_folder(self, folder: Path | str) -> Settings:
+        key = os.fspath(folder)
+        found = self._by_folder.get(key)
+        if found is None:
+            found = self._by_folder[key] = self._settings_of(self.config_of(key))
+        return found
+
+    def config_of(self, folder: str) -> Path | None:
+        """The config file of a folder (absolute), or None."""
+        if self.fixed is not None:
+            return self.fixed
+        if self.isolated:
+            return None
+        here = os.path.abspath(folder)
+        if here in self._nearest:
+            return self._nearest[here]
+        found: Path | None = None
+        for name in CONFIG_FILENAMES:
+            candidate = os.path.join(here, name)
+            if os.path.isfile(candidate) and self._table(Path(candidate)) is not None:
+                found = Path(candidate)
+                break
+        else:
+            parent = os.path.dirname(here)
+            found = self.config_of(parent) if parent != here else None
+        self._nearest[here] = found
+        return found
+
+    def root_of(self, folder: str) -> str | None:
+        """The project root of a folder: its config file's folder, or the nearest folder with a
+        `pyproject.toml` or `.git`; None when there is none (the caller decides)."""
+        here = os.path.abspath(folder)
+        if here in self._roots:
+            return self._roots[here]
+        config = self.config_of(here)
+        root: str | None = None
+        if config is not None:
+            top = str(config.parent)
+            if here == top or here.startswith(top.rstrip(os.sep) + os.sep):
+                root = top
+        if root is None:
+            root = self._marked(here)
+        self._roots[here] = root
+        return root
+
+    def _marked(self, here: str) -> str | None:
+        for folder in (here, *_ancestors(here)):
+            if os.path.isfile(os.path.join(folder, "pyproject.toml")) or os.path.exists(os.path.join(folder, ".git")):
+                return folder
+        return None
+
+    def fingerprint(self, files: Sequence[Path | str]) -> str:
+        """The settings of these files, in order (the run's cache key)."""
+        import hashlib
+
+        seen: dict[int, str] = {}
+        parts = []
+        for file in files:
+            settings = self.for_file(file)
+            if id(settings) not in seen:
+                seen[id(settings)] = settings.fingerprint()
+            parts.append(seen[id(settings)])
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+    def _table(self, path: Path) -> dict[str, Any] | None:
+        if path not in self._tables:
+            self._tables[path] = _lrlint_table(path, _read_toml(path))
+        return self._tables[path]
+
+    def _settings_of(self, config_path: Path | None) -> Settings:
+        found = self._settings.get(config_path)
+        if found is None:
+            layers = []
+            if config_path is not None:
+                table = self._table(config_path) or {}
+                layers.append(_file_layer(config_path, table))
+            found = self._settings[config_path] = _build(layers, self.cli, config_path, self.default_root, self)
+        return found
+
+
+def _ancestors(folder: str) -> list[str]:
+    found: list[str] = []
+    while True:
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return found
+        found.append(parent)
+        folder = parent
+
+
+def _folder_of(start: Path) -> Path:
+    here = _absolute(start)
+    return here.parent if here.is_file() else here
+
+
+def _build(layers: list[_Layer], cli: _Layer, config_path: Path | None, default_root: Path, resolver: Configs) -> Settings:
+    root = layers[0].root if layers else default_root
 
     enabled = _default_codes()  # the default `select = ["LR"]`
     for layer in layers:
@@ -636,7 +770,7 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
     if written is not None:
         torch_version = _torch_version(written.torch_version or "", written.where)
     else:
-        torch_version = installed_torch_version()
+        torch_version = resolver.installed_torch()
 
     deciding = _deciding(layers, cli, "respect_gitignore")
     respect_gitignore = True if deciding is None else bool(deciding.respect_gitignore)
@@ -657,6 +791,7 @@ def load_settings(start: Path, overrides: Mapping[str, Any] | None = None) -> Se
         respect_gitignore=respect_gitignore,
         fail_on=fail_on,
         gitignore=GitIgnore() if respect_gitignore else None,
+        resolver=resolver,
     )
 
 

@@ -30,6 +30,7 @@ _BROKEN = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP)  # a link to nothing, or to
 class Target:
     file: str  # the path as given (a file named on the command line), or absolute (one walked)
     display: str  # the name shown in diagnostics
+    explicit: bool = False  # named on the command line (not found by walking a folder)
 
     @cached_property
     def path(self) -> Path:
@@ -62,6 +63,7 @@ def discover(
     force_exclude: bool = False,
     explain: Callable[[str], str] | None = None,
     entry_excluded: Callable[[str, bool], bool] | None = None,
+    on_folder: Callable[[str, os.stat_result], None] | None = None,
 ) -> Iterator[Found]:
     """Targets, E902 diagnostics for paths that cannot be walked, and named folders skipped, in
     a stable order.
@@ -71,6 +73,7 @@ def discover(
     the command line that an exclude or `.gitignore` covers is not walked, as ruff does not, but
     reported as Skipped with `explain(folder)`: the reason. `entry_excluded(path, is_dir)`, when
     given, decides for the entries of a walked folder (whose own folders are known not excluded).
+    `on_folder(folder, stat)` is told of every folder walked, before its entries.
     """
     if entry_excluded is None:
         entry_excluded = lambda path, is_dir: is_excluded(path)  # noqa: E731
@@ -96,7 +99,7 @@ def discover(
                 yield Skipped(shown, explain(file) if explain is not None else "it is excluded")
                 continue
             # Walked from its absolute path: every target's absolute path comes for free.
-            yield from _walk(os.path.abspath(file), shown, entry_excluded, suffixes, seen, frozenset())
+            yield from _walk(os.path.abspath(file), shown, entry_excluded, suffixes, seen, frozenset(), on_folder)
             continue
         try:
             info = os.stat(file)
@@ -104,7 +107,7 @@ def discover(
             yield file_error(shown, IO_ERROR, _os_message(exc))
             continue
         if _first_visit((info.st_dev, info.st_ino), seen):
-            yield Target(file, shown)
+            yield Target(file, shown, explicit=True)
 
 
 def _first_visit(key: FileId, seen: set[FileId]) -> bool:
@@ -121,6 +124,7 @@ def _walk(
     suffixes: tuple[str, ...],
     seen: set[FileId],
     ancestors: frozenset[FileId],
+    on_folder: Callable[[str, os.stat_result], None] | None = None,
 ) -> Iterator[Found]:
     try:
         info = os.stat(directory)
@@ -133,6 +137,8 @@ def _walk(
         real = os.path.realpath(directory)
         yield file_error(shown, IO_ERROR, f"symbolic link loop (points back to {real}), skipped")
         return
+    if on_folder is not None:
+        on_folder(directory, info)
     ancestors = ancestors | {here}
     prefix = "" if shown == "." else shown + os.sep
     for entry in entries:
@@ -144,7 +150,7 @@ def _walk(
             if is_excluded(entry.path, is_dir):
                 continue
             if is_dir:
-                yield from _walk(entry.path, prefix + name, is_excluded, suffixes, seen, ancestors)
+                yield from _walk(entry.path, prefix + name, is_excluded, suffixes, seen, ancestors, on_folder)
                 continue
             if entry.is_symlink():
                 try:

@@ -389,3 +389,34 @@ def lint_bytes(
     if with_schedules:
         result.schedules = schedules_of(summary)
     return result
+
+
+
+def check_file_syntax(filename: str, data: bytes, notebook: bool = False) -> FileSummary | None:
+    """A file named on the command line that nothing analysed reaches: only whether it is Python.
+    CPython's parser on a file within the size and density bounds needs no child process (it is
+    linear, unlike libcst's). The summary says what is wrong with it or that nothing is; None when
+    CPython rejects it: its verdict (E999, or E903 for newer syntax, which asks libcst) is the
+    bounded analysis's."""
+    summary = FileSummary(filename)
+    try:
+        if len(data) > (MAX_NOTEBOOK_BYTES if notebook else MAX_FILE_BYTES):
+            raise too_large(notebook)
+        if notebook:
+            from lrlint.notebook import NotebookError, load_notebook
+
+            try:
+                nb = load_notebook(data, filename)
+            except NotebookError as exc:
+                raise SourceError("E902", str(exc).removeprefix(f"{filename}: ")) from None
+            text = nb.text if nb.code_cells else ""
+        else:
+            text = decode(data).text
+    except SourceError as exc:
+        summary.diagnostics.append(file_error(filename, exc.code, exc.message, exc.row, exc.column))
+        return summary
+    dense = too_dense(text.encode("utf-8", "surrogatepass") if notebook else data)
+    if dense is not None:
+        summary.diagnostics.append(file_error(filename, dense.code, dense.message))
+        return summary
+    return summary if check_syntax(text) is None else None

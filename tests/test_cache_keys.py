@@ -1,6 +1,6 @@
 """The cache is never stale (issue 25): summaries are keyed by the bytes of a file, not its size and
-modification time; a summary forced by the link stage is not served to a run that would not force
-it; a whole run's result is replayed only for the very same files, names, packages and settings.
+modification time; a file outside the analysed set is only read, never given its analysis; a whole
+run's result is replayed only for the very same files, names, packages and settings.
 It stays small (entries of deleted files and of other lrlint builds are pruned) and cheap (a warm
 run decodes no summary, a one-file run one)."""
 
@@ -71,8 +71,9 @@ def test_a_rewritten_helper_in_another_file_is_seen(tmp_path: Path) -> None:
     assert lint(root, cache)[0] == []
 
 
-def test_a_summary_forced_by_the_link_stage_is_not_reused_when_nothing_forces_it(tmp_path: Path) -> None:
-    """broken.py has no `lr_scheduler`: it is parsed (E999) only while train.py calls into it."""
+def test_a_file_outside_the_analysed_set_is_not_analysed_nor_given_its_analysis(tmp_path: Path) -> None:
+    """broken.py has no marker: it is analysed (E999) only while train.py calls into it; outside
+    the analysed set a walk only reads it (its analysis is another entry, not served then)."""
     write(tmp_path / "p", {"train.py": TRAIN.replace("helper", "broken"), "broken.py": "def train_epoch(:\n    pass\n"})
     root, cache = tmp_path / "p", tmp_path / "cache"
     found, result = lint(root, cache)
@@ -80,10 +81,10 @@ def test_a_summary_forced_by_the_link_stage_is_not_reused_when_nothing_forces_it
     (root / "train.py").write_text(TRAIN.replace("from helper import train_epoch", "def train_epoch(m, o): o.step()"))
     found, result = lint(root, cache)
     assert ("broken.py", "E999") not in found and not result.followed  # type: ignore[attr-defined]
-    assert result.cached == 1  # type: ignore[attr-defined]  # broken.py's own (unforced) summary
-    (root / "train.py").write_text(TRAIN.replace("helper", "broken"))  # and back: forced again, from the cache
+    assert result.cached == 0  # type: ignore[attr-defined]  # train.py is new; broken.py's analysis is not what a walk reads
+    (root / "train.py").write_text(TRAIN.replace("helper", "broken"))  # and back: the first run, replayed
     found, result = lint(root, cache)
-    assert ("broken.py", "E999") in found and result.cached == 1  # type: ignore[attr-defined]
+    assert ("broken.py", "E999") in found and result.cached == 2  # type: ignore[attr-defined]
 
 
 def test_identical_files_share_an_entry_but_keep_their_names(tmp_path: Path) -> None:

@@ -39,7 +39,7 @@ PACKAGE = ROOT / "lrlint"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", (
         "lrlint", "lrlint.bounds", "lrlint.catalogue", "lrlint.child", "lrlint.diagnostics", "lrlint.globmatch", "lrlint.messages",
-        "lrlint.notebook", "lrlint.output", "lrlint.parsing", "lrlint.prefilter", "lrlint.progress", "lrlint.scenario",
+        "lrlint.import_scan", "lrlint.notebook", "lrlint.output", "lrlint.parsing", "lrlint.prefilter", "lrlint.progress", "lrlint.scenario",
         "lrlint.signatures", "lrlint.source", "lrlint.sourcelines", "lrlint.suppressions", "lrlint.trajectory",
         "lrlint.verify.options", "lrlint.verify.record",
     )),
@@ -47,10 +47,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("project", ("lrlint.project", "lrlint.project.*")),
     ("rules", ("lrlint.rules", "lrlint.rules.*")),
     ("verify", ("lrlint.verify", "lrlint.verify.*")),
-    ("run", ("lrlint.cache", "lrlint.cache_codec", "lrlint.clean", "lrlint.config", "lrlint.discovery", "lrlint.gitignore", "lrlint.linter", "lrlint.run", "lrlint.workers")),
+    ("run", ("lrlint.cache", "lrlint.cache_codec", "lrlint.clean", "lrlint.config", "lrlint.discovery", "lrlint.gitignore", "lrlint.linter", "lrlint.run", "lrlint.universe", "lrlint.workers")),
     ("fix", ("lrlint.fixing", "lrlint.fixing.*")),
     ("report", ("lrlint.report", "lrlint.reporters", "lrlint.reporters.*")),
-    ("cli", ("lrlint.cli", "lrlint.__main__", "lrlint.fix_command")),
+    ("cli", ("lrlint.cli", "lrlint.__main__", "lrlint.fix_command", "lrlint.show")),
 ]  # fmt: skip
 
 

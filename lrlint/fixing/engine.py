@@ -79,7 +79,9 @@ class Fixer:
         self.stdin = stdin
         self.summaries: list[FileSummary] = list(result.summaries)
         self.paths: list[Path | None] = list(result.summary_paths)
-        self.index = {s.filename: i for i, s in enumerate(self.summaries)}
+        # Only named files are fixed; the others are what their findings depend on.
+        self.named: list[bool] = list(result.named) or [True] * len(self.summaries)
+        self.index = {s.filename: i for i, s in enumerate(self.summaries) if self.named[i]}
         self.files: dict[str, FileFix] = {}
         self.problems: list[str] = []
         self.diagnostics = list(result.diagnostics)
@@ -121,7 +123,7 @@ class Fixer:
 
     def _open(self, name: str) -> None:
         i = self.index[name]
-        path = self.paths[i]
+        path = None if name in self.stdin else self.paths[i]  # stdin is never read again, nor written
         notebook = (path or Path(name)).suffix == ".ipynb"
         try:
             data = self.stdin.get(name, b"") if path is None else _read(path)
@@ -163,11 +165,14 @@ class Fixer:
 
     def _analyse(self, name: str, data: bytes, notebook: bool) -> FileSummary:
         # force: the facts are wanted whatever the prefilter says (the link stage reads them).
-        return analyze_file(name, data, notebook, self.settings.torch_version, force=True)
+        path = self.paths[self.index[name]] if name in self.index else None
+        release = self.settings.for_path(path).torch_version if path is not None else self.settings.torch_version
+        return analyze_file(name, data, notebook, release, force=True)
 
     def _relink(self) -> None:
-        others = [d for d in self.result.diagnostics if d.filename not in self.index]
-        found = reported(self.summaries, self.paths, self.settings)
+        found = reported(self.summaries, self.paths, self.settings, self.named)
+        analysed = {s.filename for s in self.summaries}
+        others = [d for d in self.result.diagnostics if d.filename not in analysed]
         self.diagnostics = sorted(others + found, key=Diagnostic.sort_key)
 
     def _drop_unplaceable(self) -> None:

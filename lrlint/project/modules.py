@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lrlint.project.model import LinkedFile
+if TYPE_CHECKING:  # module names are asked before any analysis (lrlint/universe.py): keep them light
+    from lrlint.project.model import LinkedFile
 
 
 def module_name(path: Path) -> tuple[Path, str]:
@@ -29,6 +31,12 @@ def _package_of(folder: Path) -> tuple[Path, tuple[str, ...]]:
         return folder, ()
     root, parts = _package_of(folder.parent)
     return root, (*parts, folder.name)
+
+
+def forget_packages() -> None:
+    """Forget which folders are packages (a new run looks again: one may have gained an
+    `__init__.py`)."""
+    _package_of.cache_clear()
 
 
 def wanted_modules(file: LinkedFile) -> set[str]:

@@ -80,9 +80,12 @@ class GetLrCalled(ProjectRule):
         "lr = my_scheduler.get_lr()\n",
         # SequentialLR's get_lr raises NotImplementedError: another bug, without this warning.
         "from torch.optim.lr_scheduler import SequentialLR\ns = SequentialLR(opt, [a, b], milestones=[5])\nprint(s.get_lr())\n",
-        "from transformers import get_linear_schedule_with_warmup\ns = get_linear_schedule_with_warmup(opt, 10, 100)\nprint(s.get_lr())\n",
     )
     INVALID = (
+        invalid(  # transformers builds a LambdaLR, whose get_lr() warns as well
+            "from transformers import get_linear_schedule_with_warmup\ns = get_linear_schedule_with_warmup(opt, 10, 100)\nprint(s.get_lr())\n",
+            "`s.get_lr()` on `LambdaLR`: torch warns, and outside `step()` it returns the scheduler's next internal computation, not the learning rate in use; use `s.get_last_lr()`",
+        ),
         invalid(
             _HEADER + "s = StepLR(opt, 30)\nfor epoch in range(90):\n    opt.step()\n    s.step()\n    print(s.get_lr()[0])\n",
             "`s.get_lr()` on `StepLR`: torch warns, and outside `step()` it returns the scheduler's next internal computation, not the learning rate in use (at a decay epoch it is off by a factor gamma); use `s.get_last_lr()`",
